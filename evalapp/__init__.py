@@ -1,0 +1,53 @@
+"""evalapp: secret confidence ballots and staff evaluation rounds for Vietnamese public bodies."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from evalapp.config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str((config or {}).get("INSTANCE_PATH") or ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(load_config(app.instance_path, config))
+    logging.getLogger("evalapp").setLevel(logging.INFO)
+
+    from evalapp.core import web
+    from evalapp.core.routes import bp as core_bp
+    from evalapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=web.select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    web.init_login(login_manager)
+
+    from evalapp.api.routes import bp as api_bp
+    from evalapp.audit.routes import bp as audit_bp
+    from evalapp.auth.routes import bp as auth_bp
+    from evalapp.org.routes import bp as org_bp
+
+    for blueprint in (core_bp, auth_bp, org_bp, audit_bp, api_bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
+
+    web.init_app(app)
+
+    from evalapp.cli import register_commands
+
+    register_commands(app)
+    return app

@@ -1,0 +1,1 @@
+"""Accounts, roles scoped to units, login, API tokens and permission predicates."""

@@ -1,0 +1,204 @@
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from evalapp.auth import services
+from evalapp.auth.forms import (
+    ApiTokenForm,
+    ChangePasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+    UserForm,
+)
+from evalapp.auth.permissions import can_manage_accounts
+from evalapp.core.errors import DomainError
+from evalapp.core.forms import attach_error
+from evalapp.core.web import is_safe_next
+from evalapp.extensions import db, limiter
+from evalapp.org.services import find_person_by_code, unit_tree
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.username.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            db.session.commit()
+            target = request.args.get("next")
+            return redirect(target if is_safe_next(target) else url_for("core.home"))
+        form.password.errors.append(_("The username or password is not correct."))
+        return render_template("auth/login.html", form=form), 401
+    return render_template("auth/login.html", form=form), 422 if form.errors else 200
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    services.record_logout(current_user)
+    db.session.commit()
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+def _render_account(password_form=None, token_form=None, new_token=None, status=200):
+    return render_template(
+        "auth/account.html",
+        password_form=password_form or ChangePasswordForm(prefix="pw"),
+        token_form=token_form or ApiTokenForm(prefix="tk"),
+        tokens=services.list_tokens(current_user),
+        new_token=new_token,
+    ), status
+
+
+@bp.get("/account")
+@login_required
+def account():
+    return _render_account()
+
+
+@bp.post("/account/password")
+@login_required
+def change_password():
+    form = ChangePasswordForm(prefix="pw")
+    if not form.validate_on_submit():
+        return _render_account(password_form=form, status=422)
+    try:
+        services.change_password(current_user, form.current_password.data,
+                                 form.new_password.data)
+    except DomainError as error:
+        getattr(form, error.field or "new_password").errors.append(error.text())
+        return _render_account(password_form=form, status=error.status)
+    db.session.commit()
+    login_user(current_user)  # the session id carries the new password version
+    flash(_("Your password has been changed."), "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.post("/account/tokens")
+@login_required
+def create_token():
+    form = ApiTokenForm(prefix="tk")
+    if not form.validate_on_submit():
+        return _render_account(token_form=form, status=422)
+    _token, plain = services.create_api_token(current_user, form.name.data)
+    db.session.commit()
+    return _render_account(new_token=plain)
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    services.revoke_api_token(current_user, token_id)
+    db.session.commit()
+    flash(_("The token has been revoked."), "success")
+    return redirect(url_for("auth.account"))
+
+
+# ---------------------------------------------------------------- account management
+
+
+def _require_account_admin() -> None:
+    if not can_manage_accounts(current_user):
+        abort(403)
+
+
+@bp.get("/users")
+@login_required
+def users():
+    _require_account_admin()
+    return render_template("auth/users.html", users=services.list_users())
+
+
+def _user_form_page(form, user=None, status=200):
+    return render_template("auth/user_form.html", form=form, user=user,
+                           reset_form=ResetPasswordForm(prefix="reset")), status
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@login_required
+def new_user():
+    _require_account_admin()
+    form = UserForm()
+    form.set_choices(unit_tree())
+    if not form.validate_on_submit():
+        return _user_form_page(form, status=422 if form.errors else 200)
+    try:
+        user = services.create_user(
+            current_user, username=form.username.data, full_name=form.full_name.data,
+            password=form.password.data or "", grants=form.grant_specs(),
+            person=find_person_by_code(form.staff_code.data))
+    except DomainError as error:
+        attach_error(form, error)
+        return _user_form_page(form, status=error.status)
+    db.session.commit()
+    flash(_("The account %(name)s has been created.", name=user.username), "success")
+    return redirect(url_for("auth.users"))
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def edit_user(user_id: int):
+    _require_account_admin()
+    user = services.get_user(user_id)
+    form = UserForm(data=None if request.method == "POST" else UserForm.data_of(user))
+    form.set_choices(unit_tree())
+    if not form.validate_on_submit():
+        return _user_form_page(form, user, status=422 if form.errors else 200)
+    try:
+        services.update_user(current_user, user, full_name=form.full_name.data,
+                             grants=form.grant_specs(),
+                             person=find_person_by_code(form.staff_code.data))
+    except DomainError as error:
+        attach_error(form, error)
+        return _user_form_page(form, user, status=error.status)
+    db.session.commit()
+    flash(_("The account has been saved."), "success")
+    return redirect(url_for("auth.users"))
+
+
+@bp.post("/users/<int:user_id>/active")
+@login_required
+def set_user_active(user_id: int):
+    _require_account_admin()
+    user = services.get_user(user_id)
+    services.set_user_active(current_user, user, request.form.get("active") == "1")
+    db.session.commit()
+    flash(_("The account has been saved."), "success")
+    return redirect(url_for("auth.users"))
+
+
+@bp.post("/users/<int:user_id>/password")
+@login_required
+def reset_user_password(user_id: int):
+    _require_account_admin()
+    user = services.get_user(user_id)
+    form = ResetPasswordForm(prefix="reset")
+    if not form.validate_on_submit():
+        abort(422)
+    services.reset_password(current_user, user, form.new_password.data)
+    db.session.commit()
+    flash(_("The password of %(name)s has been set.", name=user.username), "success")
+    return redirect(url_for("auth.edit_user", user_id=user.id))

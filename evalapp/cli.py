@@ -1,0 +1,99 @@
+"""flask commands: create-admin, seed-demo, import-people, audit verify."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask_babel import gettext as _
+
+from evalapp.core.errors import DomainError, ValidationFailed
+from evalapp.extensions import db
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.command("create-admin")
+    @click.option("--username", prompt=True)
+    @click.option("--full-name", prompt=True)
+    @click.password_option()
+    def create_admin(username: str, full_name: str, password: str) -> None:
+        """Create an organisation-wide administrator account."""
+        from evalapp.auth.models import Role
+        from evalapp.auth.permissions import SYSTEM
+        from evalapp.auth.services import GrantSpec, create_user
+
+        try:
+            create_user(SYSTEM, username=username, full_name=full_name, password=password,
+                        grants=[GrantSpec(Role.ADMIN, None)])
+        except DomainError as error:
+            db.session.rollback()
+            raise click.ClickException(error.text()) from error
+        db.session.commit()
+        click.echo(_("Administrator %(name)s created.", name=username))
+
+    @app.cli.command("seed-demo")
+    @click.option("--if-empty", is_flag=True,
+                  help="Do nothing (and succeed) when the database already has data.")
+    def seed_demo_command(if_empty: bool) -> None:
+        """Load the demo organisation and one account per role."""
+        from evalapp.demo import database_is_empty, seed_demo
+
+        if not database_is_empty():
+            if if_empty:
+                click.echo(_("The database already has data; the demo was not loaded."))
+                return
+            raise click.ClickException(_("The database already has data; the demo is loaded "
+                                         "only into an empty database."))
+        accounts = seed_demo()
+        db.session.commit()
+        click.echo(_("Demo organisation loaded. Demo accounts:"))
+        for username, password, role in accounts:
+            click.echo(f"  {username:<10} / {password}   ({role})")
+
+    @app.cli.command("import-people")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--as", "username", default="admin", show_default=True,
+                  help="The administrator account the import is recorded under.")
+    def import_people(file: Path, username: str) -> None:
+        """Import or update people from an .xlsx or .csv file."""
+        from evalapp.auth.services import find_user
+        from evalapp.org.services import apply_people_import, stage_people_import
+
+        actor = find_user(username)
+        if actor is None:
+            raise click.ClickException(_("There is no account %(name)s.", name=username))
+        try:
+            staged, plan = stage_people_import(actor, file.name, file.read_bytes())
+            if not plan.ok:
+                for error in plan.errors:
+                    click.echo(_("Row %(row)s, %(column)s: %(message)s", row=error.row,
+                                 column=error.column, message=error.message), err=True)
+                raise click.ClickException(_("Nothing was imported: %(n)s errors.",
+                                             n=len(plan.errors)))
+            apply_people_import(actor, staged)
+        except ValidationFailed as error:
+            db.session.rollback()
+            raise click.ClickException(error.text()) from error
+        db.session.commit()
+        click.echo(_("Import done: %(created)s added, %(updated)s updated, %(unchanged)s "
+                     "unchanged.", created=len(plan.creates), updated=len(plan.updates),
+                     unchanged=plan.unchanged))
+
+    @app.cli.group("audit")
+    def audit_group() -> None:
+        """The audit trail."""
+
+    @audit_group.command("verify")
+    def audit_verify() -> None:
+        """Check the hash chain; report the first entry that was altered, removed or inserted."""
+        from evalapp.audit.models import AuditEntry
+        from evalapp.audit.services import verify_chain
+        from evalapp.demo import db_count
+
+        problem = verify_chain()
+        if problem is not None:
+            click.echo(_("Audit trail broken at %(problem)s", problem=problem), err=True)
+            sys.exit(1)
+        click.echo(_("Audit trail intact: %(n)s entries.", n=db_count(AuditEntry)))

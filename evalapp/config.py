@@ -1,0 +1,61 @@
+"""Settings, read from the environment when the app is created (never at import time)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable app."""
+
+
+def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    env = os.environ
+    overrides = dict(overrides or {})
+    environment = overrides.get("ENV_NAME") or env.get("EVALAPP_ENV", "development")
+    testing = bool(overrides.get("TESTING"))
+
+    default_sqlite = Path(instance_path) / "evalapp.sqlite3"
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{default_sqlite}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+
+    secret_key = overrides.get("SECRET_KEY") or env.get("SECRET_KEY")
+    if not secret_key:
+        if environment == "production":
+            raise ConfigError("SECRET_KEY must be set when EVALAPP_ENV=production")
+        # Development and tests: a per-process key; sessions do not survive a restart.
+        secret_key = secrets.token_hex(32)
+
+    secure_cookies = environment == "production"
+    config: dict[str, Any] = {
+        "ENV_NAME": environment,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "MAX_CONTENT_LENGTH": int(env.get("EVALAPP_MAX_UPLOAD_MB", "20")) * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": env.get("EVALAPP_TIMEZONE", "Asia/Ho_Chi_Minh"),
+        "LANGUAGES": ("vi", "en"),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": env.get("EVALAPP_LOGIN_RATE_LIMIT", "10 per minute"),
+        "PEOPLE_PAGE_SIZE": 50,
+        "PASSWORD_HASH_METHOD": env.get("EVALAPP_PASSWORD_HASH", "scrypt"),
+        "TESTING": testing,
+    }
+    config.update(overrides)
+    return config

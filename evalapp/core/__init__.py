@@ -1,0 +1,1 @@
+"""Shared types, domain errors, text and time helpers used by every area."""

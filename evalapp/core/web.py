@@ -1,0 +1,168 @@
+"""Web plumbing shared by every blueprint: locale, login loading, errors, security headers,
+template helpers."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from flask import Flask, g, has_request_context, jsonify, render_template, request, session
+from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from evalapp.core.errors import DomainError, ValidationFailed
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = ("vi", "en")
+
+ERROR_TITLES = {
+    400: _l("The request is not valid"),
+    401: _l("Please log in"),
+    403: _l("Access denied"),
+    404: _l("Page not found"),
+    405: _l("This action is not allowed here"),
+    409: _l("This conflicts with the current state"),
+    413: _l("The file is too large"),
+    422: _l("The data entered is not valid"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong on the server"),
+}
+ERROR_HINTS = {
+    400: _l("Check what you entered and try again."),
+    401: _l("Log in to continue."),
+    403: _l("Your account does not have permission for this page or action."),
+    404: _l("The address may be mistyped, or the item was removed."),
+    405: _l("Go back and use the buttons on the page."),
+    409: _l("Reload the page to see the current state."),
+    413: _l("Upload a smaller file."),
+    422: _l("Check what you entered and try again."),
+    429: _l("Wait a minute before trying again."),
+    500: _l("The error has been logged. Try again in a moment; nothing was saved."),
+}
+
+
+def select_locale() -> str:
+    if not has_request_context():
+        return "vi"  # command-line output
+    chosen = session.get("lang")
+    return chosen if chosen in LANGUAGES else "vi"
+
+
+def init_login(login_manager) -> None:
+    from evalapp.auth.services import load_session_user
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to open this page.")
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_session_user)
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only paths on this site: no scheme, no host, no protocol-relative or backslash tricks."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def error_response(status: int, message: str | None = None, errors: list | None = None):
+    title = str(ERROR_TITLES.get(status, ERROR_TITLES[500 if status >= 500 else 400]))
+    text = message or str(ERROR_HINTS.get(status, ""))
+    if wants_json():
+        body = {"error": {"status": status, "title": title, "message": text}}
+        if errors:
+            body["error"]["errors"] = errors
+        return jsonify(body), status
+    return render_template("errors/error.html", status=status, title=title, message=text,
+                           errors=errors or []), status
+
+
+def _handle_domain_error(error: DomainError):
+    errors = None
+    if isinstance(error, ValidationFailed) and error.errors:
+        errors = [getattr(e, "__dict__", e) for e in error.errors]
+    return error_response(error.status, error.text(), errors)
+
+
+def _handle_http_error(error: HTTPException):
+    if error.code is None or error.code < 400:
+        return error
+    if error.code == 401 and not wants_json():
+        return error
+    return error_response(error.code)
+
+
+def _handle_csrf_error(error: CSRFError):
+    return error_response(400, _("The form has expired or did not come from this site. "
+                                 "Reload the page and try again."))
+
+
+def _handle_unexpected(error: Exception):
+    log.exception("Unhandled error on %s %s", request.method, request.path)
+    return error_response(500)
+
+
+def _security_headers(response):
+    headers = response.headers
+    headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; frame-ancestors 'none'",
+    )
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if request.endpoint != "static":
+        headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def vn_number(value, digits: int = 0) -> str:
+    """Numbers with Vietnamese separators: 1.234,56."""
+    if value is None:
+        return ""
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern)
+
+
+def init_app(app: Flask) -> None:
+    from evalapp.auth import permissions
+    from evalapp.org.spreadsheets import accepted_headings
+
+    app.register_error_handler(DomainError, _handle_domain_error)
+    app.register_error_handler(CSRFError, _handle_csrf_error)
+    app.register_error_handler(HTTPException, _handle_http_error)
+    if not app.testing:
+        app.register_error_handler(Exception, _handle_unexpected)
+    app.after_request(_security_headers)
+
+    app.jinja_env.filters["date"] = lambda v: format_date(v, "dd/MM/yyyy") if v else ""
+    app.jinja_env.filters["datetime"] = (
+        lambda v: format_datetime(v, "dd/MM/yyyy HH:mm") if v else "")
+    app.jinja_env.filters["number"] = vn_number
+    app.jinja_env.globals.update(
+        perms=permissions,
+        current_locale=select_locale,
+        LANGUAGES=LANGUAGES,
+        accepted_headings=accepted_headings,
+    )
+
+    @app.before_request
+    def _remember_start():
+        g.locale = select_locale()

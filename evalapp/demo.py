@@ -1,0 +1,147 @@
+"""The demo organisation loaded by `flask seed-demo` and by the first README command.
+
+A provincial Party committee and a People's Committee with their boards and departments, about
+sixty people with real-looking names and posts, and one account per role.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from evalapp.auth.models import Role, User
+from evalapp.auth.permissions import SYSTEM
+from evalapp.auth.services import GrantSpec, create_user
+from evalapp.extensions import db
+from evalapp.org.models import Gender, Person, Unit, UnitKind
+from evalapp.org.services import PersonData, create_person, create_unit, save_duty_group, save_post
+
+DEMO_PASSWORD = "demo-evalapp"
+
+FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi",
+          "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Đinh", "Trương"]
+MIDDLE_MALE = ["Văn", "Hữu", "Đức", "Minh", "Quang", "Xuân", "Thanh", "Công", "Đình", "Quốc"]
+MIDDLE_FEMALE = ["Thị", "Ngọc", "Thu", "Thanh", "Minh", "Thị Thu", "Thị Ngọc", "Bích", "Kim"]
+GIVEN_MALE = ["An", "Anh", "Bình", "Cường", "Dũng", "Đức", "Giang", "Hải", "Hiếu", "Hòa", "Hùng",
+              "Khoa", "Khánh", "Long", "Minh", "Nam", "Phong", "Phúc", "Quân", "Sơn", "Tâm",
+              "Thắng", "Tuấn", "Việt", "Vinh", "Ân", "Ẩn"]
+GIVEN_FEMALE = ["Ánh", "Chi", "Dung", "Hà", "Hạnh", "Hằng", "Hương", "Lan", "Linh", "Mai",
+                "Nga", "Ngân", "Oanh", "Phương", "Thảo", "Trang", "Uyên", "Yến", "Ái", "Ngọc"]
+
+POSTS = [  # name, rank, leadership
+    ("Bí thư Tỉnh ủy", 1, True), ("Phó Bí thư Tỉnh ủy", 2, True),
+    ("Chủ tịch UBND tỉnh", 3, True), ("Phó Chủ tịch UBND tỉnh", 4, True),
+    ("Ủy viên Ban Thường vụ Tỉnh ủy", 5, True), ("Trưởng ban", 10, True),
+    ("Phó Trưởng ban", 11, True), ("Chủ nhiệm Ủy ban Kiểm tra", 10, True),
+    ("Chánh Văn phòng", 12, True), ("Phó Chánh Văn phòng", 13, True),
+    ("Giám đốc Sở", 14, True), ("Phó Giám đốc Sở", 15, True),
+    ("Trưởng phòng", 20, True), ("Phó Trưởng phòng", 21, True),
+    ("Chuyên viên chính", 40, False), ("Chuyên viên", 41, False), ("Cán sự", 50, False),
+]
+
+DUTY_GROUPS = [
+    ("Lãnh đạo cấp tỉnh", "Ủy viên Ban Thường vụ, lãnh đạo UBND tỉnh"),
+    ("Lãnh đạo cấp sở, ban", "Người đứng đầu và cấp phó các sở, ban, ngành"),
+    ("Lãnh đạo cấp phòng", "Trưởng, phó phòng và tương đương"),
+    ("Chuyên viên", "Công chức chuyên môn, nghiệp vụ"),
+]
+
+# code, name, kind, parent code, [(post, duty group, count)]
+UNITS = [
+    ("TU", "Tỉnh ủy Hòa Bình Xanh", UnitKind.PARTY_COMMITTEE, None,
+     [("Bí thư Tỉnh ủy", 0, 1), ("Phó Bí thư Tỉnh ủy", 0, 2),
+      ("Ủy viên Ban Thường vụ Tỉnh ủy", 0, 3)]),
+    ("BTC", "Ban Tổ chức Tỉnh ủy", UnitKind.PARTY_COMMITTEE, "TU",
+     [("Trưởng ban", 1, 1), ("Phó Trưởng ban", 1, 2), ("Chuyên viên", 3, 4)]),
+    ("BTG", "Ban Tuyên giáo và Dân vận Tỉnh ủy", UnitKind.PARTY_COMMITTEE, "TU",
+     [("Trưởng ban", 1, 1), ("Phó Trưởng ban", 1, 2), ("Chuyên viên", 3, 3)]),
+    ("UBKT", "Ủy ban Kiểm tra Tỉnh ủy", UnitKind.PARTY_COMMITTEE, "TU",
+     [("Chủ nhiệm Ủy ban Kiểm tra", 1, 1), ("Chuyên viên chính", 3, 3)]),
+    ("VPTU", "Văn phòng Tỉnh ủy", UnitKind.PARTY_COMMITTEE, "TU",
+     [("Chánh Văn phòng", 1, 1), ("Phó Chánh Văn phòng", 1, 1), ("Cán sự", 3, 2)]),
+    ("UBND", "Ủy ban nhân dân tỉnh Hòa Bình Xanh", UnitKind.PEOPLES_COMMITTEE, None,
+     [("Chủ tịch UBND tỉnh", 0, 1), ("Phó Chủ tịch UBND tỉnh", 0, 3)]),
+    ("VPUB", "Văn phòng UBND tỉnh", UnitKind.DEPARTMENT, "UBND",
+     [("Chánh Văn phòng", 1, 1), ("Phó Chánh Văn phòng", 1, 2), ("Chuyên viên", 3, 2)]),
+    ("SNV", "Sở Nội vụ", UnitKind.DEPARTMENT, "UBND",
+     [("Giám đốc Sở", 1, 1), ("Phó Giám đốc Sở", 1, 2)]),
+    ("SNV-TCBM", "Phòng Tổ chức, biên chế", UnitKind.DEPARTMENT, "SNV",
+     [("Trưởng phòng", 2, 1), ("Phó Trưởng phòng", 2, 1), ("Chuyên viên", 3, 3)]),
+    ("STC", "Sở Tài chính", UnitKind.DEPARTMENT, "UBND",
+     [("Giám đốc Sở", 1, 1), ("Phó Giám đốc Sở", 1, 2), ("Trưởng phòng", 2, 2),
+      ("Chuyên viên chính", 3, 2)]),
+    ("SGD", "Sở Giáo dục và Đào tạo", UnitKind.DEPARTMENT, "UBND",
+     [("Giám đốc Sở", 1, 1), ("Phó Giám đốc Sở", 1, 2), ("Trưởng phòng", 2, 1)]),
+    ("SYT", "Sở Y tế", UnitKind.DEPARTMENT, "UBND",
+     [("Giám đốc Sở", 1, 1), ("Phó Giám đốc Sở", 1, 1), ("Trưởng phòng", 2, 1)]),
+]
+
+
+@dataclass
+class DemoAccount:
+    username: str
+    role: Role
+    full_name: str
+
+
+DEMO_ACCOUNTS = [
+    DemoAccount("admin", Role.ADMIN, "Quản trị hệ thống"),
+    DemoAccount("thuky", Role.SECRETARY, ""),
+    DemoAccount("kiemphieu", Role.COUNTER, ""),
+    DemoAccount("uyvien", Role.VOTER, ""),
+    DemoAccount("canbo", Role.EVALUEE, ""),
+]
+
+
+def database_is_empty() -> bool:
+    return not db_count(Unit) and not db_count(User)
+
+
+def db_count(model) -> int:
+    return db.session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def seed_demo(seed: int = 2026) -> list[tuple[str, str, str]]:
+    """Load the demo organisation; returns (username, password, role label) of demo accounts."""
+    rng = random.Random(seed)
+    posts = {name: save_post(SYSTEM, None, name=name, rank=rank, is_leadership=lead)
+             for name, rank, lead in POSTS}
+    groups = [save_duty_group(SYSTEM, None, name=name, description=description)
+              for name, description in DUTY_GROUPS]
+    units = {}
+    people: list[Person] = []
+    used_names: set[str] = set()
+    serial = 0
+    for position, (code, name, kind, parent_code, staffing) in enumerate(UNITS):
+        unit = create_unit(SYSTEM, name=name, kind=kind, parent=units.get(parent_code), code=code,
+                           position=position)
+        units[code] = unit
+        for post_name, group_index, count in staffing:
+            for _ in range(count):
+                female = rng.random() < 0.45
+                while True:
+                    full_name = " ".join([
+                        rng.choice(FAMILY),
+                        rng.choice(MIDDLE_FEMALE if female else MIDDLE_MALE),
+                        rng.choice(GIVEN_FEMALE if female else GIVEN_MALE)])
+                    if full_name not in used_names:
+                        used_names.add(full_name)
+                        break
+                serial += 1
+                people.append(create_person(SYSTEM, PersonData(
+                    full_name=full_name, unit=unit, staff_code=f"CB{serial:04d}",
+                    gender=Gender.FEMALE if female else Gender.MALE,
+                    birth_year=rng.randint(1966, 1995), post=posts[post_name],
+                    duty_group=groups[group_index])))
+
+    accounts = []
+    staff = iter(people[1:])
+    for account in DEMO_ACCOUNTS:
+        person = None if account.role == Role.ADMIN else next(staff)
+        create_user(SYSTEM, username=account.username,
+                    full_name=account.full_name or person.full_name, password=DEMO_PASSWORD,
+                    grants=[GrantSpec(account.role, None)], person=person)
+        accounts.append((account.username, DEMO_PASSWORD, account.role.label))
+    return accounts

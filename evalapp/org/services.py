@@ -1,0 +1,671 @@
+"""Rules for units, posts, duty groups and people. Services take the acting user, check the
+permission, change and flush, write one audit entry, and never commit."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, insert, or_, select, update
+from sqlalchemy.orm import contains_eager, joinedload
+
+from evalapp.audit.services import record
+from evalapp.auth.models import Role
+from evalapp.auth.permissions import can_manage_org, scope_paths
+from evalapp.core.errors import AlreadyExists, InvalidState, NotAllowed, NotFound, ValidationFailed
+from evalapp.core.text import collation_key, fold_for_search, nfc, nfc_or_none, person_sort_key
+from evalapp.core.time import utcnow
+from evalapp.extensions import db
+from evalapp.org.models import DutyGroup, Gender, PeopleImport, Person, Post, Unit, UnitKind
+from evalapp.org.spreadsheets import COLUMNS, read_people_file, write_people_workbook
+
+MIN_BIRTH_YEAR = 1900
+
+
+def max_birth_year() -> int:
+    return date.today().year
+
+
+# ---------------------------------------------------------------- units
+
+
+def get_unit(unit_id: int) -> Unit:
+    unit = db.session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound(_l("This unit does not exist."))
+    return unit
+
+
+def unit_tree(units: list[Unit] | None = None) -> list[Unit]:
+    """Units in tree order: each unit followed by its sub-units, siblings by position, then by
+    the Vietnamese order of their names."""
+    if units is None:
+        units = list(db.session.execute(select(Unit)).scalars())
+    children: dict[int | None, list[Unit]] = defaultdict(list)
+    ids = {unit.id for unit in units}
+    for unit in units:
+        parent = unit.parent_id if unit.parent_id in ids else None
+        children[parent].append(unit)
+    ordered: list[Unit] = []
+
+    def walk(parent_id: int | None) -> None:
+        for unit in sorted(children[parent_id], key=lambda u: (u.position, u.sort_key)):
+            ordered.append(unit)
+            walk(unit.id)
+
+    walk(None)
+    return ordered
+
+
+def units_in_scope(user, *, active_only: bool = False) -> list[Unit]:
+    paths = scope_paths(user, Role.ADMIN)
+    query = select(Unit)
+    if paths is not None:
+        query = query.where(or_(False, *(Unit.path.startswith(p) for p in paths)))
+    if active_only:
+        query = query.where(Unit.active.is_(True))
+    return unit_tree(list(db.session.execute(query).scalars()))
+
+
+def _check_unit_fields(name: str, code: str | None) -> None:
+    if not name:
+        raise ValidationFailed(_l("Enter the unit name."), field="name")
+    if code:
+        clash = db.session.execute(select(Unit.id).where(Unit.code == code)).scalar()
+        if clash is not None:
+            raise AlreadyExists(_l("Another unit already has the code %(code)s."), field="code",
+                                code=code)
+
+
+def create_unit(actor, *, name: str, kind: UnitKind, parent: Unit | None,
+                short_name: str | None = None, code: str | None = None,
+                position: int = 0) -> Unit:
+    if parent is None:
+        if scope_paths(actor, Role.ADMIN) is not None:
+            raise NotAllowed(_l("Only an organisation-wide administrator can add a top unit."))
+    elif not can_manage_org(actor, parent):
+        raise NotAllowed()
+    name, code = nfc(name), nfc_or_none(code)
+    _check_unit_fields(name, code)
+    unit = Unit(name=name, short_name=nfc_or_none(short_name), code=code, kind=kind,
+                parent=parent, position=position, sort_key=collation_key(name), active=True)
+    db.session.add(unit)
+    db.session.flush()
+    unit.path = (parent.path if parent else "/") + f"{unit.id}/"
+    record(actor, "unit.created", unit, name=name, parent_id=parent.id if parent else None)
+    return unit
+
+
+def update_unit(actor, unit: Unit, *, name: str, kind: UnitKind, parent: Unit | None,
+                short_name: str | None, code: str | None, position: int) -> Unit:
+    if not can_manage_org(actor, unit):
+        raise NotAllowed()
+    name, code = nfc(name), nfc_or_none(code)
+    if code != unit.code:
+        _check_unit_fields(name, code)
+    elif not name:
+        raise ValidationFailed(_l("Enter the unit name."), field="name")
+    if parent is not None:
+        if parent.path.startswith(unit.path):
+            raise ValidationFailed(_l("A unit cannot be placed under itself or its sub-units."),
+                                   field="parent")
+        if not can_manage_org(actor, parent):
+            raise NotAllowed()
+    elif unit.parent_id is not None and scope_paths(actor, Role.ADMIN) is not None:
+        raise NotAllowed(_l("Only an organisation-wide administrator can add a top unit."))
+
+    changes = {}
+    for field, value in (("name", name), ("kind", kind), ("short_name", nfc_or_none(short_name)),
+                         ("code", code), ("position", position)):
+        if getattr(unit, field) != value:
+            changes[field] = str(value)
+            setattr(unit, field, value)
+    unit.sort_key = collation_key(name)
+    if (parent.id if parent else None) != unit.parent_id:
+        changes["parent_id"] = parent.id if parent else None
+        old_path = unit.path
+        new_path = (parent.path if parent else "/") + f"{unit.id}/"
+        unit.parent = parent
+        for member in db.session.execute(
+            select(Unit).where(Unit.path.startswith(old_path))
+        ).scalars():
+            member.path = new_path + member.path[len(old_path):]
+    db.session.flush()
+    record(actor, "unit.updated", unit, changes=changes)
+    return unit
+
+
+def set_unit_active(actor, unit: Unit, active: bool) -> Unit:
+    if not can_manage_org(actor, unit):
+        raise NotAllowed()
+    if not active:
+        busy_people = db.session.execute(
+            select(func.count(Person.id)).where(Person.unit_id == unit.id, Person.active.is_(True))
+        ).scalar_one()
+        busy_units = db.session.execute(
+            select(func.count(Unit.id)).where(Unit.parent_id == unit.id, Unit.active.is_(True))
+        ).scalar_one()
+        if busy_people or busy_units:
+            raise InvalidState(
+                _l("This unit still has %(people)s active people and %(units)s active "
+                   "sub-units; move or deactivate them first."),
+                people=busy_people, units=busy_units,
+            )
+    elif unit.parent is not None and not unit.parent.active:
+        raise InvalidState(_l("Reactivate the parent unit first."))
+    unit.active = active
+    record(actor, "unit.activated" if active else "unit.deactivated", unit)
+    return unit
+
+
+# ---------------------------------------------------------------- posts and duty groups
+
+
+def list_posts(active_only: bool = False) -> list[Post]:
+    query = select(Post)
+    if active_only:
+        query = query.where(Post.active.is_(True))
+    return sorted(db.session.execute(query).scalars(),
+                  key=lambda p: (p.rank, collation_key(p.name)))
+
+
+def list_duty_groups(active_only: bool = False) -> list[DutyGroup]:
+    query = select(DutyGroup)
+    if active_only:
+        query = query.where(DutyGroup.active.is_(True))
+    return sorted(db.session.execute(query).scalars(), key=lambda g: collation_key(g.name))
+
+
+def _require_org_admin(actor) -> None:
+    # Posts and duty groups are shared by the whole organisation.
+    if scope_paths(actor, Role.ADMIN) is not None:
+        raise NotAllowed()
+
+
+def _name_taken(model, name: str, exclude_id: int | None = None) -> bool:
+    query = select(model.id).where(func.lower(model.name) == name.lower())
+    if exclude_id is not None:
+        query = query.where(model.id != exclude_id)
+    return db.session.execute(query).first() is not None
+
+
+def save_post(actor, post: Post | None, *, name: str, rank: int, is_leadership: bool,
+              active: bool = True) -> Post:
+    _require_org_admin(actor)
+    name = nfc(name)
+    if not name:
+        raise ValidationFailed(_l("Enter the post name."), field="name")
+    if rank < 0:
+        raise ValidationFailed(_l("The rank cannot be negative."), field="rank")
+    if _name_taken(Post, name, post.id if post else None):
+        raise AlreadyExists(_l("A post named %(name)s already exists."), field="name", name=name)
+    created = post is None
+    if created:
+        post = Post()
+        db.session.add(post)
+    post.name, post.rank, post.is_leadership, post.active = name, rank, is_leadership, active
+    db.session.flush()
+    record(actor, "post.created" if created else "post.updated", post, name=name, rank=rank,
+           is_leadership=is_leadership, active=active)
+    return post
+
+
+def save_duty_group(actor, group: DutyGroup | None, *, name: str, description: str | None,
+                    active: bool = True) -> DutyGroup:
+    _require_org_admin(actor)
+    name = nfc(name)
+    if not name:
+        raise ValidationFailed(_l("Enter the duty group name."), field="name")
+    if _name_taken(DutyGroup, name, group.id if group else None):
+        raise AlreadyExists(_l("A duty group named %(name)s already exists."), field="name",
+                            name=name)
+    created = group is None
+    if created:
+        group = DutyGroup()
+        db.session.add(group)
+    group.name, group.description, group.active = name, nfc_or_none(description), active
+    db.session.flush()
+    record(actor, "duty_group.created" if created else "duty_group.updated", group, name=name,
+           active=active)
+    return group
+
+
+def get_post(post_id: int) -> Post:
+    post = db.session.get(Post, post_id)
+    if post is None:
+        raise NotFound()
+    return post
+
+
+def get_duty_group(group_id: int) -> DutyGroup:
+    group = db.session.get(DutyGroup, group_id)
+    if group is None:
+        raise NotFound()
+    return group
+
+
+# ---------------------------------------------------------------- people
+
+
+@dataclass
+class PersonData:
+    full_name: str
+    unit: Unit
+    staff_code: str | None = None
+    gender: Gender | None = None
+    birth_year: int | None = None
+    post: Post | None = None
+    duty_group: DutyGroup | None = None
+    active: bool = True
+
+
+def derived_person_fields(full_name: str, staff_code: str | None) -> dict:
+    return {
+        "sort_key": person_sort_key(full_name),
+        "search_text": fold_for_search(f"{full_name} {staff_code or ''}"),
+    }
+
+
+def _check_person(data: PersonData, exclude_id: int | None) -> None:
+    if not data.full_name:
+        raise ValidationFailed(_l("Enter the full name."), field="full_name")
+    if data.birth_year is not None and not (MIN_BIRTH_YEAR <= data.birth_year
+                                            <= max_birth_year()):
+        raise ValidationFailed(_l("The year of birth must be between %(low)s and %(high)s."),
+                               field="birth_year", low=MIN_BIRTH_YEAR, high=max_birth_year())
+    if data.staff_code:
+        query = select(Person.id).where(Person.staff_code == data.staff_code)
+        if exclude_id is not None:
+            query = query.where(Person.id != exclude_id)
+        if db.session.execute(query).first() is not None:
+            raise AlreadyExists(_l("Another person already has the staff code %(code)s."),
+                                field="staff_code", code=data.staff_code)
+
+
+def _normalise(data: PersonData) -> PersonData:
+    data.full_name = nfc(data.full_name)
+    data.staff_code = nfc_or_none(data.staff_code)
+    return data
+
+
+def create_person(actor, data: PersonData) -> Person:
+    if not can_manage_org(actor, data.unit):
+        raise NotAllowed()
+    data = _normalise(data)
+    _check_person(data, None)
+    person = Person(full_name=data.full_name, staff_code=data.staff_code, gender=data.gender,
+                    birth_year=data.birth_year, unit=data.unit, post=data.post,
+                    duty_group=data.duty_group, active=data.active,
+                    **derived_person_fields(data.full_name, data.staff_code))
+    db.session.add(person)
+    db.session.flush()
+    record(actor, "person.created", person, full_name=person.full_name,
+           staff_code=person.staff_code, unit_id=data.unit.id)
+    return person
+
+
+def update_person(actor, person: Person, data: PersonData) -> Person:
+    if not can_manage_org(actor, person.unit) or not can_manage_org(actor, data.unit):
+        raise NotAllowed()
+    data = _normalise(data)
+    _check_person(data, person.id)
+    changes = {}
+    for field in ("full_name", "staff_code", "gender", "birth_year", "unit", "post",
+                  "duty_group", "active"):
+        new = getattr(data, field)
+        if getattr(person, field) != new:
+            changes[field] = getattr(new, "id", new)
+            setattr(person, field, new)
+    for key, value in derived_person_fields(person.full_name, person.staff_code).items():
+        setattr(person, key, value)
+    db.session.flush()
+    record(actor, "person.updated", person, changes=changes)
+    return person
+
+
+def set_person_active(actor, person: Person, active: bool) -> Person:
+    if not can_manage_org(actor, person.unit):
+        raise NotAllowed()
+    person.active = active
+    record(actor, "person.activated" if active else "person.deactivated", person)
+    return person
+
+
+def get_person(person_id: int) -> Person:
+    person = db.session.get(Person, person_id)
+    if person is None:
+        raise NotFound(_l("This person does not exist."))
+    return person
+
+
+def people_query(viewer, *, search: str = "", unit: Unit | None = None,
+                 include_sub_units: bool = True, status: str = "active") -> Select:
+    """People the viewer may see, filtered, in Vietnamese order of given name then full name."""
+    query = select(Person).join(Person.unit).options(
+        contains_eager(Person.unit), joinedload(Person.post), joinedload(Person.duty_group))
+    paths = scope_paths(viewer, Role.ADMIN)
+    if paths is not None:
+        query = query.where(or_(False, *(Unit.path.startswith(p) for p in paths)))
+    if unit is not None:
+        query = query.where(Unit.path.startswith(unit.path) if include_sub_units
+                            else Person.unit_id == unit.id)
+    if status == "active":
+        query = query.where(Person.active.is_(True))
+    elif status == "inactive":
+        query = query.where(Person.active.is_(False))
+    for word in fold_for_search(search).split():
+        query = query.where(Person.search_text.contains(word, autoescape=True))
+    return query.order_by(Person.sort_key, Person.id)
+
+
+def count(query: Select) -> int:
+    return db.session.execute(
+        select(func.count()).select_from(query.order_by(None).subquery())
+    ).scalar_one()
+
+
+# ---------------------------------------------------------------- import and export
+
+GENDER_WORDS = {"nam": Gender.MALE, "male": Gender.MALE, "m": Gender.MALE,
+                "nu": Gender.FEMALE, "female": Gender.FEMALE, "f": Gender.FEMALE}
+YES_WORDS = {"", "co", "x", "1", "yes", "true", "dang cong tac"}
+NO_WORDS = {"khong", "0", "no", "false", "nghi"}
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class ImportPlan:
+    """What applying a file would do. Nothing is written while errors is not empty."""
+
+    rows: int
+    creates: list[dict]
+    updates: list[dict]
+    unchanged: int
+    new_posts: list[str]
+    new_duty_groups: list[str]
+    errors: list[RowError]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _index_by_folded_name(items) -> dict[str, list]:
+    index: dict[str, list] = defaultdict(list)
+    for item in items:
+        index[nfc(item.name).lower()].append(item)
+    return index
+
+
+def plan_people_import(actor, filename: str, content: bytes) -> ImportPlan:
+    """Read and check every row; the plan says what would change, or which rows are wrong."""
+    if scope_paths(actor, Role.ADMIN) == []:
+        raise NotAllowed()
+    rows = read_people_file(filename, content)
+    if not rows:
+        raise ValidationFailed(_l("The file has no rows of people."))
+    label = {key: str(heading) for key, (heading, _aliases) in COLUMNS.items()}
+
+    units = list(db.session.execute(select(Unit)).scalars())
+    units_by_code = {u.code.lower(): u for u in units if u.code}
+    units_by_name = _index_by_folded_name(units)
+    posts_by_name = {name: items[0] for name, items in
+                     _index_by_folded_name(db.session.execute(select(Post)).scalars()).items()}
+    groups_by_name = {name: items[0] for name, items in _index_by_folded_name(
+        db.session.execute(select(DutyGroup)).scalars()).items()}
+    existing = {
+        row.staff_code: row for row in db.session.execute(
+            select(Person.id, Person.staff_code, Person.full_name, Person.gender,
+                   Person.birth_year, Person.unit_id, Person.post_id, Person.duty_group_id,
+                   Person.active, Unit.path).join(Person.unit)
+            .where(Person.staff_code.is_not(None))
+        )
+    }
+
+    errors: list[RowError] = []
+    creates: list[dict] = []
+    updates: list[dict] = []
+    unchanged = 0
+    new_posts: dict[str, str] = {}
+    new_groups: dict[str, str] = {}
+    seen_codes: dict[str, int] = {}
+    high_year = max_birth_year()
+
+    for row in rows:
+        values = row.values
+        row_errors: list[RowError] = []
+
+        def fail(column: str, message, row=row, row_errors=row_errors, **params) -> None:
+            text = str(message) % params if params else str(message)
+            row_errors.append(RowError(row.number, label[column], text))
+
+        code = values.get("staff_code", "")
+        full_name = values.get("full_name", "")
+        if not code:
+            fail("staff_code", _l("The staff code is empty."))
+        elif len(code) > 64:
+            fail("staff_code", _l("The staff code is longer than 64 characters."))
+        elif code in seen_codes:
+            fail("staff_code", _l("The staff code %(code)s is already used on row %(row)s."),
+                 code=code, row=seen_codes[code])
+        else:
+            seen_codes[code] = row.number
+        if not full_name:
+            fail("full_name", _l("The full name is empty."))
+        elif len(full_name) > 255:
+            fail("full_name", _l("The full name is longer than 255 characters."))
+
+        unit = None
+        unit_text = values.get("unit", "")
+        if not unit_text:
+            fail("unit", _l("The unit is empty."))
+        else:
+            unit = units_by_code.get(unit_text.lower())
+            if unit is None:
+                matches = units_by_name.get(unit_text.lower(), [])
+                if len(matches) > 1:
+                    fail("unit", _l("Several units are named %(name)s; write the unit code "
+                                    "instead."), name=unit_text)
+                elif not matches:
+                    fail("unit", _l("There is no unit named %(name)s."), name=unit_text)
+                else:
+                    unit = matches[0]
+            if unit is not None and not can_manage_org(actor, unit):
+                fail("unit", _l("You do not manage the unit %(name)s."), name=unit.name)
+                unit = None
+            elif unit is not None and not unit.active:
+                fail("unit", _l("The unit %(name)s is no longer active."), name=unit.name)
+                unit = None
+
+        gender = None
+        gender_text = fold_for_search(values.get("gender", ""))
+        if gender_text:
+            gender = GENDER_WORDS.get(gender_text)
+            if gender is None:
+                fail("gender", _l("The gender must be Nam or Nữ, not %(value)s."),
+                     value=values["gender"])
+
+        birth_year = None
+        year_text = values.get("birth_year", "")
+        if year_text:
+            if not year_text.isdigit():
+                fail("birth_year", _l("The year of birth %(value)s is not a year."),
+                     value=year_text)
+            else:
+                birth_year = int(year_text)
+                if not MIN_BIRTH_YEAR <= birth_year <= high_year:
+                    fail("birth_year", _l("The year of birth must be between %(low)s and "
+                                          "%(high)s."), low=MIN_BIRTH_YEAR, high=high_year)
+
+        active_text = fold_for_search(values.get("active", ""))
+        if active_text in YES_WORDS:
+            active = True
+        elif active_text in NO_WORDS:
+            active = False
+        else:
+            active = True
+            fail("active", _l("Write Có or Không, not %(value)s."), value=values["active"])
+
+        post_name = values.get("post", "")
+        if len(post_name) > 255:
+            fail("post", _l("The post is longer than 255 characters."))
+        group_name = values.get("duty_group", "")
+        if len(group_name) > 255:
+            fail("duty_group", _l("The duty group is longer than 255 characters."))
+
+        current = existing.get(code)
+        if current is not None and not any(
+            current.path.startswith(p) for p in (scope_paths(actor, Role.ADMIN) or [""])
+        ):
+            fail("staff_code", _l("The person with staff code %(code)s belongs to a unit you "
+                                  "do not manage."), code=code)
+
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+
+        post = posts_by_name.get(post_name.lower()) if post_name else None
+        if post_name and post is None:
+            new_posts.setdefault(post_name.lower(), post_name)
+        group = groups_by_name.get(group_name.lower()) if group_name else None
+        if group_name and group is None:
+            new_groups.setdefault(group_name.lower(), group_name)
+
+        change = {
+            "row": row.number, "staff_code": code, "full_name": full_name, "gender": gender,
+            "birth_year": birth_year, "unit_id": unit.id, "unit_name": unit.name,
+            "post_name": post_name or None, "post_id": post.id if post else None,
+            "duty_group_name": group_name or None,
+            "duty_group_id": group.id if group else None, "active": active,
+        }
+        needs_new_reference = (post_name and post is None) or (group_name and group is None)
+        if current is None:
+            creates.append(change)
+        elif not needs_new_reference and (
+            current.full_name, current.gender, current.birth_year, current.unit_id,
+            current.active, current.post_id, current.duty_group_id,
+        ) == (full_name, gender, birth_year, unit.id, active, change["post_id"],
+              change["duty_group_id"]):
+            unchanged += 1
+        else:
+            updates.append(change | {"id": current.id})
+
+    return ImportPlan(rows=len(rows), creates=creates, updates=updates, unchanged=unchanged,
+                      new_posts=sorted(new_posts.values(), key=collation_key),
+                      new_duty_groups=sorted(new_groups.values(), key=collation_key),
+                      errors=errors)
+
+
+def stage_people_import(actor, filename: str,
+                        content: bytes) -> tuple[PeopleImport | None, ImportPlan]:
+    """Keep an uploaded file for confirmation, with its plan. A file with errors is not kept."""
+    plan = plan_people_import(actor, filename, content)
+    if not plan.ok:
+        return None, plan
+    staged = PeopleImport(uploaded_by_id=actor.id, filename=nfc(filename)[:255], content=content,
+                          sha256=hashlib.sha256(content).hexdigest())
+    db.session.add(staged)
+    db.session.flush()
+    record(actor, "people_import.staged", staged, filename=staged.filename, rows=plan.rows,
+           sha256=staged.sha256)
+    return staged, plan
+
+
+def get_staged_import(actor, import_id: int) -> PeopleImport:
+    staged = db.session.get(PeopleImport, import_id)
+    if staged is None or staged.uploaded_by_id != actor.id:
+        raise NotFound(_l("This import does not exist."))
+    if staged.applied_at is not None:
+        raise InvalidState(_l("This file has already been imported."))
+    return staged
+
+
+def apply_people_import(actor, staged: PeopleImport) -> ImportPlan:
+    """Apply a staged file in one transaction: all rows or, on any error, none."""
+    if staged.applied_at is not None:
+        raise InvalidState(_l("This file has already been imported."))
+    plan = plan_people_import(actor, staged.filename, staged.content)
+    if not plan.ok:
+        # The directory changed since the preview (a unit was deactivated, say).
+        raise ValidationFailed(_l("The file no longer passes the checks; upload it again."),
+                               errors=plan.errors)
+
+    post_ids: dict[str, int] = {}
+    for name in plan.new_posts:
+        post = Post(name=name, rank=100, is_leadership=False, active=True)
+        db.session.add(post)
+        db.session.flush()
+        post_ids[name.lower()] = post.id
+    group_ids: dict[str, int] = {}
+    for name in plan.new_duty_groups:
+        group = DutyGroup(name=name, active=True)
+        db.session.add(group)
+        db.session.flush()
+        group_ids[name.lower()] = group.id
+
+    now = utcnow()
+
+    def columns(change: dict) -> dict:
+        post_id = change["post_id"] or (post_ids.get(change["post_name"].lower())
+                                        if change["post_name"] else None)
+        group_id = change["duty_group_id"] or (
+            group_ids.get(change["duty_group_name"].lower()) if change["duty_group_name"]
+            else None)
+        return {
+            "staff_code": change["staff_code"], "full_name": change["full_name"],
+            "gender": change["gender"], "birth_year": change["birth_year"],
+            "unit_id": change["unit_id"], "post_id": post_id, "duty_group_id": group_id,
+            "active": change["active"], "updated_at": now,
+            **derived_person_fields(change["full_name"], change["staff_code"]),
+        }
+
+    if plan.creates:
+        db.session.execute(insert(Person),
+                           [columns(change) | {"created_at": now} for change in plan.creates])
+    if plan.updates:
+        db.session.execute(update(Person),
+                           [columns(change) | {"id": change["id"]} for change in plan.updates])
+    staged.applied_at = now
+    staged.content = b""  # the people are in the directory now; the file is not needed
+    db.session.flush()
+    record(actor, "people_import.applied", staged, filename=staged.filename,
+           created=len(plan.creates), updated=len(plan.updates), unchanged=plan.unchanged,
+           new_posts=len(plan.new_posts), new_duty_groups=len(plan.new_duty_groups))
+    return plan
+
+
+def export_people_xlsx(viewer, **filters) -> bytes:
+    query = people_query(viewer, **filters)
+    people = db.session.execute(query).scalars()
+    yes, no = str(_l("Yes")), str(_l("No"))
+    return write_people_workbook(
+        {
+            "staff_code": p.staff_code, "full_name": p.full_name,
+            "gender": p.gender.label if p.gender else None, "birth_year": p.birth_year,
+            "post": p.post.name if p.post else None, "unit": p.unit.code or p.unit.name,
+            "duty_group": p.duty_group.name if p.duty_group else None,
+            "active": yes if p.active else no,
+        }
+        for p in people
+    )
+
+
+def find_person_by_code(staff_code: str | None) -> Person | None:
+    """The person with this staff code; None for an empty code; an error for an unknown one."""
+    code = nfc(staff_code)
+    if not code:
+        return None
+    person = db.session.execute(select(Person).where(Person.staff_code == code)).scalar_one_or_none()
+    if person is None:
+        raise ValidationFailed(_l("No person has the staff code %(code)s."), field="staff_code",
+                               code=code)
+    return person
