@@ -12,6 +12,8 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
@@ -55,12 +57,33 @@ def database_url(tmp_path_factory, worker_id) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db')}/evalapp.sqlite3"
 
 
+class RequestIsolatingClient(FlaskClient):
+    """A test client whose requests behave as they would in production.
+
+    Tests hold an app context open (for direct database work), and Flask reuses it for the
+    client's requests; so before each request the context globals (the logged-in user, the
+    locale) are cleared, and after it the session is rolled back, as the end of a real request
+    would. A request that fails half-way then cannot leave changes behind for a later commit.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            for name in list(vars(g)):
+                delattr(g, name)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            if has_app_context():
+                _db.session.rollback()
+
+
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     application = create_app(TEST_CONFIG | {
         "SQLALCHEMY_DATABASE_URI": database_url,
         "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
     })
+    application.test_client_class = RequestIsolatingClient
     with application.app_context():
         upgrade()
     return application
@@ -72,6 +95,8 @@ def empty_all_tables() -> None:
         names = ", ".join(f'"{t.name}"' for t in tables)
         _db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
+        # RESTRICT is checked row by row in SQLite: detach the unit tree before emptying it.
+        _db.session.execute(text("UPDATE unit SET parent_id = NULL"))
         for table in tables:
             _db.session.execute(table.delete())
     _db.session.commit()

@@ -14,6 +14,7 @@ from wtforms.form import Form
 
 from evalapp.auth.models import ROLE_LABELS, Role
 from evalapp.auth.services import GrantSpec
+from evalapp.core.errors import NotFound, ValidationFailed
 from evalapp.core.forms import AppForm, max_length, required
 from evalapp.org.services import get_unit
 
@@ -50,8 +51,9 @@ class ApiTokenForm(AppForm):
 
 
 class GrantForm(Form):
-    role = SelectField(_l("Role"), choices=[])
-    unit = SelectField(_l("Over unit"), choices=[])
+    # Rows left empty (or not sent) mean "no role"; values are checked in grant_specs().
+    role = SelectField(_l("Role"), choices=[], default="", validate_choice=False)
+    unit = SelectField(_l("Over unit"), choices=[], default="", validate_choice=False)
 
 
 GRANT_ROWS = 6
@@ -84,8 +86,13 @@ class UserForm(AppForm):
         for entry in self.grants:
             if entry.form.role.data:
                 unit_id = entry.form.unit.data
-                specs.append(GrantSpec(Role(entry.form.role.data),
-                                       get_unit(int(unit_id)) if unit_id else None))
+                try:
+                    role = Role(entry.form.role.data)
+                    unit = get_unit(int(unit_id)) if unit_id else None
+                except (ValueError, NotFound) as error:
+                    raise ValidationFailed(_l("Choose a role and a unit from the lists."),
+                                           field="grants") from error
+                specs.append(GrantSpec(role, unit))
         return specs
 
     @staticmethod

@@ -89,10 +89,11 @@ def change_password():
         services.change_password(current_user, form.current_password.data,
                                  form.new_password.data)
     except DomainError as error:
-        getattr(form, error.field or "new_password").errors.append(error.text())
+        attach_error(form, error)
         return _render_account(password_form=form, status=error.status)
     db.session.commit()
-    login_user(current_user)  # the session id carries the new password version
+    # The session id carries the password version: renew this session, others end.
+    login_user(current_user._get_current_object())
     flash(_("Your password has been changed."), "success")
     return redirect(url_for("auth.account"))
 

@@ -31,10 +31,10 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
-def _check_password_rules(password: str) -> None:
+def _check_password_rules(password: str, field: str = "password") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(_l("The password must have at least %(n)s characters."),
-                               field="password", n=MIN_PASSWORD_LENGTH)
+                               field=field, n=MIN_PASSWORD_LENGTH)
 
 
 def find_user(username: str) -> User | None:
@@ -65,7 +65,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     if not check_password_hash(user.password_hash, current_password):
         raise ValidationFailed(_l("The current password is not correct."),
                                field="current_password")
-    _check_password_rules(new_password)
+    _check_password_rules(new_password, "new_password")
     user.password_hash = hash_password(new_password)
     user.session_version += 1
     record(user, "auth.password_changed", user)
@@ -155,7 +155,7 @@ def set_user_active(actor: User, user: User, active: bool) -> None:
 def reset_password(actor: User, user: User, new_password: str) -> None:
     if not can_manage_accounts(actor):
         raise NotAllowed()
-    _check_password_rules(new_password)
+    _check_password_rules(new_password, "new_password")
     user.password_hash = hash_password(new_password)
     user.session_version += 1
     record(actor, "account.password_reset", user)
