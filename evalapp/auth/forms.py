@@ -15,7 +15,7 @@ from wtforms.form import Form
 from evalapp.auth.models import ROLE_LABELS, Role
 from evalapp.auth.services import GrantSpec
 from evalapp.core.errors import NotFound, ValidationFailed
-from evalapp.core.forms import AppForm, max_length, required
+from evalapp.core.forms import AppForm, choices, max_length, required
 from evalapp.org.services import get_unit
 
 
@@ -72,10 +72,10 @@ class UserForm(AppForm):
     submit = SubmitField(_l("Save"))
 
     def set_choices(self, units) -> None:
-        role_choices = [("", _l("— no role —"))] + [(r.value, label)
-                                                    for r, label in ROLE_LABELS.items()]
-        unit_choices = [("", _l("The whole organisation"))] + [
-            (str(u.id), "\u00a0\u00a0" * u.depth + u.name) for u in units]
+        role_choices = choices([("", _l("— no role —"))] + [
+            (r.value, label) for r, label in ROLE_LABELS.items()])
+        unit_choices = choices([("", _l("The whole organisation"))] + [
+            (str(u.id), "\u00a0\u00a0" * u.depth + u.name) for u in units])
         for entry in self.grants:
             entry.form.role.choices = role_choices
             entry.form.unit.choices = unit_choices

@@ -10,6 +10,7 @@ from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import validators
+from wtforms.fields import SelectChoice
 
 # Built-in WTForms messages that our forms can show; listed so that pybabel extracts them.
 WTFORMS_MESSAGES = (
@@ -54,3 +55,8 @@ def attach_error(form, error) -> None:
         field.errors = [*field.errors, error.text()]
     else:
         form.form_errors.append(error.text())
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]

@@ -12,13 +12,13 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Optional
 
-from evalapp.core.forms import AppForm, max_length, required
+from evalapp.core.forms import AppForm, choices, max_length, required
 from evalapp.org.models import GENDER_LABELS, UNIT_KIND_LABELS
 
 
 def unit_choices(units, *, empty_label=None):
-    choices = [("", empty_label)] if empty_label is not None else []
-    return choices + [(str(u.id), "\u00a0\u00a0" * u.depth + u.name) for u in units]
+    pairs = [("", empty_label)] if empty_label is not None else []
+    return choices(pairs + [(str(u.id), "\u00a0\u00a0" * u.depth + u.name) for u in units])
 
 
 class UnitForm(AppForm):
@@ -27,8 +27,8 @@ class UnitForm(AppForm):
     code = StringField(_l("Unit code"), validators=[max_length(40)],
                        description=_l("Optional; used to name the unit in import files."))
     kind = SelectField(_l("Kind of unit"),
-                       choices=[(k.value, label) for k, label in UNIT_KIND_LABELS.items()])
-    parent_id = SelectField(_l("Parent unit"), choices=[])
+                       choices=choices((k.value, label) for k, label in UNIT_KIND_LABELS.items()))
+    parent_id = SelectField(_l("Parent unit"), choices=[], default="")
     position = IntegerField(_l("Position among its siblings"), default=0,
                             validators=[Optional(), NumberRange(min=0, max=100000)])
     submit = SubmitField(_l("Save"))
@@ -53,13 +53,12 @@ class DutyGroupForm(AppForm):
 class PersonForm(AppForm):
     full_name = StringField(_l("Full name"), validators=[required(), max_length(255)])
     staff_code = StringField(_l("Staff code"), validators=[max_length(64)])
-    gender = SelectField(_l("Gender"),
-                         choices=[("", _l("— not given —"))]
-                         + [(g.value, label) for g, label in GENDER_LABELS.items()])
+    gender = SelectField(_l("Gender"), default="", choices=choices(
+        [("", _l("— not given —"))] + [(g.value, label) for g, label in GENDER_LABELS.items()]))
     birth_year = IntegerField(_l("Year of birth"), validators=[Optional()])
     unit_id = SelectField(_l("Unit"), choices=[], validators=[required()])
-    post_id = SelectField(_l("Post"), choices=[])
-    duty_group_id = SelectField(_l("Duty group"), choices=[])
+    post_id = SelectField(_l("Post"), choices=[], default="")
+    duty_group_id = SelectField(_l("Duty group"), choices=[], default="")
     active = BooleanField(_l("Active (still working here)"), default=True)
     submit = SubmitField(_l("Save"))
 

@@ -21,7 +21,7 @@ from flask_login import current_user, login_required
 from evalapp.auth.models import Role
 from evalapp.auth.permissions import can_manage_org, scope_paths
 from evalapp.core.errors import DomainError, ValidationFailed
-from evalapp.core.forms import attach_error
+from evalapp.core.forms import attach_error, choices
 from evalapp.extensions import db
 from evalapp.org import services
 from evalapp.org.forms import (
@@ -208,10 +208,10 @@ def people():
 def _prepare_person_form(form) -> None:
     form.unit_id.choices = unit_choices(
         services.units_in_scope(current_user, active_only=True), empty_label=_("— choose —"))
-    form.post_id.choices = [("", _("— none —"))] + [
-        (str(p.id), p.name) for p in services.list_posts(active_only=True)]
-    form.duty_group_id.choices = [("", _("— none —"))] + [
-        (str(g.id), g.name) for g in services.list_duty_groups(active_only=True)]
+    form.post_id.choices = choices([("", _("— none —"))] + [
+        (str(p.id), p.name) for p in services.list_posts(active_only=True)])
+    form.duty_group_id.choices = choices([("", _("— none —"))] + [
+        (str(g.id), g.name) for g in services.list_duty_groups(active_only=True)])
 
 
 def _person_data(form) -> PersonData:
@@ -251,10 +251,11 @@ def edit_person(person_id: int):
     person = services.get_person(person_id)
     if not can_manage_org(current_user, person.unit):
         abort(403)
-    form = PersonForm(obj=person, data=None if request.method == "POST" else {
+    editing = request.method != "POST"
+    form = PersonForm(obj=person if editing else None, data={
         "unit_id": str(person.unit_id), "post_id": str(person.post_id or ""),
         "duty_group_id": str(person.duty_group_id or ""),
-        "gender": person.gender.value if person.gender else ""})
+        "gender": person.gender.value if person.gender else ""} if editing else None)
     _prepare_person_form(form)
     if not form.validate_on_submit():
         return _person_page(form, person, status=422 if form.errors else 200)

@@ -664,7 +664,8 @@ def find_person_by_code(staff_code: str | None) -> Person | None:
     code = nfc(staff_code)
     if not code:
         return None
-    person = db.session.execute(select(Person).where(Person.staff_code == code)).scalar_one_or_none()
+    person = db.session.execute(
+        select(Person).where(Person.staff_code == code)).scalar_one_or_none()
     if person is None:
         raise ValidationFailed(_l("No person has the staff code %(code)s."), field="staff_code",
                                code=code)
