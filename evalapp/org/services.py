@@ -444,9 +444,9 @@ def plan_people_import(actor, filename: str, content: bytes) -> ImportPlan:
         values = row.values
         row_errors: list[RowError] = []
 
-        def fail(column: str, message, row=row, row_errors=row_errors, **params) -> None:
+        def fail(column: str, message, _row=row, _errors=row_errors, **params) -> None:
             text = str(message) % params if params else str(message)
-            row_errors.append(RowError(row.number, label[column], text))
+            _errors.append(RowError(_row.number, label[column], text))
 
         code = values.get("staff_code", "")
         full_name = values.get("full_name", "")

@@ -1,0 +1,200 @@
+import io
+import unicodedata
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import func, select
+
+from evalapp.audit.models import AuditEntry
+from evalapp.org.models import DutyGroup, Person, Post
+
+HEADINGS = ["Mã cán bộ", "Họ và tên", "Giới tính", "Năm sinh", "Chức vụ", "Đơn vị",
+            "Nhóm nhiệm vụ"]
+
+
+def xlsx(rows, headings=HEADINGS) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Danh sách")
+    sheet.append(headings)
+    for row in rows:
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def people_count(db) -> int:
+    return db.session.execute(select(func.count(Person.id))).scalar_one()
+
+
+def audit_count(db) -> int:
+    return db.session.execute(select(func.count(AuditEntry.id))).scalar_one()
+
+
+def upload(client, content: bytes, name="danh-sach.xlsx"):
+    return client.post("/org/people/import",
+                       data={"file": (io.BytesIO(content), name)},
+                       content_type="multipart/form-data")
+
+
+def staged_id(response) -> int:
+    html = response.get_data(as_text=True)
+    return int(html.split("/org/people/import/")[1].split("/apply")[0])
+
+
+@pytest.fixture
+def units(factory):
+    return {"ubnd": factory.unit("UBND tỉnh", code="UBND"),
+            "snv": factory.unit("Sở Nội vụ", code="SNV"),
+            "stc": factory.unit("Sở Tài chính")}
+
+
+def test_ten_thousand_rows_import_through_the_page(client, admin, login_as, units, db):
+    rows = [(f"NV{i:05d}", f"Nguyễn Văn Người {i}", "Nam" if i % 2 else "Nữ", 1960 + i % 40,
+             ["Chuyên viên", "Trưởng phòng", "Phó Trưởng phòng"][i % 3],
+             "SNV" if i % 2 else "Sở Tài chính", "Chuyên viên") for i in range(10_000)]
+    login_as(admin)
+    before = audit_count(db)
+    preview = upload(client, xlsx(rows))
+    assert preview.status_code == 200
+    text = preview.get_data(as_text=True)
+    assert "10.000" in text  # rows read, with Vietnamese thousands separator
+    assert people_count(db) == 0  # a preview writes no people
+
+    response = client.post(f"/org/people/import/{staged_id(preview)}/apply")
+    assert response.status_code == 302
+    assert people_count(db) == 10_000
+    assert audit_count(db) == before + 2  # staged, applied
+    entry = db.session.execute(select(AuditEntry).order_by(AuditEntry.seq.desc())).scalars().first()
+    assert entry.action == "people_import.applied" and '"created":10000' in entry.details
+    assert {p.name for p in db.session.execute(select(Post)).scalars()} == {
+        "Chuyên viên", "Trưởng phòng", "Phó Trưởng phòng"}
+    person = db.session.execute(select(Person).where(Person.staff_code == "NV00007")).scalar_one()
+    assert person.unit.code == "SNV" and person.birth_year == 1967 and person.post.name == \
+        "Trưởng phòng"
+
+    # The same file again changes nothing; the confirm button cannot be replayed.
+    assert client.post(f"/org/people/import/{staged_id(preview)}/apply").status_code == 409
+    again = upload(client, xlsx(rows))
+    assert "Unchanged: 10.000" in again.get_data(as_text=True) or \
+        "Không thay đổi: 10.000" in again.get_data(as_text=True)
+
+
+def test_re_import_updates_by_staff_code_without_duplicates(client, admin, login_as, units, db):
+    login_as(admin)
+    first = [("A1", "Lê Văn Một", "Nam", 1970, "Chuyên viên", "SNV", ""),
+             ("A2", "Lê Thị Hai", "Nữ", 1980, "", "SNV", "")]
+    client.post(f"/org/people/import/{staged_id(upload(client, xlsx(first)))}/apply")
+    second = [("A1", "Lê Văn Một", "Nam", 1971, "Trưởng phòng", "UBND", "Lãnh đạo"),
+              ("A2", "Lê Thị Hai", "Nữ", 1980, "", "SNV", ""),
+              ("A3", "Phan Văn Ba", "Nam", 1990, "", "SNV", "")]
+    preview = upload(client, xlsx(second))
+    assert preview.status_code == 200
+    client.post(f"/org/people/import/{staged_id(preview)}/apply")
+    assert people_count(db) == 3
+    one = db.session.execute(select(Person).where(Person.staff_code == "A1")).scalar_one()
+    assert (one.birth_year, one.post.name, one.unit.code, one.duty_group.name) == (
+        1971, "Trưởng phòng", "UBND", "Lãnh đạo")
+    entry = db.session.execute(select(AuditEntry).order_by(AuditEntry.seq.desc())).scalars().first()
+    assert '"created":1' in entry.details and '"updated":1' in entry.details
+    assert '"unchanged":1' in entry.details
+
+
+def test_malformed_rows_are_listed_and_nothing_is_written(client, admin, login_as, units, db):
+    rows = [
+        ("B1", "Trần Văn Đúng", "Nam", 1975, "", "SNV", ""),
+        ("B2", "", "Nam", 1975, "", "SNV", ""),                 # row 3: empty name
+        ("B3", "Ngô Văn Năm", "Nam", "một chín", "", "SNV", ""),  # row 4: not a year
+        ("B4", "Ngô Văn Sáu", "Nam", 1800, "", "SNV", ""),      # row 5: year out of range
+        ("B1", "Đỗ Thị Bảy", "Nữ", 1990, "", "SNV", ""),        # row 6: duplicate code
+        ("B8", "Vũ Văn Tám", "X", 1990, "", "SNV", ""),         # row 7: bad gender
+        ("B9", "Hà Văn Chín", "Nam", 1990, "", "Sở Không Có", ""),  # row 8: unknown unit
+        ("", "Lý Văn Mười", "Nam", 1990, "", "SNV", ""),         # row 9: no staff code
+    ]
+    login_as(admin)
+    before_people, before_audit = people_count(db), audit_count(db)
+    response = upload(client, xlsx(rows))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    table = html.split('id="import-errors"')[1].split("</table>")[0]
+    error_rows = [int(cell.split("<td>")[1].split("<")[0])
+                  for cell in table.split("<tr>")[2:]]
+    assert error_rows == [3, 4, 5, 6, 7, 8, 9]
+    assert "B1" in table and "Sở Không Có" in table
+    assert people_count(db) == before_people and audit_count(db) == before_audit
+
+
+def test_wrong_columns_are_refused_before_any_row(client, admin, login_as, units, db):
+    login_as(admin)
+    response = upload(client, xlsx([("1", "Lê Văn A", "SNV")],
+                                   headings=["Mã", "Tên", "Phòng ban"]))
+    assert response.status_code == 422
+    assert "Phòng ban" in response.get_data(as_text=True)
+    response = upload(client, xlsx([("Lê Văn A",)], headings=["Họ và tên"]))
+    assert response.status_code == 422
+    assert people_count(db) == 0
+
+
+def test_not_a_spreadsheet_is_refused(client, admin, login_as, units, db):
+    login_as(admin)
+    assert upload(client, b"not a zip", "x.xlsx").status_code == 422
+    assert upload(client, b"MZ\x00", "virus.exe").status_code == 422
+    assert people_count(db) == 0
+
+
+def test_decomposed_text_is_stored_composed(client, admin, login_as, units, db):
+    nfd = unicodedata.normalize("NFD", "Nguyễn Thị Ánh Tuyết")
+    unit_nfd = unicodedata.normalize("NFD", "Sở Tài chính")
+    post_nfd = unicodedata.normalize("NFD", "Phó Giám đốc Sở")
+    login_as(admin)
+    preview = upload(client, xlsx([("C1", nfd, "Nữ", 1988, post_nfd, unit_nfd, "")]))
+    assert preview.status_code == 200
+    client.post(f"/org/people/import/{staged_id(preview)}/apply")
+    person = db.session.execute(select(Person)).scalar_one()
+    assert person.full_name == "Nguyễn Thị Ánh Tuyết"
+    assert person.unit.name == "Sở Tài chính"
+    assert unicodedata.is_normalized("NFC", person.post.name)
+
+
+def test_csv_files_with_semicolons_import(client, admin, login_as, units, db):
+    content = ("Mã cán bộ;Họ và tên;Đơn vị;Năm sinh\n"
+               "D1;Bùi Thị Dung;SNV;1991\nD2;Đinh Văn Đông;SNV;\n").encode("utf-8-sig")
+    login_as(admin)
+    preview = upload(client, content, "ds.csv")
+    assert preview.status_code == 200
+    client.post(f"/org/people/import/{staged_id(preview)}/apply")
+    assert sorted(p.full_name for p in db.session.execute(select(Person)).scalars()) == [
+        "Bùi Thị Dung", "Đinh Văn Đông"]
+
+
+def test_export_round_trips_through_import(client, admin, login_as, factory, units, db):
+    post = factory.post("Giám đốc Sở")
+    factory.person("Trần Văn Đạt", units["snv"], staff_code="E1", post=post)
+    factory.person("Lê Thị Ánh", units["snv"], staff_code="E2")
+    factory.person("Phạm Văn An", units["stc"], staff_code="E3")
+    login_as(admin)
+    response = client.get("/org/people/export.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0][:6]) == ["Mã cán bộ", "Họ và tên", "Giới tính", "Năm sinh", "Chức vụ",
+                                 "Đơn vị"]
+    assert [r[1] for r in rows[1:]] == ["Phạm Văn An", "Lê Thị Ánh", "Trần Văn Đạt"]
+    assert rows[3][4] == "Giám đốc Sở"
+    preview = upload(client, response.data, "export.xlsx")
+    assert preview.status_code == 200
+    html = preview.get_data(as_text=True)
+    assert ": 3</li>" in html.split("import-summary")[1].split("</ul>")[0].split("<li>")[4]
+
+
+def test_cli_import_people(app, admin, units, db, tmp_path):
+    path = tmp_path / "people.xlsx"
+    path.write_bytes(xlsx([("F1", "Hoàng Văn Phúc", "Nam", 1970, "", "SNV", "")]))
+    result = app.test_cli_runner().invoke(args=["import-people", str(path), "--as", "quantri"])
+    assert result.exit_code == 0, result.output
+    assert people_count(db) == 1
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(xlsx([("F2", "", "Nam", 1970, "", "SNV", "")]))
+    result = app.test_cli_runner().invoke(args=["import-people", str(bad), "--as", "quantri"])
+    assert result.exit_code != 0 and "2" in result.output
+    assert people_count(db) == 1
