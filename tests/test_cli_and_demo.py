@@ -1,0 +1,51 @@
+from sqlalchemy import func, select
+
+from evalapp.auth.models import Role, User
+from evalapp.auth.services import find_user
+from evalapp.core.text import person_sort_key
+from evalapp.org.models import Person, Unit
+
+
+def test_seed_demo_builds_a_realistic_organisation(app, db):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    for username in ["admin", "thuky", "kiemphieu", "uyvien", "canbo"]:
+        assert username in result.output
+    people = db.session.execute(select(Person)).scalars().all()
+    assert 50 <= len(people) <= 80
+    assert len({p.full_name for p in people}) == len(people)
+    kinds = {u.kind.value for u in db.session.execute(select(Unit)).scalars()}
+    assert {"party_committee", "peoples_committee", "department"} <= kinds
+    roles = {g.role for u in db.session.execute(select(User)).scalars() for g in u.grants}
+    assert roles == set(Role)
+    assert find_user("uyvien").person is not None
+
+    # A second run refuses; with --if-empty it quietly does nothing.
+    assert runner.invoke(args=["seed-demo"]).exit_code != 0
+    assert runner.invoke(args=["seed-demo", "--if-empty"]).exit_code == 0
+    assert db.session.execute(select(func.count(Person.id))).scalar_one() == len(people)
+
+
+def test_demo_accounts_can_log_in(app, db, client):
+    from evalapp.demo import DEMO_PASSWORD
+
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    response = client.post("/login", data={"username": "admin", "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    html = client.get("/org/people").get_data(as_text=True)
+    names = [cell.split(">", 1)[1].split("<")[0]
+             for cell in html.split('<td class="person-name">')[1:]]
+    assert names == sorted(names, key=person_sort_key) and len(names) == 50
+
+
+def test_create_admin(app, db):
+    result = app.test_cli_runner().invoke(args=[
+        "create-admin", "--username", "ToChuc", "--full-name", "Phòng Tổ chức",
+        "--password", "mat-khau-dai-1"])
+    assert result.exit_code == 0, result.output
+    user = find_user("tochuc")
+    assert [(g.role, g.unit_id) for g in user.grants] == [(Role.ADMIN, None)]
+    result = app.test_cli_runner().invoke(args=[
+        "create-admin", "--username", "tochuc", "--full-name", "X", "--password", "abcdefgh1"])
+    assert result.exit_code != 0
