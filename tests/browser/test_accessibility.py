@@ -1,0 +1,112 @@
+"""Automated accessibility checks with axe-core on the pages an administrator uses first.
+
+axe-core is vendored in tests/browser/vendor/axe.min.js (MPL-2.0, licence header kept; version
+and source in that file's first line, full licence in vendor/axe-core.LICENSE). The app's CSP
+forbids inline scripts, so the script is not added as a <script> tag: page.evaluate() runs it
+through the DevTools protocol, which the page's CSP does not govern, and the page is checked
+under its real policy.
+
+Only violations of impact "serious" or "critical" fail a test; the failure lists each rule with
+its selectors and axe's explanation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from evalapp.demo import DEMO_PASSWORD
+
+AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
+BLOCKING_IMPACTS = ("serious", "critical")
+
+RUN_AXE = """async () => {
+  const results = await axe.run(document, {resultTypes: ["violations"]});
+  return results.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+    nodes: v.nodes.map(n => ({target: n.target.join(" "), summary: n.failureSummary})),
+  }));
+}"""
+
+
+def axe_violations(page: Page) -> list[dict]:
+    page.wait_for_load_state("load")
+    page.evaluate(AXE_SOURCE + "\n;undefined")
+    return page.evaluate(RUN_AXE)
+
+
+def describe(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"{v['id']} ({v['impact']}): {v['help']} <{v['helpUrl']}>")
+        for node in v["nodes"][:10]:
+            summary = " ".join((node["summary"] or "").split())
+            lines.append(f"    {node['target']}: {summary[:300]}")
+        if len(v["nodes"]) > 10:
+            lines.append(f"    ... and {len(v['nodes']) - 10} more elements")
+    return "\n".join(lines)
+
+
+def open_login(page: Page, login) -> None:
+    page.goto("/login")
+
+
+def open_login_with_error(page: Page, login) -> None:
+    page.goto("/login")
+    page.locator("#username").fill("admin")
+    page.locator("#password").fill(DEMO_PASSWORD + "-wrong")
+    page.locator("#main form [type=submit]").click()
+    expect(page.locator("#password-errors")).to_be_visible()
+
+
+def open_people(page: Page, login) -> None:
+    login(page, "admin")
+    page.goto("/org/people")
+    expect(page.locator("#people-table td.person-name").first).to_be_visible()
+
+
+def open_new_person(page: Page, login) -> None:
+    login(page, "admin")
+    page.goto("/org/people/new")
+    expect(page.locator("#full_name")).to_be_visible()
+
+
+def open_new_person_with_errors(page: Page, login) -> None:
+    open_new_person(page, login)
+    page.locator("#main form [type=submit]").click()
+    expect(page.locator("#full_name-errors")).to_be_visible()
+
+
+def open_units(page: Page, login) -> None:
+    login(page, "admin")
+    page.goto("/org/units")
+    expect(page.locator("#main table a").first).to_be_visible()
+
+
+def open_import(page: Page, login) -> None:
+    login(page, "admin")
+    page.goto("/org/people/import")
+    expect(page.locator("#file")).to_be_visible()
+
+
+PAGES = {
+    "login": open_login,
+    "login-error": open_login_with_error,
+    "people-list": open_people,
+    "person-form": open_new_person,
+    "person-form-errors": open_new_person_with_errors,
+    "units": open_units,
+    "import": open_import,
+}
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_no_serious_accessibility_violations(name, demo, page: Page, login):
+    PAGES[name](page, login)
+    violations = axe_violations(page)
+    blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+    assert blocking == [], (
+        f"axe-core found serious or critical problems on {name} ({page.url}):\n"
+        + describe(blocking))
