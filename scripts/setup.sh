@@ -34,10 +34,14 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.evalapp-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[dev]"
+  echo "Installing Python packages into .venv (log: .venv/pip.log)"
+  if ! { .venv/bin/python -m pip install -q --upgrade pip &&
+         .venv/bin/python -m pip install -q -e ".[dev]"; } >.venv/pip.log 2>&1; then
+    tail -n 40 .venv/pip.log >&2
+    exit 1
+  fi
   touch "$stamp"
 fi
 
 # Message catalogs are compiled from the committed .po files.
-.venv/bin/pybabel compile -q -d evalapp/translations -f
+.venv/bin/pybabel -q compile -d evalapp/translations -f

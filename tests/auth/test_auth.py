@@ -91,7 +91,6 @@ def test_login_attempts_are_rate_limited(database_url, tmp_path, factory):
     factory.user("quantri")
     limited = create_app(TEST_CONFIG | {"SQLALCHEMY_DATABASE_URI": database_url,
                                         "INSTANCE_PATH": str(tmp_path),
-                                        "RATELIMIT_ENABLED": True,
                                         "LOGIN_RATE_LIMIT": "3 per minute"})
     client = limited.test_client()
     statuses = [client.post("/login", data={"username": "quantri", "password": "x"}).status_code
