@@ -146,10 +146,10 @@ def test_import_headings_are_exact():
     translated = {m.id: m.string for m in entries("vi")}
     assert {key: translated.get(key) for key in (
         "Staff code", "Full name", "Gender", "Year of birth", "Post", "Unit", "Duty group",
-        "Active")} == {
+        "Still working here")} == {
         "Staff code": "Mã cán bộ", "Full name": "Họ và tên", "Gender": "Giới tính",
         "Year of birth": "Năm sinh", "Post": "Chức vụ", "Unit": "Đơn vị",
-        "Duty group": "Nhóm nhiệm vụ", "Active": "Đang công tác"}
+        "Duty group": "Nhóm nhiệm vụ", "Still working here": "Đang công tác"}
 
 
 def test_login_page_is_vietnamese_by_default_and_switches_to_english(client):

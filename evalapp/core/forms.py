@@ -6,8 +6,9 @@ translated in ours; every form in the app derives from AppForm.
 
 from __future__ import annotations
 
-from flask_babel import gettext, ngettext
+from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import validators
 from wtforms.fields import SelectChoice
@@ -19,19 +20,23 @@ WTFORMS_MESSAGES = (
     _l("Invalid Choice: could not coerce."),
     _l("This field is required."),
     _l("Invalid input."),
-    _l("Field must be at least %(min)d character long."),
+    lazy_ngettext("Field must be at least %(min)d character long.",
+                  "Field must be at least %(min)d characters long.", 1),
     _l("Field must be between %(min)d and %(max)d characters long."),
-    _l("Field cannot be longer than %(max)d character."),
+    lazy_ngettext("Field cannot be longer than %(max)d character.",
+                  "Field cannot be longer than %(max)d characters.", 1),
     _l("Number must be between %(min)s and %(max)s."),
 )
 
 
 class _Translations:
+    """WTForms fills in the placeholders itself, so hand it the bare translated strings."""
+
     def gettext(self, string):
-        return gettext(string)
+        return get_translations().gettext(string)
 
     def ngettext(self, singular, plural, n):
-        return ngettext(singular, plural, n)
+        return get_translations().ngettext(singular, plural, n)
 
 
 class AppForm(FlaskForm):

@@ -31,7 +31,8 @@ COLUMNS: dict[str, tuple[object, tuple[str, ...]]] = {
     "post": (_l("Post"), ("chuc vu", "post")),
     "unit": (_l("Unit"), ("don vi", "don vi cong tac", "ma don vi", "unit", "unit code")),
     "duty_group": (_l("Duty group"), ("nhom nhiem vu", "nhom", "duty group", "duty_group")),
-    "active": (_l("Active"), ("dang cong tac", "con cong tac", "active")),
+    "active": (_l("Still working here"), ("dang cong tac", "con cong tac", "active",
+                                          "still working here")),
 }
 REQUIRED_COLUMNS = ("staff_code", "full_name", "unit")
 IGNORED_HEADINGS = ("stt", "tt", "no", "no.", "#")

@@ -98,8 +98,7 @@ def watch_errors():
                 errors.append(f"console: {message.text}")
 
         def on_response(response) -> None:
-            # Chromium asks for /favicon.ico on its own; the app has none (a known, cosmetic 404).
-            if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+            if response.status >= 400:
                 errors.append(f"HTTP {response.status}: {response.request.method} {response.url}")
 
         def on_request_failed(request) -> None:
