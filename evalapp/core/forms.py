@@ -6,9 +6,8 @@ translated in ours; every form in the app derives from AppForm.
 
 from __future__ import annotations
 
-from flask_babel import get_translations
+from flask_babel import get_translations, lazy_ngettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import validators
 from wtforms.fields import SelectChoice
