@@ -54,3 +54,8 @@ class InvalidState(DomainError):
 class AlreadyExists(DomainError):
     status = 409
     default_message = _l("This item already exists.")
+
+
+class AlreadyVoted(DomainError):
+    status = 409
+    default_message = _l("You have already voted in this round. Each person votes once.")

@@ -154,3 +154,39 @@ def write_people_workbook(rows: Iterable[dict[str, object]]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def read_staff_codes(filename: str, content: bytes) -> list[tuple[int, str]]:
+    """(row number, staff code) from the file's "Mã cán bộ" column; other columns are ignored.
+
+    Used for lists of people (a voter roll) where only who, not their details, matters.
+    """
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        try:
+            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+            raise ValidationFailed(
+                _l("The file could not be read as an Excel (.xlsx) workbook.")) from exc
+        try:
+            table = [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+        finally:
+            workbook.close()
+    elif name.endswith(".csv"):
+        text = _decode(content)
+        delimiter = max(",;\t", key=text.split("\n", 1)[0].count)
+        table = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    else:
+        raise ValidationFailed(_l("Upload an Excel (.xlsx) or CSV (.csv) file."))
+    aliases = set(COLUMNS["staff_code"][1])
+    for index, row in enumerate(table):
+        headings = [fold_for_search(_cell_text(cell)) for cell in row]
+        if any(headings):
+            if not aliases.intersection(headings):
+                raise ValidationFailed(_l("The file needs a column headed %(name)s."),
+                                       name=str(COLUMNS["staff_code"][0]))
+            column = next(i for i, h in enumerate(headings) if h in aliases)
+            return [(number, _cell_text(cells[column]))
+                    for number, cells in enumerate(table[index + 1:], start=index + 2)
+                    if column < len(cells) and _cell_text(cells[column])]
+    raise ValidationFailed(_l("The file is empty."))

@@ -1,0 +1,285 @@
+"""Tables of a confidence round.
+
+Secrecy is a property of this schema (design §3):
+- `ballot_participation` says *that* a person voted: round + person, nothing else.
+- `ballot` and `ballot_mark` hold *what* was voted: random ids, no person, no time, no sequence.
+- `ballot_receipt` holds the voters' trackers: random values, no person, nothing that joins
+  them to a ballot.
+On SQLite these three tables are WITHOUT ROWID, so rows are stored in the order of their random
+keys, not in the order they were cast; closing a round also rewrites its ballots in a random
+order (for PostgreSQL's physical order and xmin) and checkpoints the database.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from evalapp.core.time import utcnow
+from evalapp.extensions import db
+from evalapp.org.models import Person, Unit, _enum
+from evalapp.tally.rules import Base, Level, Scale
+
+
+class RoundStatus(enum.StrEnum):
+    DRAFT = "draft"
+    ATTENDANCE = "attendance"
+    VOTING = "voting"
+    CLOSED = "closed"
+    COUNTED = "counted"
+    FINALISED = "finalised"
+
+    @property
+    def label(self) -> str:
+        return str(STATUS_LABELS[self])
+
+
+STATUS_LABELS = {
+    RoundStatus.DRAFT: _l("Draft"),
+    RoundStatus.ATTENDANCE: _l("Taking attendance"),
+    RoundStatus.VOTING: _l("Voting open"),
+    RoundStatus.CLOSED: _l("Voting closed"),
+    RoundStatus.COUNTED: _l("Counted"),
+    RoundStatus.FINALISED: _l("Finalised"),
+}
+
+SCALE_LABELS = {
+    Scale.THREE_LEVEL: _l("Confidence vote (lấy phiếu tín nhiệm, three levels)"),
+    Scale.TWO_LEVEL: _l("No-confidence vote (bỏ phiếu tín nhiệm, two levels)"),
+}
+LEVEL_LABELS = {
+    Level.HIGH: _l("High confidence"),
+    Level.CONFIDENCE: _l("Confidence"),
+    Level.LOW: _l("Low confidence"),
+    Level.NO_CONFIDENCE: _l("No confidence"),
+}
+BASE_LABELS = {
+    Base.COLLECTED: _l("Ballots collected"),
+    Base.ISSUED: _l("Ballots issued"),
+    Base.SUMMONED: _l("Members summoned"),
+    Base.VALID: _l("Valid ballots"),
+}
+
+
+class OfficerRole(enum.StrEnum):
+    CHAIR = "chair"
+    SECRETARY = "secretary"
+    COUNTER_HEAD = "counter_head"
+    COUNTER = "counter"
+
+    @property
+    def label(self) -> str:
+        return str(OFFICER_LABELS[self])
+
+
+OFFICER_LABELS = {
+    OfficerRole.CHAIR: _l("Chair"),
+    OfficerRole.SECRETARY: _l("Secretary"),
+    OfficerRole.COUNTER_HEAD: _l("Head of the counting team"),
+    OfficerRole.COUNTER: _l("Counting team member"),
+}
+
+
+class BallotRound(db.Model):
+    __tablename__ = "ballot_round"
+    __table_args__ = (
+        CheckConstraint("secrecy_threshold >= 0", name="secrecy_threshold_not_negative"),
+        CheckConstraint("summoned_count IS NULL OR present_count <= summoned_count",
+                        name="present_within_summoned"),
+    )
+    audit_type = "ballot_round"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    body_name: Mapped[str] = mapped_column(String(300))  # the issuing body, on documents
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
+    place: Mapped[str | None] = mapped_column(String(300))
+    meeting_date: Mapped[date | None] = mapped_column(Date)
+    scale: Mapped[Scale] = mapped_column(_enum(Scale, "ballot_scale"))
+    preset: Mapped[str] = mapped_column(String(40))
+    # Settings, filled from the preset; frozen once the round leaves the draft.
+    base: Mapped[Base] = mapped_column(_enum(Base, "ballot_base"))
+    bad_line_voids_ballot: Mapped[bool] = mapped_column(Boolean, default=True)
+    results_to_candidates: Mapped[bool] = mapped_column(Boolean, default=True)
+    publish_to_voters: Mapped[bool] = mapped_column(Boolean, default=False)
+    secrecy_threshold: Mapped[int] = mapped_column(Integer, default=5)
+
+    status: Mapped[RoundStatus] = mapped_column(_enum(RoundStatus, "ballot_round_status"),
+                                                default=RoundStatus.DRAFT, index=True)
+    # Frozen when voting opens.
+    summoned_count: Mapped[int | None] = mapped_column(Integer)
+    present_count: Mapped[int | None] = mapped_column(Integer)
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    counted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finalised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Written by counting.
+    issued_count: Mapped[int | None] = mapped_column(Integer)
+    collected_count: Mapped[int | None] = mapped_column(Integer)
+    valid_count: Mapped[int | None] = mapped_column(Integer)
+    invalid_count: Mapped[int | None] = mapped_column(Integer)
+    box_digest: Mapped[str | None] = mapped_column(String(64))
+
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+    candidates: Mapped[list[BallotCandidate]] = relationship(
+        back_populates="round", order_by="BallotCandidate.position",
+        cascade="all, delete-orphan")
+    voters: Mapped[list[BallotVoter]] = relationship(
+        back_populates="round", cascade="all, delete-orphan")
+    officers: Mapped[list[BallotOfficer]] = relationship(
+        back_populates="round", cascade="all, delete-orphan")
+
+    @property
+    def active_candidates(self) -> list[BallotCandidate]:
+        return [c for c in self.candidates if not c.excluded]
+
+
+class BallotCandidate(db.Model):
+    """A person voted on, with name, post and unit as they were when added (a snapshot)."""
+
+    __tablename__ = "ballot_candidate"
+    __table_args__ = (UniqueConstraint("round_id", "person_id"),
+                      CheckConstraint("NOT excluded OR exclusion_reason IS NOT NULL",
+                                      name="exclusion_has_reason"))
+    audit_type = "ballot_candidate"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("ballot_round.id", ondelete="CASCADE"),
+                                          index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="RESTRICT"))
+    position: Mapped[int] = mapped_column(Integer)
+    full_name: Mapped[str] = mapped_column(String(255))
+    post_name: Mapped[str | None] = mapped_column(String(255))
+    unit_name: Mapped[str] = mapped_column(String(255))
+    excluded: Mapped[bool] = mapped_column(Boolean, default=False)
+    exclusion_reason: Mapped[str | None] = mapped_column(String(500))
+
+    round: Mapped[BallotRound] = relationship(back_populates="candidates")
+    person: Mapped[Person] = relationship()
+
+
+class BallotVoter(db.Model):
+    """A member of the summoned list (danh sách triệu tập) and whether they are present."""
+
+    __tablename__ = "ballot_voter"
+    __table_args__ = (UniqueConstraint("round_id", "person_id"),)
+    audit_type = "ballot_voter"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("ballot_round.id", ondelete="CASCADE"),
+                                          index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="RESTRICT"),
+                                           index=True)
+    full_name: Mapped[str] = mapped_column(String(255))
+    unit_name: Mapped[str] = mapped_column(String(255))
+    present: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    round: Mapped[BallotRound] = relationship(back_populates="voters")
+    person: Mapped[Person] = relationship()
+
+
+class BallotOfficer(db.Model):
+    """The chair, the secretary and the counting team of a round."""
+
+    __tablename__ = "ballot_officer"
+    __table_args__ = (UniqueConstraint("round_id", "user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("ballot_round.id", ondelete="CASCADE"),
+                                          index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"),
+                                         index=True)
+    role: Mapped[OfficerRole] = mapped_column(_enum(OfficerRole, "ballot_officer_role"))
+
+    round: Mapped[BallotRound] = relationship(back_populates="officers")
+    user = relationship("User")
+
+
+# ---------------------------------------------------------------- the secret part
+
+_NO_ROWID = {"sqlite_with_rowid": False}
+
+
+class BallotParticipation(db.Model):
+    """That a person voted in a round. Nothing else: no time, no order, no link to a ballot."""
+
+    __tablename__ = "ballot_participation"
+    __table_args__ = _NO_ROWID
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("ballot_round.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="RESTRICT"),
+                                           primary_key=True)
+
+
+class Ballot(db.Model):
+    """One ballot in the box: a random id, the round, and whether it is valid."""
+
+    __tablename__ = "ballot"
+    __table_args__ = _NO_ROWID
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # 128 random bits, hex
+    round_id: Mapped[int] = mapped_column(ForeignKey("ballot_round.id", ondelete="CASCADE"),
+                                          index=True)
+    valid: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class BallotMark(db.Model):
+    """The level marked on one line of one ballot; a void line has no row."""
+
+    __tablename__ = "ballot_mark"
+    __table_args__ = _NO_ROWID
+
+    ballot_id: Mapped[str] = mapped_column(ForeignKey("ballot.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("ballot_candidate.id", ondelete="CASCADE"), primary_key=True)
+    level: Mapped[Level] = mapped_column(_enum(Level, "ballot_level"))
+
+
+class BallotReceipt(db.Model):
+    """A voter's tracker: proves a ballot was received and counted, says nothing of it."""
+
+    __tablename__ = "ballot_receipt"
+    __table_args__ = _NO_ROWID
+
+    tracker: Mapped[str] = mapped_column(String(32), primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("ballot_round.id", ondelete="CASCADE"),
+                                          index=True)
+
+
+class BallotCount(db.Model):
+    """The count of one level for one person voted on, written when the round is counted."""
+
+    __tablename__ = "ballot_count"
+    __table_args__ = (CheckConstraint("count >= 0", name="count_not_negative"),)
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("ballot_round.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("ballot_candidate.id", ondelete="CASCADE"), primary_key=True)
+    level: Mapped[Level] = mapped_column(_enum(Level, "ballot_level"), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+__all__ = ["BallotRound", "BallotCandidate", "BallotVoter", "BallotOfficer",
+           "BallotParticipation", "Ballot", "BallotMark", "BallotReceipt", "BallotCount",
+           "RoundStatus", "OfficerRole"]

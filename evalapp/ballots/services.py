@@ -1,0 +1,656 @@
+"""Rules of a confidence round: who may do what, the lifecycle, casting, counting, results.
+
+Services take the acting user (or the voter's person) and the objects, check, change, flush and
+write one audit entry; they never commit. Ballot content never reaches the audit trail, a log
+line or an error message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy.exc import IntegrityError
+
+from evalapp.audit.services import record
+from evalapp.auth.models import Role
+from evalapp.auth.permissions import SYSTEM, has_role
+from evalapp.ballots.models import (
+    Ballot,
+    BallotCandidate,
+    BallotCount,
+    BallotMark,
+    BallotOfficer,
+    BallotParticipation,
+    BallotReceipt,
+    BallotRound,
+    BallotVoter,
+    OfficerRole,
+    RoundStatus,
+)
+from evalapp.core.errors import (
+    AlreadyVoted,
+    InvalidState,
+    NotAllowed,
+    NotFound,
+    ValidationFailed,
+)
+from evalapp.core.text import nfc, nfc_or_none, person_sort_key
+from evalapp.core.time import utcnow
+from evalapp.extensions import db
+from evalapp.org.models import Person, Unit
+from evalapp.org.spreadsheets import read_staff_codes
+from evalapp.tally import rules
+from evalapp.tally.presets import PRESETS
+from evalapp.tally.rules import Base, RoundCounts, Scale
+
+# ---------------------------------------------------------------- who may do what
+
+
+def _officer_roles(user, round_: BallotRound) -> set[OfficerRole]:
+    user_id = getattr(user, "id", None)
+    return {o.role for o in round_.officers if o.user_id == user_id and user_id is not None}
+
+
+def can_manage_round(user, round_: BallotRound) -> bool:
+    return has_role(user, Role.ADMIN, round_.unit)
+
+
+def can_run_meeting(user, round_: BallotRound) -> bool:
+    """Attendance, opening, closing: the chair, the secretary, or an admin of the unit."""
+    return can_manage_round(user, round_) or bool(
+        _officer_roles(user, round_) & {OfficerRole.CHAIR, OfficerRole.SECRETARY})
+
+
+def can_count(user, round_: BallotRound) -> bool:
+    return can_manage_round(user, round_) or bool(_officer_roles(user, round_))
+
+
+def voter_entry(user, round_: BallotRound) -> BallotVoter | None:
+    person_id = getattr(user, "person_id", None)
+    if person_id is None:
+        return None
+    return next((v for v in round_.voters if v.person_id == person_id), None)
+
+
+def can_see_round(user, round_: BallotRound) -> bool:
+    return (can_count(user, round_) or voter_entry(user, round_) is not None
+            or own_candidacy(user, round_) is not None)
+
+
+def own_candidacy(user, round_: BallotRound) -> BallotCandidate | None:
+    person_id = getattr(user, "person_id", None)
+    if person_id is None:
+        return None
+    return next((c for c in round_.active_candidates if c.person_id == person_id), None)
+
+
+def results_available(round_: BallotRound) -> bool:
+    return round_.status in (RoundStatus.COUNTED, RoundStatus.FINALISED)
+
+
+def can_see_all_results(user, round_: BallotRound) -> bool:
+    """The counting team, chair, secretary and admins after counting; all voters once
+    published. Partial results never exist: nothing is counted before voting closes."""
+    if not results_available(round_):
+        return False
+    if can_count(user, round_):
+        return True
+    return round_.published_at is not None and voter_entry(user, round_) is not None
+
+
+def can_see_own_result(user, round_: BallotRound) -> bool:
+    return (results_available(round_) and round_.results_to_candidates
+            and own_candidacy(user, round_) is not None)
+
+
+def rounds_for(user) -> list[BallotRound]:
+    """Rounds the user works on or votes in, newest first."""
+    everything = db.session.execute(
+        select(BallotRound).order_by(BallotRound.created_at.desc(), BallotRound.id.desc())
+    ).scalars()
+    return [r for r in everything if can_see_round(user, r)]
+
+
+def waiting_rounds(user) -> list[tuple[BallotRound, bool]]:
+    """Open rounds in which the user is a present voter: (round, already voted)."""
+    person_id = getattr(user, "person_id", None)
+    if person_id is None:
+        return []
+    rows = db.session.execute(
+        select(BallotRound).join(BallotVoter, BallotVoter.round_id == BallotRound.id)
+        .where(BallotVoter.person_id == person_id,
+               BallotRound.status == RoundStatus.VOTING)
+        .order_by(BallotRound.id)
+    ).scalars().all()
+    return [(r, has_voted(r, person_id)) for r in rows]
+
+
+def has_voted(round_: BallotRound, person_id: int) -> bool:
+    return db.session.get(BallotParticipation, (round_.id, person_id)) is not None
+
+
+# ---------------------------------------------------------------- creating and configuring
+
+
+def get_round(round_id: int) -> BallotRound:
+    round_ = db.session.get(BallotRound, round_id)
+    if round_ is None:
+        raise NotFound(_l("This round does not exist."))
+    return round_
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise NotAllowed()
+
+
+def _require_status(round_: BallotRound, *statuses: RoundStatus) -> None:
+    if round_.status not in statuses:
+        raise InvalidState(
+            _l("This cannot be done while the round is “%(status)s”."),
+            status=round_.status.label)
+
+
+@dataclass
+class RoundDetails:
+    title: str
+    body_name: str
+    unit: Unit
+    place: str | None = None
+    meeting_date: date | None = None
+
+
+def create_round(actor, details: RoundDetails, scale: Scale, preset_key: str) -> BallotRound:
+    _require(has_role(actor, Role.ADMIN, details.unit))
+    preset = PRESETS.get(preset_key)
+    if preset is None:
+        raise ValidationFailed(_l("Unknown rule set %(name)s."), field="preset",
+                               name=preset_key)
+    title, body_name = nfc(details.title), nfc(details.body_name)
+    if not title:
+        raise ValidationFailed(_l("Enter the title of the round."), field="title")
+    if not body_name:
+        raise ValidationFailed(_l("Enter the name of the body holding the vote."),
+                               field="body_name")
+    round_ = BallotRound(
+        title=title, body_name=body_name, unit=details.unit, place=nfc_or_none(details.place),
+        meeting_date=details.meeting_date, scale=scale, preset=preset.key, base=preset.base,
+        bad_line_voids_ballot=preset.bad_line_voids_ballot,
+        results_to_candidates=preset.results_to_candidates,
+        publish_to_voters=preset.publish_to_voters,
+        secrecy_threshold=preset.secrecy_threshold, status=RoundStatus.DRAFT,
+        created_by_id=getattr(actor, "id", None), created_at=utcnow())
+    db.session.add(round_)
+    db.session.flush()
+    record(actor, "ballot_round.created", round_, title=title, scale=scale.value,
+           preset=preset.key)
+    return round_
+
+
+def update_round(actor, round_: BallotRound, details: RoundDetails, *, base: Base,
+                 bad_line_voids_ballot: bool, results_to_candidates: bool,
+                 publish_to_voters: bool, secrecy_threshold: int) -> BallotRound:
+    """Details and settings; only while the round is a draft."""
+    _require(can_manage_round(actor, round_) and has_role(actor, Role.ADMIN, details.unit))
+    _require_status(round_, RoundStatus.DRAFT)
+    title, body_name = nfc(details.title), nfc(details.body_name)
+    if not title or not body_name:
+        raise ValidationFailed(_l("Enter the title and the body."), field="title")
+    if secrecy_threshold < 0 or secrecy_threshold > 1000:
+        raise ValidationFailed(_l("The secrecy threshold must be between 0 and 1000."),
+                               field="secrecy_threshold")
+    round_.title, round_.body_name, round_.unit = title, body_name, details.unit
+    round_.place, round_.meeting_date = nfc_or_none(details.place), details.meeting_date
+    round_.base, round_.bad_line_voids_ballot = base, bad_line_voids_ballot
+    round_.results_to_candidates, round_.publish_to_voters = (results_to_candidates,
+                                                              publish_to_voters)
+    round_.secrecy_threshold = secrecy_threshold
+    db.session.flush()
+    record(actor, "ballot_round.updated", round_, base=base.value,
+           bad_line_voids_ballot=bad_line_voids_ballot,
+           results_to_candidates=results_to_candidates, publish_to_voters=publish_to_voters,
+           secrecy_threshold=secrecy_threshold)
+    return round_
+
+
+def _people(person_ids: Iterable[int]) -> list[Person]:
+    ids = sorted({int(i) for i in person_ids})
+    if not ids:
+        return []
+    people = db.session.execute(select(Person).where(Person.id.in_(ids))).scalars().all()
+    if len(people) != len(ids):
+        raise ValidationFailed(_l("Some of the chosen people do not exist."))
+    return list(people)
+
+
+def add_candidates(actor, round_: BallotRound, person_ids: Iterable[int]) -> list[BallotCandidate]:
+    """Add people voted on, copying their name, post and unit as they are today."""
+    _require(can_manage_round(actor, round_))
+    _require_status(round_, RoundStatus.DRAFT)
+    present = {c.person_id for c in round_.candidates}
+    people = [p for p in _people(person_ids) if p.id not in present]
+    if not people:
+        raise ValidationFailed(_l("Choose at least one person who is not on the list yet."))
+    inactive = [p.full_name for p in people if not p.active]
+    if inactive:
+        raise ValidationFailed(_l("These people are no longer active: %(names)s."),
+                               names=", ".join(inactive))
+    # New names go to the end, highest post first, as the admin usually orders them.
+    people.sort(key=lambda p: (p.post.rank if p.post else 10**6, p.sort_key))
+    position = max((c.position for c in round_.candidates), default=0)
+    added = []
+    for person in people:
+        position += 1
+        candidate = BallotCandidate(person=person, position=position,
+                                    full_name=person.full_name,
+                                    post_name=person.post.name if person.post else None,
+                                    unit_name=person.unit.name, excluded=False)
+        round_.candidates.append(candidate)
+        added.append(candidate)
+    db.session.flush()
+    record(actor, "ballot_round.candidates_added", round_,
+           person_ids=[p.id for p in people])
+    return added
+
+
+def _candidate(round_: BallotRound, candidate_id: int) -> BallotCandidate:
+    candidate = next((c for c in round_.candidates if c.id == candidate_id), None)
+    if candidate is None:
+        raise NotFound(_l("This person is not on the round's list."))
+    return candidate
+
+
+def reorder_candidates(actor, round_: BallotRound, ordered_ids: list[int]) -> None:
+    _require(can_manage_round(actor, round_))
+    _require_status(round_, RoundStatus.DRAFT)
+    if sorted(ordered_ids) != sorted(c.id for c in round_.candidates):
+        raise ValidationFailed(_l("The new order must list every person exactly once."))
+    by_id = {c.id: c for c in round_.candidates}
+    for position, candidate_id in enumerate(ordered_ids, start=1):
+        by_id[candidate_id].position = position
+    db.session.flush()
+    db.session.expire(round_, ["candidates"])
+    record(actor, "ballot_round.candidates_reordered", round_, order=ordered_ids)
+
+
+def move_candidate(actor, round_: BallotRound, candidate_id: int, step: int) -> None:
+    order = [c.id for c in sorted(round_.candidates, key=lambda c: c.position)]
+    index = order.index(_candidate(round_, candidate_id).id)
+    target = min(max(index + step, 0), len(order) - 1)
+    order.insert(target, order.pop(index))
+    reorder_candidates(actor, round_, order)
+
+
+def set_candidate_excluded(actor, round_: BallotRound, candidate_id: int,
+                           reason: str | None) -> BallotCandidate:
+    """Exclude someone with a recorded reason (retirement notified, newly appointed, long sick
+    leave), or include them again with reason None."""
+    _require(can_manage_round(actor, round_))
+    _require_status(round_, RoundStatus.DRAFT)
+    candidate = _candidate(round_, candidate_id)
+    reason = nfc_or_none(reason)
+    candidate.excluded = reason is not None
+    candidate.exclusion_reason = reason
+    db.session.flush()
+    record(actor, "ballot_round.candidate_excluded" if reason else
+           "ballot_round.candidate_included", round_, candidate_id=candidate.id, reason=reason)
+    return candidate
+
+
+def remove_candidate(actor, round_: BallotRound, candidate_id: int) -> None:
+    _require(can_manage_round(actor, round_))
+    _require_status(round_, RoundStatus.DRAFT)
+    candidate = _candidate(round_, candidate_id)
+    round_.candidates.remove(candidate)
+    db.session.flush()
+    record(actor, "ballot_round.candidate_removed", round_, person_id=candidate.person_id)
+
+
+def add_voters(actor, round_: BallotRound, person_ids: Iterable[int]) -> int:
+    _require(can_manage_round(actor, round_))
+    _require_status(round_, RoundStatus.DRAFT)
+    on_roll = {v.person_id for v in round_.voters}
+    people = [p for p in _people(person_ids) if p.id not in on_roll]
+    if not people:
+        raise ValidationFailed(_l("Everyone chosen is already on the list of voters."))
+    for person in people:
+        round_.voters.append(BallotVoter(person=person, full_name=person.full_name,
+                                         unit_name=person.unit.name, present=False))
+    db.session.flush()
+    record(actor, "ballot_round.voters_added", round_, count=len(people))
+    return len(people)
+
+
+def add_voters_from_unit(actor, round_: BallotRound, unit: Unit) -> int:
+    ids = db.session.execute(
+        select(Person.id).join(Person.unit)
+        .where(Unit.path.startswith(unit.path), Person.active.is_(True))).scalars().all()
+    if not ids:
+        raise ValidationFailed(_l("The unit has no active people."))
+    return add_voters(actor, round_, ids)
+
+
+def add_voters_from_file(actor, round_: BallotRound, filename: str, content: bytes) -> int:
+    rows = read_staff_codes(filename, content)
+    if not rows:
+        raise ValidationFailed(_l("The file has no staff codes."))
+    codes = {code for _row, code in rows}
+    found = dict(db.session.execute(
+        select(Person.staff_code, Person.id).where(Person.staff_code.in_(codes))).all())
+    unknown = [f"{row}: {code}" for row, code in rows if code not in found]
+    if unknown:
+        raise ValidationFailed(_l("Unknown staff codes (row: code): %(codes)s."),
+                               codes=", ".join(unknown[:50]))
+    return add_voters(actor, round_, found.values())
+
+
+def remove_voter(actor, round_: BallotRound, voter_id: int) -> None:
+    _require(can_manage_round(actor, round_))
+    _require_status(round_, RoundStatus.DRAFT)
+    voter = next((v for v in round_.voters if v.id == voter_id), None)
+    if voter is None:
+        raise NotFound()
+    round_.voters.remove(voter)
+    db.session.flush()
+    record(actor, "ballot_round.voter_removed", round_, person_id=voter.person_id)
+
+
+def set_officers(actor, round_: BallotRound, *, chair, secretary, counter_head,
+                 counters: Iterable) -> None:
+    _require(can_manage_round(actor, round_))
+    _require_status(round_, RoundStatus.DRAFT, RoundStatus.ATTENDANCE)
+    wanted = [(OfficerRole.CHAIR, chair), (OfficerRole.SECRETARY, secretary),
+              (OfficerRole.COUNTER_HEAD, counter_head)]
+    wanted += [(OfficerRole.COUNTER, user) for user in counters]
+    round_.officers.clear()
+    db.session.flush()
+    seen = set()
+    for role, user in wanted:
+        if user is None or (role, user.id) in seen:
+            continue
+        seen.add((role, user.id))
+        round_.officers.append(BallotOfficer(user_id=user.id, role=role))
+    db.session.flush()
+    record(actor, "ballot_round.officers_set", round_,
+           officers=sorted(f"{role.value}:{user_id}" for role, user_id in seen))
+
+
+# ---------------------------------------------------------------- lifecycle
+
+
+def start_attendance(actor, round_: BallotRound) -> None:
+    _require(can_manage_round(actor, round_))
+    _require_status(round_, RoundStatus.DRAFT)
+    if not round_.active_candidates:
+        raise InvalidState(_l("Add at least one person to vote on first."))
+    if not round_.voters:
+        raise InvalidState(_l("Add the voters (the summoned list) first."))
+    round_.status = RoundStatus.ATTENDANCE
+    record(actor, "ballot_round.attendance_started", round_)
+
+
+def set_attendance(actor, round_: BallotRound, present_voter_ids: Iterable[int]) -> int:
+    """Mark exactly these voters present (everyone else absent); returns the number present."""
+    _require(can_run_meeting(actor, round_))
+    _require_status(round_, RoundStatus.ATTENDANCE)
+    present = {int(i) for i in present_voter_ids}
+    known = {v.id for v in round_.voters}
+    if present - known:
+        raise ValidationFailed(_l("Some of the marked people are not on the list."))
+    for voter in round_.voters:
+        voter.present = voter.id in present
+    db.session.flush()
+    record(actor, "ballot_round.attendance_recorded", round_, present=len(present),
+           summoned=len(known))
+    return len(present)
+
+
+@dataclass(frozen=True)
+class Turnout:
+    summoned: int
+    present: int
+    voted: int
+
+    @property
+    def quorum_met(self) -> bool:
+        return rules.quorum_met(self.present, self.summoned)
+
+
+def turnout(round_: BallotRound) -> Turnout:
+    summoned = db.session.execute(select(func.count(BallotVoter.id)).where(
+        BallotVoter.round_id == round_.id)).scalar_one()
+    present = db.session.execute(select(func.count(BallotVoter.id)).where(
+        BallotVoter.round_id == round_.id, BallotVoter.present.is_(True))).scalar_one()
+    voted = db.session.execute(select(func.count()).select_from(BallotParticipation).where(
+        BallotParticipation.round_id == round_.id)).scalar_one()
+    if round_.status not in (RoundStatus.DRAFT, RoundStatus.ATTENDANCE):
+        summoned, present = round_.summoned_count, round_.present_count
+    return Turnout(summoned=summoned, present=present, voted=voted)
+
+
+def open_voting(actor, round_: BallotRound) -> None:
+    _require(can_run_meeting(actor, round_))
+    _require_status(round_, RoundStatus.ATTENDANCE)
+    numbers = turnout(round_)
+    if not numbers.quorum_met:
+        raise InvalidState(
+            _l("The quorum is not met: %(present)s of %(summoned)s present; at least two "
+               "thirds must be present."), present=numbers.present, summoned=numbers.summoned)
+    round_.summoned_count, round_.present_count = numbers.summoned, numbers.present
+    round_.status = RoundStatus.VOTING
+    round_.opened_at = utcnow()
+    record(actor, "ballot_round.voting_opened", round_, summoned=numbers.summoned,
+           present=numbers.present)
+
+
+def cast_ballot(voter: Person, round_: BallotRound, marks: Mapping[int, str | None]) -> str:
+    """Put one complete ballot in the box for a present voter; returns the voter's tracker.
+
+    The participation row, the ballot, its marks and the tracker are written in one
+    transaction; the participation primary key makes a second ballot from the same person fail
+    even when both arrive at the same instant.
+    """
+    if round_.status is not RoundStatus.VOTING:
+        raise InvalidState(_l("Voting is not open in this round."))
+    entry = next((v for v in round_.voters if v.person_id == voter.id), None)
+    if entry is None:
+        raise NotAllowed(_l("You are not on the list of voters of this round."))
+    if not entry.present:
+        raise NotAllowed(_l("You are not marked present; ask the secretary."))
+    candidates = [c.id for c in round_.active_candidates]
+    try:
+        checked = rules.check_ballot(round_.scale, candidates, marks)
+    except ValueError as error:
+        message = {
+            "unmarked": _l("Every person on the ballot needs exactly one mark. Nothing was "
+                           "recorded; complete the ballot and send it again."),
+            "bad_level": _l("A mark is not one of the choices on the ballot. Nothing was "
+                            "recorded."),
+            "unknown_candidate": _l("The ballot names someone who is not on it. Nothing was "
+                                    "recorded."),
+        }[str(error)]
+        raise ValidationFailed(message) from None
+    if has_voted(round_, voter.id):
+        raise AlreadyVoted()
+    try:
+        with db.session.begin_nested():
+            db.session.add(BallotParticipation(round_id=round_.id, person_id=voter.id))
+            db.session.flush()
+    except IntegrityError:
+        raise AlreadyVoted() from None
+    ballot_id = secrets.token_hex(16)
+    tracker = secrets.token_hex(16)
+    db.session.execute(insert(Ballot), [{"id": ballot_id, "round_id": round_.id,
+                                         "valid": True}])
+    db.session.execute(insert(BallotMark), [
+        {"ballot_id": ballot_id, "candidate_id": candidate_id, "level": level}
+        for candidate_id, level in checked.items()])
+    db.session.execute(insert(BallotReceipt), [{"tracker": tracker, "round_id": round_.id}])
+    record(SYSTEM, "ballot.cast", round_)  # that a ballot arrived; never whose or what
+    return tracker
+
+
+def close_voting(actor, round_: BallotRound) -> None:
+    """Close the box and rewrite its ballots in a random order (see scrub_storage)."""
+    _require(can_run_meeting(actor, round_))
+    _require_status(round_, RoundStatus.VOTING)
+    _shuffle_box(round_)
+    round_.status = RoundStatus.CLOSED
+    round_.closed_at = utcnow()
+    record(actor, "ballot_round.voting_closed", round_, ballots=turnout(round_).voted)
+
+
+def _shuffle_box(round_: BallotRound) -> None:
+    """Delete and re-insert the round's ballots, marks and trackers in a random order, so that
+    the order rows were written in (PostgreSQL heap order, xmin) is that of this shuffle."""
+    rng = random.SystemRandom()
+    ballots = db.session.execute(select(Ballot.id, Ballot.valid).where(
+        Ballot.round_id == round_.id)).all()
+    marks = db.session.execute(select(BallotMark.ballot_id, BallotMark.candidate_id,
+                                      BallotMark.level)
+                               .join(Ballot, Ballot.id == BallotMark.ballot_id)
+                               .where(Ballot.round_id == round_.id)).all()
+    trackers = db.session.execute(select(BallotReceipt.tracker).where(
+        BallotReceipt.round_id == round_.id)).scalars().all()
+    participation = db.session.execute(select(BallotParticipation.person_id).where(
+        BallotParticipation.round_id == round_.id)).scalars().all()
+    ballot_rows = [{"id": b.id, "round_id": round_.id, "valid": b.valid} for b in ballots]
+    mark_rows = [{"ballot_id": m.ballot_id, "candidate_id": m.candidate_id, "level": m.level}
+                 for m in marks]
+    tracker_rows = [{"tracker": t, "round_id": round_.id} for t in trackers]
+    participation_rows = [{"round_id": round_.id, "person_id": p} for p in participation]
+    for rows in (ballot_rows, mark_rows, tracker_rows, participation_rows):
+        rng.shuffle(rows)
+    db.session.execute(delete(BallotMark).where(BallotMark.ballot_id.in_(
+        select(Ballot.id).where(Ballot.round_id == round_.id))))
+    db.session.execute(delete(Ballot).where(Ballot.round_id == round_.id))
+    db.session.execute(delete(BallotReceipt).where(BallotReceipt.round_id == round_.id))
+    db.session.execute(delete(BallotParticipation).where(
+        BallotParticipation.round_id == round_.id))
+    for model, rows in ((Ballot, ballot_rows), (BallotMark, mark_rows),
+                        (BallotReceipt, tracker_rows), (BallotParticipation, participation_rows)):
+        for row in rows:  # one by one, in the shuffled order
+            db.session.execute(insert(model), [row])
+    db.session.flush()
+
+
+def scrub_storage() -> None:
+    """After a close has been committed: leave no earlier copy of the box behind.
+
+    SQLite: secure_delete zeroes freed pages, and a checkpoint empties the write-ahead log that
+    still holds the pages as they were while people voted. PostgreSQL: VACUUM FULL rewrites the
+    ballot tables without the dead row versions of the original inserts.
+    """
+    engine = db.engine
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        elif engine.dialect.name == "postgresql":
+            autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+            for table in ("ballot_mark", "ballot", "ballot_receipt", "ballot_participation"):
+                autocommit.execute(text(f"VACUUM FULL {table}"))
+
+
+def box_digest(round_: BallotRound) -> str:
+    """SHA-256 of the box: every ballot's content (in sorted order) and every tracker."""
+    position = {c.id: c.position for c in round_.candidates}
+    marks = db.session.execute(
+        select(Ballot.id, Ballot.valid, BallotMark.candidate_id, BallotMark.level)
+        .outerjoin(BallotMark, BallotMark.ballot_id == Ballot.id)
+        .where(Ballot.round_id == round_.id)).all()
+    contents: dict[str, list[str]] = {}
+    for ballot_id, valid, candidate_id, level in marks:
+        lines = contents.setdefault(ballot_id, ["valid" if valid else "invalid"])
+        if candidate_id is not None:
+            lines.append(f"{position[candidate_id]}={level.value}")
+    ballots = sorted(";".join([lines[0], *sorted(lines[1:])]) for lines in contents.values())
+    trackers = sorted(db.session.execute(select(BallotReceipt.tracker).where(
+        BallotReceipt.round_id == round_.id)).scalars())
+    payload = "\n".join(ballots) + "\n--\n" + "\n".join(trackers)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def count_round(actor, round_: BallotRound) -> rules.Tally:
+    """Count the closed box; the counts are stored, the percentages derived when shown."""
+    _require(can_count(actor, round_))
+    _require_status(round_, RoundStatus.CLOSED)
+    collected = db.session.execute(select(func.count()).select_from(Ballot).where(
+        Ballot.round_id == round_.id)).scalar_one()
+    valid = db.session.execute(select(func.count()).select_from(Ballot).where(
+        Ballot.round_id == round_.id, Ballot.valid.is_(True))).scalar_one()
+    line_counts = {
+        (candidate_id, level): n for candidate_id, level, n in db.session.execute(
+            select(BallotMark.candidate_id, BallotMark.level, func.count())
+            .join(Ballot, Ballot.id == BallotMark.ballot_id)
+            .where(Ballot.round_id == round_.id, Ballot.valid.is_(True))
+            .group_by(BallotMark.candidate_id, BallotMark.level))
+    }
+    round_.issued_count = round_.present_count  # each present member received a ballot
+    round_.collected_count = collected
+    round_.valid_count = valid
+    round_.invalid_count = collected - valid
+    round_.box_digest = box_digest(round_)
+    result = tally_of(round_, line_counts)
+    db.session.execute(delete(BallotCount).where(BallotCount.round_id == round_.id))
+    db.session.execute(insert(BallotCount), [
+        {"round_id": round_.id, "candidate_id": c.candidate_id, "level": level, "count": n}
+        for c in result.candidates for level, n in c.counts.items()])
+    round_.status = RoundStatus.COUNTED
+    round_.counted_at = utcnow()
+    record(actor, "ballot_round.counted", round_, collected=collected, valid=valid,
+           digest=round_.box_digest)
+    return result
+
+
+def round_counts(round_: BallotRound) -> RoundCounts:
+    return RoundCounts(summoned=round_.summoned_count or 0, present=round_.present_count or 0,
+                       issued=round_.issued_count or 0, collected=round_.collected_count or 0,
+                       valid=round_.valid_count or 0, invalid=round_.invalid_count or 0)
+
+
+def tally_of(round_: BallotRound, line_counts=None) -> rules.Tally:
+    if line_counts is None:
+        line_counts = {(c.candidate_id, c.level): c.count for c in db.session.execute(
+            select(BallotCount).where(BallotCount.round_id == round_.id)).scalars()}
+    return rules.tally(round_.scale, round_.base, round_counts(round_),
+                       [c.id for c in round_.active_candidates], line_counts)
+
+
+def finalise_round(actor, round_: BallotRound) -> None:
+    _require(can_manage_round(actor, round_) or OfficerRole.CHAIR in _officer_roles(actor, round_))
+    _require_status(round_, RoundStatus.COUNTED)
+    round_.status = RoundStatus.FINALISED
+    round_.finalised_at = utcnow()
+    record(actor, "ballot_round.finalised", round_)
+
+
+def publish_results(actor, round_: BallotRound) -> None:
+    """Show the results to every voter of the round: a deliberate step."""
+    _require(can_manage_round(actor, round_) or OfficerRole.CHAIR in _officer_roles(actor, round_))
+    if not results_available(round_):
+        raise InvalidState(_l("Results can be published only after counting."))
+    if round_.published_at is not None:
+        raise InvalidState(_l("The results are already published."))
+    round_.published_at = utcnow()
+    record(actor, "ballot_round.published", round_)
+
+
+def trackers(round_: BallotRound) -> list[str]:
+    return sorted(db.session.execute(select(BallotReceipt.tracker).where(
+        BallotReceipt.round_id == round_.id)).scalars())
+
+
+def below_secrecy_threshold(round_: BallotRound) -> bool:
+    return (round_.collected_count or 0) < round_.secrecy_threshold
+
+
+def voters_sorted(round_: BallotRound) -> list[BallotVoter]:
+    return sorted(round_.voters, key=lambda v: person_sort_key(v.full_name))
+

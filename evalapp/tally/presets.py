@@ -1,0 +1,38 @@
+"""Named rule sets. A round copies one preset's values into its own settings when it is created;
+the settings can be changed while the round is a draft and are frozen after that."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from evalapp.tally.rules import Base
+
+
+@dataclass(frozen=True)
+class RulePreset:
+    key: str
+    source: str
+    base: Base
+    bad_line_voids_ballot: bool
+    results_to_candidates: bool  # each person voted on sees their own result
+    publish_to_voters: bool      # results shown to all voters once published
+    secrecy_threshold: int = 5   # fewer ballots than this: warn before showing results
+
+
+PRESETS: dict[str, RulePreset] = {
+    # Quy định 96-QĐ/TW (02/02/2023). The base is not stated plainly; ballots collected is the
+    # usual reading and the setting allows the others.
+    "party-2023": RulePreset("party-2023", "Quy định 96-QĐ/TW ngày 02/02/2023", Base.COLLECTED,
+                             bad_line_voids_ballot=True, results_to_candidates=True,
+                             publish_to_voters=False),
+    # Nghị quyết 96/2023/QH15, Điều 19.3: percentages of the ballots collected; results are
+    # announced publicly.
+    "assembly-2023": RulePreset("assembly-2023", "Nghị quyết 96/2023/QH15", Base.COLLECTED,
+                                bad_line_voids_ballot=True, results_to_candidates=True,
+                                publish_to_voters=True),
+    # Nghị quyết 85/2014/QH13 (historic): percentages of the total number of members.
+    "assembly-2014": RulePreset("assembly-2014", "Nghị quyết 85/2014/QH13", Base.SUMMONED,
+                                bad_line_voids_ballot=True, results_to_candidates=True,
+                                publish_to_voters=True),
+}
+DEFAULT_PRESET = "party-2023"

@@ -1,0 +1,173 @@
+"""The rules of a confidence ballot (lấy phiếu / bỏ phiếu tín nhiệm), as plain functions.
+
+Every number that reaches a person (a percentage, a band flag, "quorum met") comes from here, so
+that the pages, the API, the documents and the tests all agree to the hundredth of a percent.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+
+class Scale(enum.StrEnum):
+    """The choices on a ballot line."""
+
+    THREE_LEVEL = "three_level"  # lấy phiếu tín nhiệm
+    TWO_LEVEL = "two_level"      # bỏ phiếu tín nhiệm
+
+
+class Level(enum.StrEnum):
+    HIGH = "high"              # Tín nhiệm cao
+    CONFIDENCE = "confidence"  # Tín nhiệm
+    LOW = "low"                # Tín nhiệm thấp
+    NO_CONFIDENCE = "no_confidence"  # Không tín nhiệm
+
+
+SCALE_LEVELS: dict[Scale, tuple[Level, ...]] = {
+    Scale.THREE_LEVEL: (Level.HIGH, Level.CONFIDENCE, Level.LOW),
+    Scale.TWO_LEVEL: (Level.CONFIDENCE, Level.NO_CONFIDENCE),
+}
+
+# The level whose count the consequence bands look at.
+ADVERSE_LEVEL = {Scale.THREE_LEVEL: Level.LOW, Scale.TWO_LEVEL: Level.NO_CONFIDENCE}
+
+
+class Base(enum.StrEnum):
+    """What a percentage is taken of."""
+
+    COLLECTED = "collected"  # ballots collected (thu về)
+    ISSUED = "issued"        # ballots issued (phát ra)
+    SUMMONED = "summoned"    # total members summoned (tổng số thành viên)
+    VALID = "valid"          # valid ballots (hợp lệ)
+
+
+class Band(enum.StrEnum):
+    OVER_HALF = "over_half"              # > 1/2 and < 2/3 Tín nhiệm thấp
+    TWO_THIRDS = "two_thirds"            # >= 2/3 Tín nhiệm thấp
+    NO_CONFIDENCE = "no_confidence"      # > 1/2 Không tín nhiệm
+
+
+def quorum_met(present: int, summoned: int) -> bool:
+    """At least two thirds of those summoned are present (integers, never floats)."""
+    if summoned <= 0:
+        return False
+    return present * 3 >= summoned * 2
+
+
+def percent(count: int, base: int) -> Decimal:
+    """count / base as a percentage with two decimals, rounded half up, exactly.
+
+    1/160 is 0.625 %, which rounds to 0.63 (binary floating point says 0.62).
+    """
+    if count < 0 or base < 0:
+        raise ValueError("counts are never negative")
+    if base == 0:
+        return Decimal("0.00")
+    # hundredths of a percent = count * 10000 / base, rounded half up in integers.
+    hundredths = (count * 10000 * 2 + base) // (2 * base)
+    return Decimal(hundredths).scaleb(-2).quantize(Decimal("0.01"))
+
+
+def band_for(scale: Scale, adverse: int, base: int) -> Band | None:
+    """The consequence band of a count of Tín nhiệm thấp / Không tín nhiệm against the base.
+
+    Exactly one half is in no band. The app flags; the competent body decides.
+    """
+    if base <= 0:
+        return None
+    if scale is Scale.THREE_LEVEL:
+        if 3 * adverse >= 2 * base:
+            return Band.TWO_THIRDS
+        if 2 * adverse > base:
+            return Band.OVER_HALF
+        return None
+    if 2 * adverse > base:
+        return Band.NO_CONFIDENCE
+    return None
+
+
+@dataclass(frozen=True)
+class RoundCounts:
+    summoned: int
+    present: int
+    issued: int
+    collected: int
+    valid: int
+    invalid: int
+
+    def base_value(self, base: Base) -> int:
+        return {Base.COLLECTED: self.collected, Base.ISSUED: self.issued,
+                Base.SUMMONED: self.summoned, Base.VALID: self.valid}[base]
+
+
+@dataclass(frozen=True)
+class CandidateResult:
+    candidate_id: int
+    counts: Mapping[Level, int]
+    percents: Mapping[Level, Decimal]
+    blank: int  # lines without a valid mark on otherwise valid ballots
+    band: Band | None
+
+
+@dataclass(frozen=True)
+class Tally:
+    scale: Scale
+    base: Base
+    base_value: int
+    counts: RoundCounts
+    candidates: Sequence[CandidateResult] = field(default_factory=tuple)
+
+
+def check_ballot(scale: Scale, candidate_ids: Iterable[int],
+                 marks: Mapping[int, str | None]) -> dict[int, Level]:
+    """The marks of a complete electronic ballot, or ValueError naming what is wrong.
+
+    Every candidate line has exactly one level from the scale; no other line is allowed.
+    """
+    expected = set(candidate_ids)
+    given = set(marks)
+    if given - expected:
+        raise ValueError("unknown_candidate")
+    allowed = {level.value for level in SCALE_LEVELS[scale]}
+    checked: dict[int, Level] = {}
+    for candidate_id in expected:
+        value = marks.get(candidate_id)
+        if value is None or value == "":
+            raise ValueError("unmarked")
+        if value not in allowed:
+            raise ValueError("bad_level")
+        checked[candidate_id] = Level(value)
+    return checked
+
+
+def tally(scale: Scale, base: Base, counts: RoundCounts, candidate_ids: Sequence[int],
+          line_counts: Mapping[tuple[int, Level], int]) -> Tally:
+    """Per-candidate counts, percentages of the base, and bands.
+
+    `line_counts[(candidate, level)]` counts the valid marks for that level. Lines of a valid
+    ballot that carry no valid mark (a paper ballot where only that line is void) are `blank`.
+    """
+    if counts.valid + counts.invalid != counts.collected:
+        raise ValueError("valid + invalid must equal collected")
+    if counts.collected > counts.issued:
+        raise ValueError("more ballots collected than issued")
+    base_value = counts.base_value(base)
+    results = []
+    levels = SCALE_LEVELS[scale]
+    for candidate_id in candidate_ids:
+        per_level = {level: line_counts.get((candidate_id, level), 0) for level in levels}
+        marked = sum(per_level.values())
+        if marked > counts.valid:
+            raise ValueError("more marks than valid ballots")
+        results.append(CandidateResult(
+            candidate_id=candidate_id,
+            counts=per_level,
+            percents={level: percent(n, base_value) for level, n in per_level.items()},
+            blank=counts.valid - marked,
+            band=band_for(scale, per_level[ADVERSE_LEVEL[scale]], base_value),
+        ))
+    return Tally(scale=scale, base=base, base_value=base_value, counts=counts,
+                 candidates=tuple(results))
