@@ -31,7 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from evalapp.core.time import utcnow
 from evalapp.extensions import db
 from evalapp.org.models import Person, Unit, _enum
-from evalapp.tally.rules import Base, Level, Scale
+from evalapp.tally.rules import Band, Base, Level, Scale
 
 
 class RoundStatus(enum.StrEnum):
@@ -65,6 +65,11 @@ LEVEL_LABELS = {
     Level.CONFIDENCE: _l("Confidence"),
     Level.LOW: _l("Low confidence"),
     Level.NO_CONFIDENCE: _l("No confidence"),
+}
+BAND_LABELS = {
+    Band.OVER_HALF: _l("Over one half low confidence"),
+    Band.TWO_THIRDS: _l("Two thirds or more low confidence"),
+    Band.NO_CONFIDENCE: _l("Over one half no confidence"),
 }
 BASE_LABELS = {
     Base.COLLECTED: _l("Ballots collected"),

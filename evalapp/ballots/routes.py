@@ -1,7 +1,442 @@
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
 
-from evalapp.ballots import services  # noqa: F401
+from evalapp.ballots import services
+from evalapp.ballots.forms import (
+    ActionForm,
+    ExcludeForm,
+    OfficersForm,
+    RoundForm,
+    SettingsForm,
+    VotersFileForm,
+)
+from evalapp.ballots.models import BAND_LABELS, BASE_LABELS, LEVEL_LABELS, RoundStatus
+from evalapp.core.errors import DomainError, ValidationFailed
+from evalapp.core.forms import attach_error
+from evalapp.extensions import db
+from evalapp.org import services as org
+from evalapp.org.forms import unit_choices
+from evalapp.tally.rules import SCALE_LEVELS, Band, Base, Scale
 
 bp = Blueprint("ballots", __name__)
+
+
+@bp.app_template_filter("base_label")
+def base_label(value: str) -> str:
+    return str(BASE_LABELS[Base(value)])
+
+
+@bp.app_template_filter("band_label")
+def band_label(value: str) -> str:
+    return str(BAND_LABELS[Band(value)])
+
+
+def _round(round_id: int, allowed=services.can_see_round):
+    round_ = services.get_round(round_id)
+    if not allowed(current_user, round_):
+        abort(403)
+    return round_
+
+
+def _checked_form() -> None:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+
+
+def _back(round_, anchor: str = ""):
+    return redirect(url_for("ballots.round_page", round_id=round_.id) + anchor)
+
+
+# ---------------------------------------------------------------- rounds
+
+
+@bp.get("/ballots/")
+@login_required
+def rounds():
+    return render_template("ballots/rounds.html", rounds=services.rounds_for(current_user))
+
+
+@bp.route("/ballots/new", methods=["GET", "POST"])
+@login_required
+def new_round():
+    units = org.units_in_scope(current_user, active_only=True)
+    if not units:
+        abort(403)
+    form = RoundForm()
+    form.unit_id.choices = unit_choices(units)
+    if not form.validate_on_submit():
+        return render_template("ballots/round_form.html", form=form), \
+            422 if form.errors else 200
+    try:
+        round_ = services.create_round(current_user, _details(form), Scale(form.scale.data),
+                                       form.preset.data)
+    except DomainError as error:
+        attach_error(form, error)
+        return render_template("ballots/round_form.html", form=form), error.status
+    db.session.commit()
+    flash(_("The round has been created. Add the people voted on and the voters."), "success")
+    return _back(round_)
+
+
+def _details(form) -> services.RoundDetails:
+    return services.RoundDetails(title=form.title.data, body_name=form.body_name.data,
+                                 unit=org.get_unit(int(form.unit_id.data)),
+                                 place=form.place.data, meeting_date=form.meeting_date.data)
+
+
+@bp.get("/ballots/<int:round_id>")
+@login_required
+def round_page(round_id: int):
+    round_ = _round(round_id)
+    return render_template(
+        "ballots/round.html", round=round_, turnout=services.turnout(round_),
+        exclude_form=ExcludeForm(), action_form=ActionForm(),
+        can_manage=services.can_manage_round(current_user, round_),
+        can_run=services.can_run_meeting(current_user, round_),
+        can_count=services.can_count(current_user, round_))
+
+
+@bp.route("/ballots/<int:round_id>/settings", methods=["GET", "POST"])
+@login_required
+def settings(round_id: int):
+    round_ = _round(round_id, services.can_manage_round)
+    form = SettingsForm(obj=round_, data=None if request.method == "POST" else {
+        "unit_id": str(round_.unit_id), "base": round_.base.value})
+    form.unit_id.choices = unit_choices(org.units_in_scope(current_user, active_only=True))
+    if not form.validate_on_submit():
+        return render_template("ballots/settings.html", form=form, round=round_), \
+            422 if form.errors else 200
+    try:
+        services.update_round(
+            current_user, round_, _details(form), base=Base(form.base.data),
+            bad_line_voids_ballot=form.bad_line_voids_ballot.data,
+            results_to_candidates=form.results_to_candidates.data,
+            publish_to_voters=form.publish_to_voters.data,
+            secrecy_threshold=form.secrecy_threshold.data)
+    except DomainError as error:
+        attach_error(form, error)
+        return render_template("ballots/settings.html", form=form, round=round_), error.status
+    db.session.commit()
+    flash(_("The settings have been saved."), "success")
+    return _back(round_)
+
+
+# ---------------------------------------------------------------- people voted on
+
+
+@bp.get("/ballots/<int:round_id>/candidates")
+@login_required
+def candidates(round_id: int):
+    round_ = _round(round_id, services.can_manage_round)
+    search = request.args.get("q", "")[:200]
+    found = db.session.execute(
+        org.people_query(current_user, search=search).limit(100)).scalars().all() \
+        if search else []
+    return render_template("ballots/candidates.html", round=round_, search=search,
+                           found=found, action_form=ActionForm())
+
+
+@bp.post("/ballots/<int:round_id>/candidates")
+@login_required
+def add_candidates(round_id: int):
+    round_ = _round(round_id, services.can_manage_round)
+    _checked_form()
+    ids = request.form.getlist("person_id", type=int)
+    added = services.add_candidates(current_user, round_, ids)
+    db.session.commit()
+    flash(_("%(n)s people added to the ballot.", n=len(added)), "success")
+    return redirect(url_for("ballots.candidates", round_id=round_.id))
+
+
+@bp.post("/ballots/<int:round_id>/candidates/<int:candidate_id>/<any(up,down):direction>")
+@login_required
+def move_candidate(round_id: int, candidate_id: int, direction: str):
+    round_ = _round(round_id, services.can_manage_round)
+    _checked_form()
+    services.move_candidate(current_user, round_, candidate_id, -1 if direction == "up" else 1)
+    db.session.commit()
+    return _back(round_, "#candidates")
+
+
+@bp.post("/ballots/<int:round_id>/candidates/<int:candidate_id>/exclude")
+@login_required
+def exclude_candidate(round_id: int, candidate_id: int):
+    round_ = _round(round_id, services.can_manage_round)
+    form = ExcludeForm()
+    if not form.validate_on_submit():
+        raise ValidationFailed(_("Give the reason for excluding this person."))
+    services.set_candidate_excluded(current_user, round_, candidate_id, form.reason.data)
+    db.session.commit()
+    return _back(round_, "#candidates")
+
+
+@bp.post("/ballots/<int:round_id>/candidates/<int:candidate_id>/include")
+@login_required
+def include_candidate(round_id: int, candidate_id: int):
+    round_ = _round(round_id, services.can_manage_round)
+    _checked_form()
+    services.set_candidate_excluded(current_user, round_, candidate_id, None)
+    db.session.commit()
+    return _back(round_, "#candidates")
+
+
+@bp.post("/ballots/<int:round_id>/candidates/<int:candidate_id>/remove")
+@login_required
+def remove_candidate(round_id: int, candidate_id: int):
+    round_ = _round(round_id, services.can_manage_round)
+    _checked_form()
+    services.remove_candidate(current_user, round_, candidate_id)
+    db.session.commit()
+    return _back(round_, "#candidates")
+
+
+# ---------------------------------------------------------------- voters and officers
+
+
+@bp.get("/ballots/<int:round_id>/voters")
+@login_required
+def voters(round_id: int):
+    round_ = _round(round_id, services.can_manage_round)
+    search = request.args.get("q", "")[:200]
+    found = db.session.execute(
+        org.people_query(current_user, search=search).limit(100)).scalars().all() \
+        if search else []
+    return render_template("ballots/voters.html", round=round_, search=search, found=found,
+                           voters=services.voters_sorted(round_), action_form=ActionForm(),
+                           file_form=VotersFileForm(),
+                           units=org.units_in_scope(current_user, active_only=True))
+
+
+@bp.post("/ballots/<int:round_id>/voters")
+@login_required
+def add_voters(round_id: int):
+    round_ = _round(round_id, services.can_manage_round)
+    _checked_form()
+    unit_id = request.form.get("unit_id", type=int)
+    if unit_id:
+        added = services.add_voters_from_unit(current_user, round_, org.get_unit(unit_id))
+    else:
+        added = services.add_voters(current_user, round_,
+                                    request.form.getlist("person_id", type=int))
+    db.session.commit()
+    flash(_("%(n)s voters added.", n=added), "success")
+    return redirect(url_for("ballots.voters", round_id=round_.id))
+
+
+@bp.post("/ballots/<int:round_id>/voters/file")
+@login_required
+def add_voters_file(round_id: int):
+    round_ = _round(round_id, services.can_manage_round)
+    form = VotersFileForm()
+    if not form.validate_on_submit():
+        raise ValidationFailed(" ".join(form.file.errors) or None)
+    upload = form.file.data
+    added = services.add_voters_from_file(current_user, round_, upload.filename or "",
+                                          upload.read())
+    db.session.commit()
+    flash(_("%(n)s voters added.", n=added), "success")
+    return redirect(url_for("ballots.voters", round_id=round_.id))
+
+
+@bp.post("/ballots/<int:round_id>/voters/<int:voter_id>/remove")
+@login_required
+def remove_voter(round_id: int, voter_id: int):
+    round_ = _round(round_id, services.can_manage_round)
+    _checked_form()
+    services.remove_voter(current_user, round_, voter_id)
+    db.session.commit()
+    return redirect(url_for("ballots.voters", round_id=round_.id))
+
+
+@bp.route("/ballots/<int:round_id>/officers", methods=["GET", "POST"])
+@login_required
+def officers(round_id: int):
+    round_ = _round(round_id, services.can_manage_round)
+    form = OfficersForm(data=None if request.method == "POST" else _officer_data(round_))
+    users = services.officer_candidates()
+    form.set_users(users)
+    if not form.validate_on_submit():
+        return render_template("ballots/officers.html", form=form, round=round_), \
+            422 if form.errors else 200
+    by_id = {str(u.id): u for u in users}
+    services.set_officers(
+        current_user, round_, chair=by_id.get(form.chair.data),
+        secretary=by_id.get(form.secretary.data), counter_head=by_id.get(form.counter_head.data),
+        counters=[by_id[getattr(form, f).data] for f in form.COUNTER_FIELDS
+                  if getattr(form, f).data in by_id])
+    db.session.commit()
+    flash(_("The chair, secretary and counting team have been saved."), "success")
+    return _back(round_)
+
+
+def _officer_data(round_) -> dict:
+    data = {}
+    counters = [o for o in round_.officers if o.role.value == "counter"]
+    for officer in round_.officers:
+        if officer.role.value != "counter":
+            data[officer.role.value] = str(officer.user_id)
+    for field, officer in zip(OfficersForm.COUNTER_FIELDS, counters, strict=False):
+        data[field] = str(officer.user_id)
+    return data
+
+
+# ---------------------------------------------------------------- the meeting
+
+
+TRANSITIONS = {
+    "start-attendance": (services.start_attendance, _l("Attendance can now be taken.")),
+    "open": (services.open_voting, _l("Voting is open.")),
+    "close": (services.close_voting, _l("Voting is closed. The box has been sealed.")),
+    "count": (services.count_round, _l("The ballots have been counted.")),
+    "finalise": (services.finalise_round, _l("The round is finalised; nothing can change.")),
+    "publish": (services.publish_results, _l("The results are published to the voters.")),
+}
+
+
+@bp.post("/ballots/<int:round_id>/<any('start-attendance',open,close,count,finalise,publish):step>")
+@login_required
+def transition(round_id: int, step: str):
+    round_ = _round(round_id, services.can_count)
+    _checked_form()
+    action, message = TRANSITIONS[step]
+    action(current_user, round_)
+    db.session.commit()
+    if step == "close":
+        services.scrub_storage()
+    flash(str(message), "success")
+    return _back(round_)
+
+
+@bp.route("/ballots/<int:round_id>/attendance", methods=["GET", "POST"])
+@login_required
+def attendance(round_id: int):
+    round_ = _round(round_id, services.can_run_meeting)
+    if request.method == "POST":
+        _checked_form()
+        present = [v.id for v in round_.voters] if request.form.get("all") else \
+            request.form.getlist("present", type=int)
+        count = services.set_attendance(current_user, round_, present)
+        db.session.commit()
+        flash(_("Attendance saved: %(n)s present.", n=count), "success")
+        return redirect(url_for("ballots.attendance", round_id=round_.id))
+    return render_template("ballots/attendance.html", round=round_,
+                           voters=services.voters_sorted(round_),
+                           turnout=services.turnout(round_), action_form=ActionForm())
+
+
+@bp.get("/ballots/<int:round_id>/turnout")
+@login_required
+def turnout_page(round_id: int):
+    round_ = _round(round_id, services.can_count)
+    return render_template("ballots/turnout.html", round=round_,
+                           turnout=services.turnout(round_),
+                           projector=request.args.get("view") == "projector")
+
+
+@bp.get("/ballots/<int:round_id>/turnout.json")
+@login_required
+def turnout_json(round_id: int):
+    round_ = _round(round_id, services.can_count)
+    numbers = services.turnout(round_)
+    return jsonify({"status": round_.status.value, "status_label": round_.status.label,
+                    "summoned": numbers.summoned, "present": numbers.present,
+                    "voted": numbers.voted, "quorum_met": numbers.quorum_met})
+
+
+@bp.get("/ballots/<int:round_id>/results")
+@login_required
+def results(round_id: int):
+    round_ = services.get_round(round_id)
+    full = services.can_see_all_results(current_user, round_)
+    own = services.can_see_own_result(current_user, round_)
+    if not (full or own):
+        abort(403)
+    tally = services.tally_of(round_)
+    shown = {c.id for c in round_.active_candidates} if full else \
+        {services.own_candidacy(current_user, round_).id}
+    return render_template("ballots/results.html", round=round_, tally=tally,
+                           candidates={c.id: c for c in round_.active_candidates},
+                           shown=shown, full=full, levels=SCALE_LEVELS[round_.scale],
+                           level_labels=LEVEL_LABELS,
+                           secrecy_warning=services.below_secrecy_threshold(round_))
+
+
+@bp.get("/ballots/<int:round_id>/trackers")
+@login_required
+def trackers(round_id: int):
+    round_ = _round(round_id)
+    if round_.status in (RoundStatus.DRAFT, RoundStatus.ATTENDANCE, RoundStatus.VOTING):
+        abort(409)
+    return render_template("ballots/trackers.html", round=round_,
+                           trackers=services.trackers(round_))
+
+
+# ---------------------------------------------------------------- voting
+
+
+@bp.get("/vote/")
+@login_required
+def my_ballots():
+    return render_template("ballots/vote_list.html",
+                           waiting=services.waiting_rounds(current_user))
+
+
+def _voting_round(round_id: int):
+    round_ = services.get_round(round_id)
+    if services.voter_entry(current_user, round_) is None:
+        abort(403)
+    return round_
+
+
+def _marks_from_form(round_) -> dict[int, str | None]:
+    return {c.id: request.form.get(f"mark-{c.id}") for c in round_.active_candidates}
+
+
+@bp.get("/vote/<int:round_id>")
+@login_required
+def ballot(round_id: int):
+    round_ = _voting_round(round_id)
+    return render_template("ballots/ballot.html", round=round_, marks={},
+                           voted=services.has_voted(round_, current_user.person_id),
+                           levels=SCALE_LEVELS[round_.scale], level_labels=LEVEL_LABELS,
+                           action_form=ActionForm())
+
+
+@bp.post("/vote/<int:round_id>/review")
+@login_required
+def review(round_id: int):
+    round_ = _voting_round(round_id)
+    _checked_form()
+    marks = _marks_from_form(round_)
+    unmarked = [c for c in round_.active_candidates if marks.get(c.id) not in
+                {level.value for level in SCALE_LEVELS[round_.scale]}]
+    template = "ballots/ballot.html" if unmarked else "ballots/review.html"
+    return render_template(template, round=round_, marks=marks, unmarked=unmarked,
+                           voted=services.has_voted(round_, current_user.person_id),
+                           levels=SCALE_LEVELS[round_.scale], level_labels=LEVEL_LABELS,
+                           action_form=ActionForm()), 422 if unmarked else 200
+
+
+@bp.post("/vote/<int:round_id>/change")
+@login_required
+def change(round_id: int):
+    round_ = _voting_round(round_id)
+    _checked_form()
+    return render_template("ballots/ballot.html", round=round_, marks=_marks_from_form(round_),
+                           voted=services.has_voted(round_, current_user.person_id),
+                           levels=SCALE_LEVELS[round_.scale], level_labels=LEVEL_LABELS,
+                           action_form=ActionForm())
+
+
+@bp.post("/vote/<int:round_id>/cast")
+@login_required
+def cast(round_id: int):
+    round_ = _voting_round(round_id)
+    _checked_form()
+    tracker = services.cast_ballot(current_user.person, round_, _marks_from_form(round_))
+    db.session.commit()
+    return render_template("ballots/receipt.html", round=round_, tracker=tracker)

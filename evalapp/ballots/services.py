@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from evalapp.audit.services import record
-from evalapp.auth.models import Role
+from evalapp.auth.models import Role, User
 from evalapp.auth.permissions import SYSTEM, has_role
 from evalapp.ballots.models import (
     Ballot,
@@ -549,10 +549,15 @@ def scrub_storage() -> None:
     ballot tables without the dead row versions of the original inserts.
     """
     engine = db.engine
-    with engine.connect() as connection:
-        if engine.dialect.name == "sqlite":
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        elif engine.dialect.name == "postgresql":
+    if engine.dialect.name == "sqlite":
+        # On the driver's connection directly: a checkpoint cannot run inside a transaction.
+        raw = engine.raw_connection()
+        try:
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
+    elif engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
             autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
             for table in ("ballot_mark", "ballot", "ballot_receipt", "ballot_participation"):
                 autocommit.execute(text(f"VACUUM FULL {table}"))
@@ -654,3 +659,9 @@ def below_secrecy_threshold(round_: BallotRound) -> bool:
 def voters_sorted(round_: BallotRound) -> list[BallotVoter]:
     return sorted(round_.voters, key=lambda v: person_sort_key(v.full_name))
 
+
+
+def officer_candidates():
+    """Active accounts that can be named chair, secretary or counting-team member."""
+    users = db.session.execute(select(User).where(User.active.is_(True))).scalars().all()
+    return sorted(users, key=lambda u: person_sort_key(u.full_name))

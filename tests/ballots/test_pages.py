@@ -1,0 +1,113 @@
+"""A whole confidence round through the web pages: admin, secretary, voters, counting team."""
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from evalapp.auth.models import Role
+from evalapp.ballots.models import Ballot, BallotRound
+from tests.conftest import PASSWORD
+
+
+def _login(app, user):
+    client = app.test_client()
+    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+@pytest.fixture
+def committee(factory):
+    unit = factory.unit("Tỉnh ủy Thử nghiệm")
+    chief = factory.post("Bí thư", rank=1)
+    deputy = factory.post("Phó Bí thư", rank=2)
+    candidates = [factory.person("Nguyễn Văn Bí", unit, post=chief),
+                  factory.person("Trần Thị Phó", unit, post=deputy)]
+    voters = []
+    for i in range(5):
+        person = factory.person(f"Lê Văn Ủy{i}", unit)
+        voters.append(factory.user(f"uyvien{i}", roles=(Role.VOTER,), person=person))
+    admin = factory.user("bantochuc", roles=(Role.ADMIN,))
+    secretary = factory.user("thuky", roles=(Role.SECRETARY,))
+    counter = factory.user("kiemphieu", roles=(Role.COUNTER,))
+    return {"unit": unit, "candidates": candidates, "voters": voters, "admin": admin,
+            "secretary": secretary, "counter": counter}
+
+
+def test_a_whole_round_through_the_pages(app, db, committee):
+    admin = _login(app, committee["admin"])
+    response = admin.post("/ballots/new", data={
+        "title": "Lấy phiếu tín nhiệm năm 2026", "body_name": "Tỉnh ủy Thử nghiệm",
+        "unit_id": str(committee["unit"].id), "place": "Hội trường A",
+        "meeting_date": "2026-12-01", "scale": "three_level", "preset": "party-2023"})
+    assert response.status_code == 302
+    round_id = int(re.search(r"/ballots/(\d+)", response.headers["Location"]).group(1))
+    ids = [str(p.id) for p in committee["candidates"]]
+    assert admin.post(f"/ballots/{round_id}/candidates", data={"person_id": ids}
+                      ).status_code == 302
+    assert admin.post(f"/ballots/{round_id}/voters",
+                      data={"unit_id": str(committee["unit"].id)}).status_code == 302
+    assert admin.post(f"/ballots/{round_id}/officers", data={
+        "secretary": str(committee["secretary"].id),
+        "counter_head": str(committee["counter"].id)}).status_code == 302
+    page = admin.get(f"/ballots/{round_id}").get_data(as_text=True)
+    assert "Nguyễn Văn Bí" in page and "Trần Thị Phó" in page
+    assert admin.post(f"/ballots/{round_id}/start-attendance").status_code == 302
+
+    secretary = _login(app, committee["secretary"])
+    round_ = db.session.get(BallotRound, round_id)
+    voter_rows = {v.person_id: v.id for v in round_.voters}
+    # Two of seven present (5 voters + 2 candidates are in the unit): no quorum yet.
+    present = [voter_rows[u.person_id] for u in committee["voters"][:2]]
+    assert secretary.post(f"/ballots/{round_id}/attendance",
+                          data={"present": present}).status_code == 302
+    assert secretary.post(f"/ballots/{round_id}/open").status_code == 409
+    present = [voter_rows[u.person_id] for u in committee["voters"]]
+    secretary.post(f"/ballots/{round_id}/attendance", data={"present": present})
+    html = secretary.get(f"/ballots/{round_id}/attendance").get_data(as_text=True)
+    assert "5" in html and "7" in html
+    assert secretary.post(f"/ballots/{round_id}/open").status_code == 302
+
+    cids = [c.id for c in db.session.get(BallotRound, round_id).active_candidates]
+    choices = [("high", "low"), ("high", "low"), ("confidence", "low"), ("low", "low"),
+               ("high", "confidence")]
+    for user, (first, second) in zip(committee["voters"], choices, strict=True):
+        voter = _login(app, user)
+        assert "Lấy phiếu tín nhiệm năm 2026" in voter.get("/vote/").get_data(as_text=True)
+        ballot = voter.get(f"/vote/{round_id}")
+        assert ballot.status_code == 200 and "Nguyễn Văn Bí" in ballot.get_data(as_text=True)
+        marks = {f"mark-{cids[0]}": first, f"mark-{cids[1]}": second}
+        incomplete = voter.post(f"/vote/{round_id}/review", data={f"mark-{cids[0]}": first})
+        assert incomplete.status_code == 422
+        review = voter.post(f"/vote/{round_id}/review", data=marks)
+        assert review.status_code == 200 and "cast-button" in review.get_data(as_text=True)
+        receipt = voter.post(f"/vote/{round_id}/cast", data=marks)
+        assert receipt.status_code == 200
+        assert re.search(r'id="tracker">[0-9a-f]{32}<', receipt.get_data(as_text=True))
+        again = voter.post(f"/vote/{round_id}/cast", data=marks)
+        assert again.status_code == 409
+        # A voter never sees counts or results while voting is open.
+        assert voter.get(f"/ballots/{round_id}/results").status_code == 403
+        assert voter.get(f"/ballots/{round_id}/turnout.json").status_code == 403
+
+    turnout = secretary.get(f"/ballots/{round_id}/turnout.json").get_json()
+    assert (turnout["voted"], turnout["present"], turnout["summoned"]) == (5, 5, 7)
+    assert secretary.get(f"/ballots/{round_id}/results").status_code == 403  # not counted
+    assert secretary.post(f"/ballots/{round_id}/close").status_code == 302
+    counter = _login(app, committee["counter"])
+    assert counter.post(f"/ballots/{round_id}/count").status_code == 302
+    assert db.session.execute(select(func.count()).select_from(Ballot)).scalar_one() == 5
+
+    results = counter.get(f"/ballots/{round_id}/results")
+    assert results.status_code == 200
+    html = results.get_data(as_text=True)
+    rows = html.split("<tbody>")[1].split("</tbody>")[0].split("<tr ")[1:]
+    first_row, second_row = rows
+    assert 'count-high">3<' in first_row and 'percent-high">60,00<' in first_row
+    assert 'count-low">1<' in first_row and 'percent-low">20,00<' in first_row
+    # Four of five low confidence: two thirds or more.
+    assert 'count-low">4<' in second_row and 'percent-low">80,00<' in second_row
+    assert "badge text-bg-danger" in second_row and "badge" not in first_row
+    trackers = counter.get(f"/ballots/{round_id}/trackers").get_data(as_text=True)
+    assert len(re.findall(r"<li>[0-9a-f]{32}</li>", trackers)) == 5
