@@ -233,7 +233,7 @@ def add_voters_file(round_id: int):
     round_ = _round(round_id, services.can_manage_round)
     form = VotersFileForm()
     if not form.validate_on_submit():
-        raise ValidationFailed(" ".join(form.file.errors) or None)
+        raise ValidationFailed(" ".join(str(e) for e in form.file.errors) or None)
     upload = form.file.data
     added = services.add_voters_from_file(current_user, round_, upload.filename or "",
                                           upload.read())

@@ -1,3 +1,75 @@
-"""Access-table rows for the ballot pages (see tests/test_access.py)."""
+"""Access-table rows for the ballot pages (see tests/test_access.py and its `world` fixture:
+draft_round and open_round/counted_round live in a unit the scoped admin manages, other_round
+does not; SECRETARY and COUNTER are officers of open_round and counted_round, VOTER is a present
+voter on both, EVALUEE is voted on in counted_round).
 
-ROWS: list = []
+POST rows send an empty form: allowed roles get a 4xx for the bad input (nothing changes), the
+others 403; anonymous visitors are sent to the login page (302).
+"""
+
+
+def expect(anonymous=302, admin=403, scoped_admin=403, secretary=403, counter=403, voter=403,
+           evaluee=403):
+    return {"anonymous": anonymous, "admin": admin, "scoped_admin": scoped_admin,
+            "secretary": secretary, "counter": counter, "voter": voter, "evaluee": evaluee}
+
+
+EVERYONE = dict(admin=200, scoped_admin=200, secretary=200, counter=200, voter=200, evaluee=200)
+ADMINS = dict(admin=200, scoped_admin=200)
+R = "/ballots/<int:round_id>"
+STEP = "/ballots/<int:round_id>/<any('start-attendance',open,close,count,finalise,publish):step>"
+
+ROWS = [
+    ("GET", "/ballots/", "/ballots/", expect(**EVERYONE)),
+    ("GET", "/ballots/new", "/ballots/new", expect(**ADMINS)),
+    ("POST", "/ballots/new", "/ballots/new", expect(admin=422, scoped_admin=422)),
+    ("GET", "/ballots/{draft_round}", R, expect(**ADMINS)),
+    ("GET", "/ballots/{open_round}", R,
+     expect(admin=200, scoped_admin=200, secretary=200, counter=200, voter=200)),
+    ("GET", "/ballots/{other_round}", R, expect(admin=200)),
+    ("GET", "/ballots/{draft_round}/settings", R + "/settings", expect(**ADMINS)),
+    ("POST", "/ballots/{draft_round}/settings", R + "/settings",
+     expect(admin=422, scoped_admin=422)),
+    ("GET", "/ballots/{other_round}/settings", R + "/settings", expect(admin=200)),
+    ("GET", "/ballots/{draft_round}/candidates", R + "/candidates", expect(**ADMINS)),
+    ("POST", "/ballots/{draft_round}/candidates", R + "/candidates",
+     expect(admin=422, scoped_admin=422)),
+    ("POST", "/ballots/{draft_round}/candidates/999/up",
+     R + "/candidates/<int:candidate_id>/<any(up,down):direction>",
+     expect(admin=404, scoped_admin=404)),
+    ("POST", "/ballots/{draft_round}/candidates/999/exclude",
+     R + "/candidates/<int:candidate_id>/exclude", expect(admin=422, scoped_admin=422)),
+    ("POST", "/ballots/{draft_round}/candidates/999/include",
+     R + "/candidates/<int:candidate_id>/include", expect(admin=404, scoped_admin=404)),
+    ("POST", "/ballots/{draft_round}/candidates/999/remove",
+     R + "/candidates/<int:candidate_id>/remove", expect(admin=404, scoped_admin=404)),
+    ("GET", "/ballots/{draft_round}/voters", R + "/voters", expect(**ADMINS)),
+    ("POST", "/ballots/{draft_round}/voters", R + "/voters",
+     expect(admin=422, scoped_admin=422)),
+    ("POST", "/ballots/{draft_round}/voters/file", R + "/voters/file",
+     expect(admin=422, scoped_admin=422)),
+    ("POST", "/ballots/{draft_round}/voters/999/remove", R + "/voters/<int:voter_id>/remove",
+     expect(admin=404, scoped_admin=404)),
+    ("GET", "/ballots/{draft_round}/officers", R + "/officers", expect(**ADMINS)),
+    ("POST", "/ballots/{other_round}/officers", R + "/officers", expect(admin=302)),
+    # Opening a counted round is refused by its state (409) for those who may run the meeting.
+    ("POST", "/ballots/{counted_round}/open", STEP,
+     expect(admin=409, scoped_admin=409, secretary=409)),
+    ("GET", "/ballots/{open_round}/attendance", R + "/attendance",
+     expect(admin=200, scoped_admin=200, secretary=200)),
+    ("POST", "/ballots/{open_round}/attendance", R + "/attendance",
+     expect(admin=409, scoped_admin=409, secretary=409)),
+    ("GET", "/ballots/{open_round}/turnout", R + "/turnout",
+     expect(admin=200, scoped_admin=200, secretary=200, counter=200)),
+    ("GET", "/ballots/{open_round}/turnout.json", R + "/turnout.json",
+     expect(admin=200, scoped_admin=200, secretary=200, counter=200)),
+    ("GET", "/ballots/{open_round}/results", R + "/results", expect()),
+    ("GET", "/ballots/{counted_round}/results", R + "/results",
+     expect(admin=200, scoped_admin=200, secretary=200, counter=200, evaluee=200)),
+    ("GET", "/ballots/{counted_round}/trackers", R + "/trackers", expect(**EVERYONE)),
+    ("GET", "/vote/", "/vote/", expect(**EVERYONE)),
+    ("GET", "/vote/{open_round}", "/vote/<int:round_id>", expect(voter=200)),
+    ("POST", "/vote/{open_round}/review", "/vote/<int:round_id>/review", expect(voter=422)),
+    ("POST", "/vote/{open_round}/change", "/vote/<int:round_id>/change", expect(voter=200)),
+    ("POST", "/vote/{open_round}/cast", "/vote/<int:round_id>/cast", expect(voter=422)),
+]
