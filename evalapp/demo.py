@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, select
 
 from evalapp.auth.models import Role, User
 from evalapp.auth.permissions import SYSTEM
 from evalapp.auth.services import GrantSpec, create_user
+from evalapp.ballots import services as ballots
 from evalapp.extensions import db
 from evalapp.org.models import Gender, Person, Unit, UnitKind
 from evalapp.org.services import PersonData, create_person, create_unit, save_duty_group, save_post
+from evalapp.tally.rules import Scale
 
 DEMO_PASSWORD = "demo-evalapp"
 
@@ -137,11 +140,58 @@ def seed_demo(seed: int = 2026) -> list[tuple[str, str, str]]:
                     duty_group=groups[group_index])))
 
     accounts = []
+    users = {}
     staff = iter(people[1:])
     for account in DEMO_ACCOUNTS:
         person = None if account.role == Role.ADMIN else next(staff)
-        create_user(SYSTEM, username=account.username,
-                    full_name=account.full_name or person.full_name, password=DEMO_PASSWORD,
-                    grants=[GrantSpec(account.role, None)], person=person)
+        users[account.role] = create_user(
+            SYSTEM, username=account.username, full_name=account.full_name or person.full_name,
+            password=DEMO_PASSWORD, grants=[GrantSpec(account.role, None)], person=person)
         accounts.append((account.username, DEMO_PASSWORD, account.role.label))
+    seed_demo_rounds(rng, units, people, users)
     return accounts
+
+
+def seed_demo_rounds(rng: random.Random, units: dict, people: list[Person], users: dict) -> None:
+    """A finished round with results, and an open one the demo voter can vote in."""
+    province = units["TU"]
+    committee = units["UBND"]
+
+    def prepare(title, body, unit, candidates, present_share):
+        round_ = ballots.create_round(SYSTEM, ballots.RoundDetails(
+            title=title, body_name=body, unit=unit, place="Hội trường Tỉnh ủy",
+            meeting_date=date.today()), Scale.THREE_LEVEL, "party-2023")
+        ballots.add_candidates(SYSTEM, round_, [p.id for p in candidates])
+        ballots.add_voters(SYSTEM, round_, [p.id for p in people])
+        ballots.set_officers(SYSTEM, round_, chair=users[Role.ADMIN],
+                             secretary=users[Role.SECRETARY], counter_head=users[Role.COUNTER],
+                             counters=[])
+        ballots.start_attendance(SYSTEM, round_)
+        voter_person = users[Role.VOTER].person_id
+        present = [v.id for v in round_.voters
+                   if v.person_id == voter_person or rng.random() < present_share]
+        ballots.set_attendance(SYSTEM, round_, present)
+        ballots.open_voting(SYSTEM, round_)
+        return round_
+
+    def vote(round_, voters):
+        for voter in voters:
+            marks = {c.id: rng.choices(["high", "confidence", "low"], weights=[6, 3, 1])[0]
+                     for c in round_.active_candidates}
+            ballots.cast_ballot(voter.person, round_, marks)
+
+    leaders = [p for p in people if p.unit_id == province.id]
+    finished = prepare("Lấy phiếu tín nhiệm đối với người giữ chức vụ do Ban Chấp hành bầu, "
+                       "năm 2025", province.name, province, leaders, 0.95)
+    present = [v for v in finished.voters if v.present]
+    vote(finished, present[:-2])  # two members present did not hand in a ballot
+    ballots.close_voting(SYSTEM, finished)
+    ballots.count_round(SYSTEM, finished)
+    ballots.finalise_round(SYSTEM, finished)
+
+    officials = [p for p in people if p.unit_id == committee.id]
+    open_round = prepare("Lấy phiếu tín nhiệm lãnh đạo UBND tỉnh, năm 2026",
+                         "Ban Thường vụ Tỉnh ủy", committee, officials, 0.85)
+    voter_person = users[Role.VOTER].person_id
+    others = [v for v in open_round.voters if v.present and v.person_id != voter_person]
+    vote(open_round, others[:12])

@@ -49,3 +49,25 @@ def test_create_admin(app, db):
     result = app.test_cli_runner().invoke(args=[
         "create-admin", "--username", "tochuc", "--full-name", "X", "--password", "abcdefgh1"])
     assert result.exit_code != 0
+
+
+def test_demo_has_a_finished_round_and_one_open_for_the_demo_voter(app, db, client):
+    from evalapp.ballots.models import BallotRound, RoundStatus
+    from evalapp.demo import DEMO_PASSWORD
+
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    rounds = {r.status: r for r in db.session.execute(select(BallotRound)).scalars()}
+    assert set(rounds) == {RoundStatus.FINALISED, RoundStatus.VOTING}
+    finished = rounds[RoundStatus.FINALISED]
+    assert finished.collected_count == finished.present_count - 2 > 30
+    assert finished.box_digest and len(finished.active_candidates) == 6
+
+    client.post("/login", data={"username": "uyvien", "password": DEMO_PASSWORD})
+    waiting = client.get("/vote/").get_data(as_text=True)
+    assert rounds[RoundStatus.VOTING].title in waiting
+    assert client.get(f"/vote/{rounds[RoundStatus.VOTING].id}").status_code == 200
+    client.post("/logout")
+    client.post("/login", data={"username": "thuky", "password": DEMO_PASSWORD})
+    results = client.get(f"/ballots/{finished.id}/results")
+    assert results.status_code == 200
+    assert results.get_data(as_text=True).count('class="candidate-name"') == 6
