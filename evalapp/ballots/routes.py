@@ -355,6 +355,9 @@ def results(round_id: int):
     own = services.can_see_own_result(current_user, round_)
     if not (full or own):
         abort(403)
+    warning = services.below_secrecy_threshold(round_)
+    if warning and request.args.get("acknowledged") != "1":
+        return render_template("ballots/results_warning.html", round=round_)
     tally = services.tally_of(round_)
     shown = {c.id for c in round_.active_candidates} if full else \
         {services.own_candidacy(current_user, round_).id}
@@ -362,7 +365,7 @@ def results(round_id: int):
                            candidates={c.id: c for c in round_.active_candidates},
                            shown=shown, full=full, levels=SCALE_LEVELS[round_.scale],
                            level_labels=LEVEL_LABELS,
-                           secrecy_warning=services.below_secrecy_threshold(round_))
+                           secrecy_warning=warning)
 
 
 @bp.get("/ballots/<int:round_id>/trackers")

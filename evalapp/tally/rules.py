@@ -78,7 +78,7 @@ def band_for(scale: Scale, adverse: int, base: int) -> Band | None:
     """
     if base <= 0:
         return None
-    if scale is Scale.THREE_LEVEL:
+    if Scale(scale) is Scale.THREE_LEVEL:
         if 3 * adverse >= 2 * base:
             return Band.TWO_THIRDS
         if 2 * adverse > base:

@@ -111,3 +111,32 @@ def test_a_whole_round_through_the_pages(app, db, committee):
     assert "badge text-bg-danger" in second_row and "badge" not in first_row
     trackers = counter.get(f"/ballots/{round_id}/trackers").get_data(as_text=True)
     assert len(re.findall(r"<li>[0-9a-f]{32}</li>", trackers)) == 5
+
+
+def test_results_of_a_tiny_round_are_shown_only_after_a_warning(app, db, factory):
+    from datetime import date
+
+    from evalapp.auth.permissions import SYSTEM
+    from evalapp.ballots import services
+
+    unit = factory.unit("Chi bộ nhỏ")
+    people = [factory.person(f"Đảng viên {i}", unit) for i in range(3)]
+    admin = factory.user("chibo", roles=(Role.ADMIN,))
+    round_ = services.create_round(SYSTEM, services.RoundDetails(
+        title="Nhỏ", body_name="Chi bộ", unit=unit, meeting_date=date(2026, 1, 5)),
+        services.Scale.THREE_LEVEL, "party-2023")
+    services.add_candidates(SYSTEM, round_, [people[0].id])
+    services.add_voters(SYSTEM, round_, [p.id for p in people])
+    services.start_attendance(SYSTEM, round_)
+    services.set_attendance(SYSTEM, round_, [v.id for v in round_.voters])
+    services.open_voting(SYSTEM, round_)
+    for person in people:
+        services.cast_ballot(person, round_, {round_.active_candidates[0].id: "high"})
+    services.close_voting(SYSTEM, round_)
+    services.count_round(SYSTEM, round_)
+    db.session.commit()
+    client = _login(app, admin)
+    warning = client.get(f"/ballots/{round_.id}/results").get_data(as_text=True)
+    assert "secrecy-warning" in warning and "results-table" not in warning
+    shown = client.get(f"/ballots/{round_.id}/results?acknowledged=1").get_data(as_text=True)
+    assert "results-table" in shown and 'count-high">3<' in shown
