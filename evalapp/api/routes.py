@@ -1,15 +1,27 @@
+"""The JSON API (/api/v1): the same services, permissions and secrecy as the pages, with a
+personal API token instead of a session."""
+
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, jsonify, request
+import re
+from datetime import date
+
+from flask import Blueprint, abort, g, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from evalapp.api.openapi import openapi_document
 from evalapp.auth.models import Role
 from evalapp.auth.permissions import can_manage_org, roles_of, scope_paths
-from evalapp.auth.services import user_for_api_token
+from evalapp.auth.services import get_user, user_for_api_token
+from evalapp.ballots import services as ballots
+from evalapp.ballots.models import RoundStatus
+from evalapp.core.errors import DomainError, InvalidState, NotAllowed, NotFound, ValidationFailed
+from evalapp.core.time import as_utc
 from evalapp.core.web import error_response
 from evalapp.extensions import db
 from evalapp.org import services as org
+from evalapp.tally.presets import DEFAULT_PRESET
+from evalapp.tally.rules import SCALE_LEVELS, Base, Scale
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -106,3 +118,453 @@ def person(person_id: int):
     if not can_manage_org(g.api_user, found.unit):
         abort(404)
     return jsonify(person_json(found))
+
+
+# ---------------------------------------------------------------- reading request bodies
+#
+# Bad input is refused before any service runs, so it changes nothing: a body that is not a
+# JSON object gets 400, a field that is missing, unknown or of the wrong type gets 422.
+
+MAX_ID = 2**31 - 1  # ids beyond a PostgreSQL integer would fail in the database, not here
+MAX_IDS = 10_000
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_CANDIDATE_KEY = re.compile(r"[1-9][0-9]{0,9}")
+
+
+def _bad(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, field=field, errors=[{"field": field, "message": message}])
+
+
+def _json_object(fields: set[str]) -> dict:
+    """The request body: a JSON object with no fields other than `fields`."""
+    body = request.get_json(force=True, silent=True)
+    if not isinstance(body, dict):
+        raise DomainError(_("Send a JSON object in the request body."))
+    unknown = sorted(set(body) - fields)
+    if unknown:
+        raise _bad(unknown[0], _("Unknown fields: %(names)s. Accepted fields: %(accepted)s.",
+                                 names=", ".join(unknown), accepted=", ".join(sorted(fields))))
+    return body
+
+
+def _get(body: dict, name: str, convert, *, required: bool = True, nullable: bool = False,
+         default=None):
+    if name not in body:
+        if required:
+            raise _bad(name, _("The field %(name)s is missing.", name=name))
+        return default
+    value = body[name]
+    if value is None:
+        if nullable:
+            return None
+        raise _bad(name, _("The field %(name)s may not be null.", name=name))
+    return convert(name, value)
+
+
+def _as_text(max_length: int, *, blank: bool = True):
+    def convert(name: str, value):
+        if not isinstance(value, str):
+            raise _bad(name, _("The field %(name)s must be text.", name=name))
+        if len(value) > max_length:
+            raise _bad(name, _("The field %(name)s may be at most %(n)s characters long.",
+                               name=name, n=max_length))
+        if not blank and not value.strip():
+            raise _bad(name, _("The field %(name)s may not be blank.", name=name))
+        return value
+    return convert
+
+
+def _as_integer(minimum: int, maximum: int):
+    def convert(name: str, value):
+        # JSON true/false arrive as bool, which Python counts as int: refuse them here.
+        if type(value) is not int or not minimum <= value <= maximum:
+            raise _bad(name, _("The field %(name)s must be a whole number from %(min)s to "
+                               "%(max)s.", name=name, min=minimum, max=maximum))
+        return value
+    return convert
+
+
+_as_id = _as_integer(1, MAX_ID)
+
+
+def _as_ids(name: str, value) -> list[int]:
+    if not isinstance(value, list) or len(value) > MAX_IDS:
+        raise _bad(name, _("The field %(name)s must be a list of at most %(n)s ids.",
+                           name=name, n=MAX_IDS))
+    return [_as_id(name, item) for item in value]
+
+
+def _as_bool(name: str, value) -> bool:
+    if not isinstance(value, bool):
+        raise _bad(name, _("The field %(name)s must be true or false.", name=name))
+    return value
+
+
+def _as_choice(choices):
+    def convert(name: str, value):
+        allowed = [choice.value for choice in choices]
+        if value not in allowed:
+            raise _bad(name, _("The field %(name)s must be one of: %(allowed)s.",
+                               name=name, allowed=", ".join(allowed)))
+        return choices(value)
+    return convert
+
+
+def _as_date(name: str, value) -> date:
+    try:
+        if not isinstance(value, str) or not _DATE.fullmatch(value):
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _bad(name, _("The field %(name)s must be a date written YYYY-MM-DD.",
+                           name=name)) from None
+
+
+def _as_marks(name: str, value) -> dict[int, str | None]:
+    """{"<candidate id>": "<level>"}; what the levels say is checked by the service."""
+    if not isinstance(value, dict) or not all(
+            _CANDIDATE_KEY.fullmatch(key) and int(key) <= MAX_ID
+            and (mark is None or isinstance(mark, str)) for key, mark in value.items()):
+        # Never quote the marks back: a ballot's content goes nowhere but the box.
+        raise _bad(name, _("The field marks must map each candidate id to a level. Nothing "
+                           "was recorded."))
+    return {int(key): mark for key, mark in value.items()}
+
+
+def _existing(find, name: str, record_id: int | None):
+    """The unit or account a body refers to; an unknown id is bad input (422), not a 404."""
+    if record_id is None:
+        return None
+    try:
+        return find(record_id)
+    except NotFound:
+        raise _bad(name, _("Nothing has the id %(id)s given in %(name)s.", id=record_id,
+                           name=name)) from None
+
+
+def _account(name: str, user_id: int | None):
+    user = _existing(get_user, name, user_id)
+    if user is not None and not user.active:
+        raise _bad(name, _("The account given in %(name)s is disabled.", name=name))
+    return user
+
+
+def _officer(body: dict, name: str):
+    return _account(name, _get(body, name, _as_id, nullable=True))
+
+
+# ---------------------------------------------------------------- ballot rounds as JSON
+
+
+def _time(value) -> str | None:
+    return as_utc(value).isoformat() if value else None
+
+
+def ballot_round_summary_json(round_) -> dict:
+    return {"id": round_.id, "title": round_.title, "body_name": round_.body_name,
+            "unit": {"id": round_.unit.id, "name": round_.unit.name}, "place": round_.place,
+            "meeting_date": round_.meeting_date.isoformat() if round_.meeting_date else None,
+            "scale": round_.scale.value, "preset": round_.preset,
+            "status": round_.status.value}
+
+
+def ballot_round_json(round_, user) -> dict:
+    """The round as `user` may see it, as on its page: the roll only for those who manage or
+    run the meeting; never who voted, let alone what."""
+    may_count = ballots.can_count(user, round_)
+    may_run = ballots.can_run_meeting(user, round_)
+    entry = ballots.voter_entry(user, round_)
+    own = ballots.own_candidacy(user, round_)
+    data = ballot_round_summary_json(round_) | {
+        "settings": {"base": round_.base.value,
+                     "bad_line_voids_ballot": round_.bad_line_voids_ballot,
+                     "results_to_candidates": round_.results_to_candidates,
+                     "publish_to_voters": round_.publish_to_voters,
+                     "secrecy_threshold": round_.secrecy_threshold},
+        "levels": [level.value for level in SCALE_LEVELS[round_.scale]],
+        "opened_at": _time(round_.opened_at), "closed_at": _time(round_.closed_at),
+        "counted_at": _time(round_.counted_at), "finalised_at": _time(round_.finalised_at),
+        "published_at": _time(round_.published_at),
+        "candidates": [{"id": c.id, "person_id": c.person_id, "position": c.position,
+                        "full_name": c.full_name, "post_name": c.post_name,
+                        "unit_name": c.unit_name, "excluded": c.excluded,
+                        "exclusion_reason": c.exclusion_reason} for c in round_.candidates],
+        "officers": [{"user_id": o.user_id, "full_name": o.user.full_name,
+                      "role": o.role.value} for o in round_.officers],
+        "you": {"may_manage": ballots.can_manage_round(user, round_),
+                "may_run_meeting": may_run, "may_count": may_count,
+                "may_see_all_results": ballots.can_see_all_results(user, round_),
+                "may_see_own_result": bool(ballots.can_see_own_result(user, round_)),
+                "voter_id": entry.id if entry else None,
+                "present": entry.present if entry else None,
+                "has_voted": ballots.has_voted(round_, entry.person_id) if entry else None,
+                "candidate_id": own.id if own else None},
+    }
+    if may_run:
+        data["voters"] = [{"id": v.id, "person_id": v.person_id, "full_name": v.full_name,
+                           "unit_name": v.unit_name, "present": v.present}
+                          for v in ballots.voters_sorted(round_)]
+    return data
+
+
+def ballot_results_json(round_, shown: set[int], scope: str) -> dict:
+    tally = ballots.tally_of(round_)
+    by_id = {c.id: c for c in round_.active_candidates}
+    counts = tally.counts
+    return {
+        "round_id": round_.id, "status": round_.status.value, "scope": scope,
+        "scale": tally.scale.value, "base": tally.base.value, "base_value": tally.base_value,
+        "counts": {"summoned": counts.summoned, "present": counts.present,
+                   "issued": counts.issued, "collected": counts.collected,
+                   "valid": counts.valid, "invalid": counts.invalid},
+        "box_digest": round_.box_digest, "published": round_.published_at is not None,
+        "secrecy_warning": ballots.below_secrecy_threshold(round_),
+        "candidates": [{
+            "candidate_id": line.candidate_id, "position": by_id[line.candidate_id].position,
+            "full_name": by_id[line.candidate_id].full_name,
+            "post_name": by_id[line.candidate_id].post_name,
+            "unit_name": by_id[line.candidate_id].unit_name,
+            "counts": {level.value: n for level, n in line.counts.items()},
+            "percents": {level.value: str(p) for level, p in line.percents.items()},
+            "blank": line.blank, "band": line.band.value if line.band else None,
+        } for line in tally.candidates if line.candidate_id in shown],
+    }
+
+
+def _ballot_round(round_id: int, allowed=None):
+    """The round if the token's account may see it, else 404 as if it did not exist; then 403
+    unless `allowed(user, round)`."""
+    round_ = ballots.get_round(round_id)
+    if not ballots.can_see_round(g.api_user, round_):
+        raise NotFound(_("This round does not exist."))
+    if allowed is not None and not allowed(g.api_user, round_):
+        raise NotAllowed()
+    return round_
+
+
+def _round_response(round_, status: int = 200):
+    response = jsonify(ballot_round_json(round_, g.api_user))
+    if status == 201:
+        response.headers["Location"] = url_for("api.ballot_round", round_id=round_.id)
+    return response, status
+
+
+ROUND_DETAIL_FIELDS = {"title", "body_name", "unit_id", "place", "meeting_date"}
+ROUND_SETTING_FIELDS = {"base", "bad_line_voids_ballot", "results_to_candidates",
+                        "publish_to_voters", "secrecy_threshold"}
+OFFICER_FIELDS = {"chair_user_id", "secretary_user_id", "counter_head_user_id",
+                  "counter_user_ids"}
+TRANSITIONS = {
+    "start-attendance": ballots.start_attendance,
+    "open": ballots.open_voting,
+    "close": ballots.close_voting,
+    "count": ballots.count_round,
+    "finalise": ballots.finalise_round,
+    "publish": ballots.publish_results,
+}
+NOT_CLOSED = (RoundStatus.DRAFT, RoundStatus.ATTENDANCE, RoundStatus.VOTING)
+
+
+def _round_details(body: dict, round_=None) -> ballots.RoundDetails:
+    """Details from the body; on a PATCH (`round_` given) an absent field keeps its value."""
+    def read(name, convert, *, optional=False):
+        if round_ is not None and name not in body:
+            return getattr(round_, name)
+        return _get(body, name, convert, required=not optional, nullable=optional)
+    return ballots.RoundDetails(
+        title=read("title", _as_text(300)), body_name=read("body_name", _as_text(300)),
+        unit=_existing(org.get_unit, "unit_id", read("unit_id", _as_id)),
+        place=read("place", _as_text(300), optional=True),
+        meeting_date=read("meeting_date", _as_date, optional=True))
+
+
+def _setting(body: dict, round_, name: str, convert):
+    return _get(body, name, convert) if name in body else getattr(round_, name)
+
+
+# ---------------------------------------------------------------- ballot rounds
+
+
+@bp.get("/ballot-rounds")
+def ballot_rounds():
+    return jsonify({"items": [ballot_round_summary_json(r)
+                              for r in ballots.rounds_for(g.api_user)]})
+
+
+@bp.post("/ballot-rounds")
+def create_ballot_round():
+    _require_admin_scope()
+    body = _json_object(ROUND_DETAIL_FIELDS | {"scale", "preset"})
+    round_ = ballots.create_round(
+        g.api_user, _round_details(body),
+        _get(body, "scale", _as_choice(Scale), required=False, default=Scale.THREE_LEVEL),
+        _get(body, "preset", _as_text(40), required=False, default=DEFAULT_PRESET))
+    db.session.commit()
+    return _round_response(round_, 201)
+
+
+@bp.get("/ballot-rounds/<int:round_id>")
+def ballot_round(round_id: int):
+    return _round_response(_ballot_round(round_id))
+
+
+@bp.patch("/ballot-rounds/<int:round_id>")
+def update_ballot_round(round_id: int):
+    round_ = _ballot_round(round_id, ballots.can_manage_round)
+    body = _json_object(ROUND_DETAIL_FIELDS | ROUND_SETTING_FIELDS)
+    if not body:
+        raise ValidationFailed(_("Send at least one field to change."))
+    ballots.update_round(
+        g.api_user, round_, _round_details(body, round_),
+        base=_setting(body, round_, "base", _as_choice(Base)),
+        bad_line_voids_ballot=_setting(body, round_, "bad_line_voids_ballot", _as_bool),
+        results_to_candidates=_setting(body, round_, "results_to_candidates", _as_bool),
+        publish_to_voters=_setting(body, round_, "publish_to_voters", _as_bool),
+        secrecy_threshold=_setting(body, round_, "secrecy_threshold", _as_integer(0, 1000)))
+    db.session.commit()
+    return _round_response(round_)
+
+
+@bp.post("/ballot-rounds/<int:round_id>/candidates")
+def add_ballot_candidates(round_id: int):
+    round_ = _ballot_round(round_id, ballots.can_manage_round)
+    body = _json_object({"person_ids"})
+    ballots.add_candidates(g.api_user, round_, _get(body, "person_ids", _as_ids))
+    db.session.commit()
+    return _round_response(round_)
+
+
+@bp.put("/ballot-rounds/<int:round_id>/candidates/order")
+def order_ballot_candidates(round_id: int):
+    round_ = _ballot_round(round_id, ballots.can_manage_round)
+    body = _json_object({"candidate_ids"})
+    ballots.reorder_candidates(g.api_user, round_, _get(body, "candidate_ids", _as_ids))
+    db.session.commit()
+    return _round_response(round_)
+
+
+@bp.post("/ballot-rounds/<int:round_id>/candidates/<int:candidate_id>/exclusion")
+def exclude_ballot_candidate(round_id: int, candidate_id: int):
+    round_ = _ballot_round(round_id, ballots.can_manage_round)
+    body = _json_object({"reason"})
+    reason = _get(body, "reason", _as_text(500, blank=False), nullable=True)
+    ballots.set_candidate_excluded(g.api_user, round_, candidate_id, reason)
+    db.session.commit()
+    return _round_response(round_)
+
+
+@bp.delete("/ballot-rounds/<int:round_id>/candidates/<int:candidate_id>")
+def remove_ballot_candidate(round_id: int, candidate_id: int):
+    round_ = _ballot_round(round_id, ballots.can_manage_round)
+    ballots.remove_candidate(g.api_user, round_, candidate_id)
+    db.session.commit()
+    return _round_response(round_)
+
+
+@bp.post("/ballot-rounds/<int:round_id>/voters")
+def add_ballot_voters(round_id: int):
+    round_ = _ballot_round(round_id, ballots.can_manage_round)
+    body = _json_object({"person_ids", "unit_id"})
+    if len(body) != 1:
+        raise _bad("person_ids", _("Send either person_ids or unit_id."))
+    if "unit_id" in body:
+        unit = _existing(org.get_unit, "unit_id", _get(body, "unit_id", _as_id))
+        ballots.add_voters_from_unit(g.api_user, round_, unit)
+    else:
+        ballots.add_voters(g.api_user, round_, _get(body, "person_ids", _as_ids))
+    db.session.commit()
+    return _round_response(round_)
+
+
+@bp.delete("/ballot-rounds/<int:round_id>/voters/<int:voter_id>")
+def remove_ballot_voter(round_id: int, voter_id: int):
+    round_ = _ballot_round(round_id, ballots.can_manage_round)
+    ballots.remove_voter(g.api_user, round_, voter_id)
+    db.session.commit()
+    return _round_response(round_)
+
+
+@bp.put("/ballot-rounds/<int:round_id>/officers")
+def set_ballot_officers(round_id: int):
+    round_ = _ballot_round(round_id, ballots.can_manage_round)
+    body = _json_object(OFFICER_FIELDS)
+    counters = _get(body, "counter_user_ids", _as_ids)
+    ballots.set_officers(
+        g.api_user, round_, chair=_officer(body, "chair_user_id"),
+        secretary=_officer(body, "secretary_user_id"),
+        counter_head=_officer(body, "counter_head_user_id"),
+        counters=[_account("counter_user_ids", user_id) for user_id in counters])
+    db.session.commit()
+    return _round_response(round_)
+
+
+@bp.put("/ballot-rounds/<int:round_id>/attendance")
+def record_ballot_attendance(round_id: int):
+    round_ = _ballot_round(round_id, ballots.can_run_meeting)
+    body = _json_object({"present_voter_ids"})
+    ballots.set_attendance(g.api_user, round_, _get(body, "present_voter_ids", _as_ids))
+    db.session.commit()
+    return _round_response(round_)
+
+
+@bp.post("/ballot-rounds/<int:round_id>/transitions/<name>")
+def ballot_round_transition(round_id: int, name: str):
+    round_ = _ballot_round(round_id)
+    step = TRANSITIONS.get(name)
+    if step is None:
+        raise NotFound(_("Unknown step %(name)s. The steps are: %(steps)s.", name=name[:40],
+                         steps=", ".join(TRANSITIONS)))
+    step(g.api_user, round_)
+    db.session.commit()
+    if name == "close":
+        ballots.scrub_storage()
+    return _round_response(round_)
+
+
+@bp.post("/ballot-rounds/<int:round_id>/ballot")
+def cast_ballot(round_id: int):
+    round_ = _ballot_round(round_id)
+    voter = g.api_user.person
+    if voter is None or ballots.voter_entry(g.api_user, round_) is None:
+        raise NotAllowed(_("Only the voters of this round can cast a ballot in it."))
+    marks = _get(_json_object({"marks"}), "marks", _as_marks)
+    tracker = ballots.cast_ballot(voter, round_, marks)
+    db.session.commit()
+    return jsonify({"round_id": round_.id, "tracker": tracker}), 201
+
+
+@bp.get("/ballot-rounds/<int:round_id>/turnout")
+def ballot_turnout(round_id: int):
+    round_ = _ballot_round(round_id, ballots.can_count)
+    numbers = ballots.turnout(round_)
+    return jsonify({"round_id": round_.id, "status": round_.status.value,
+                    "summoned": numbers.summoned, "present": numbers.present,
+                    "voted": numbers.voted, "quorum_met": numbers.quorum_met})
+
+
+@bp.get("/ballot-rounds/<int:round_id>/results")
+def ballot_results(round_id: int):
+    round_ = _ballot_round(round_id)
+    if not ballots.results_available(round_):
+        raise InvalidState(_("There are no results until the ballots have been counted."))
+    if ballots.can_see_all_results(g.api_user, round_):
+        shown, scope = {c.id for c in round_.active_candidates}, "all"
+    elif ballots.can_see_own_result(g.api_user, round_):
+        shown, scope = {ballots.own_candidacy(g.api_user, round_).id}, "own"
+    else:
+        raise NotAllowed(_("The results of this round have not been released to you."))
+    return jsonify(ballot_results_json(round_, shown, scope))
+
+
+@bp.get("/ballot-rounds/<int:round_id>/trackers")
+def ballot_trackers(round_id: int):
+    round_ = _ballot_round(round_id)
+    if round_.status in NOT_CLOSED:
+        raise InvalidState(_("The trackers are listed once voting has closed."))
+    if not (ballots.can_count(g.api_user, round_)
+            or ballots.voter_entry(g.api_user, round_) is not None):
+        raise NotAllowed(_("The trackers are shown to the voters and officers of the round."))
+    trackers = ballots.trackers(round_)
+    return jsonify({"round_id": round_.id, "count": len(trackers),
+                    "box_digest": round_.box_digest or ballots.box_digest(round_),
+                    "trackers": trackers})
