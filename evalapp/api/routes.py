@@ -561,8 +561,7 @@ def ballot_trackers(round_id: int):
     round_ = _ballot_round(round_id)
     if round_.status in NOT_CLOSED:
         raise InvalidState(_("The trackers are listed once voting has closed."))
-    if not (ballots.can_count(g.api_user, round_)
-            or ballots.voter_entry(g.api_user, round_) is not None):
+    if not ballots.can_see_trackers(g.api_user, round_):
         raise NotAllowed(_("The trackers are shown to the voters and officers of the round."))
     trackers = ballots.trackers(round_)
     return jsonify({"round_id": round_.id, "count": len(trackers),

@@ -374,6 +374,8 @@ def trackers(round_id: int):
     round_ = _round(round_id)
     if round_.status in (RoundStatus.DRAFT, RoundStatus.ATTENDANCE, RoundStatus.VOTING):
         abort(409)
+    if not services.can_see_trackers(current_user, round_):
+        abort(403)
     return render_template("ballots/trackers.html", round=round_,
                            trackers=services.trackers(round_))
 

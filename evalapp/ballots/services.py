@@ -105,6 +105,13 @@ def can_see_all_results(user, round_: BallotRound) -> bool:
     return round_.published_at is not None and voter_entry(user, round_) is not None
 
 
+def can_see_trackers(user, round_: BallotRound) -> bool:
+    """The list of trackers, after voting closes, for the round's voters and officers."""
+    if round_.status in (RoundStatus.DRAFT, RoundStatus.ATTENDANCE, RoundStatus.VOTING):
+        return False
+    return can_count(user, round_) or voter_entry(user, round_) is not None
+
+
 def can_see_own_result(user, round_: BallotRound) -> bool:
     return (results_available(round_) and round_.results_to_candidates
             and own_candidacy(user, round_) is not None)
@@ -220,13 +227,19 @@ def update_round(actor, round_: BallotRound, details: RoundDetails, *, base: Bas
     return round_
 
 
-def _people(person_ids: Iterable[int]) -> list[Person]:
+def _people(actor, person_ids: Iterable[int]) -> list[Person]:
+    """The chosen people, all of whom the actor administers (a unit-scoped admin cannot put
+    people from other units, with their names and posts, into a round)."""
     ids = sorted({int(i) for i in person_ids})
     if not ids:
         return []
     people = db.session.execute(select(Person).where(Person.id.in_(ids))).scalars().all()
     if len(people) != len(ids):
         raise ValidationFailed(_l("Some of the chosen people do not exist."))
+    outside = [p.full_name for p in people if not has_role(actor, Role.ADMIN, p.unit)]
+    if outside:
+        raise NotAllowed(_l("You do not administer the units of: %(names)s."),
+                         names=", ".join(outside[:20]))
     return list(people)
 
 
@@ -235,7 +248,7 @@ def add_candidates(actor, round_: BallotRound, person_ids: Iterable[int]) -> lis
     _require(can_manage_round(actor, round_))
     _require_status(round_, RoundStatus.DRAFT)
     present = {c.person_id for c in round_.candidates}
-    people = [p for p in _people(person_ids) if p.id not in present]
+    people = [p for p in _people(actor, person_ids) if p.id not in present]
     if not people:
         raise ValidationFailed(_l("Choose at least one person who is not on the list yet."))
     inactive = [p.full_name for p in people if not p.active]
@@ -317,7 +330,7 @@ def add_voters(actor, round_: BallotRound, person_ids: Iterable[int]) -> int:
     _require(can_manage_round(actor, round_))
     _require_status(round_, RoundStatus.DRAFT)
     on_roll = {v.person_id for v in round_.voters}
-    people = [p for p in _people(person_ids) if p.id not in on_roll]
+    people = [p for p in _people(actor, person_ids) if p.id not in on_roll]
     if not people:
         raise ValidationFailed(_l("Everyone chosen is already on the list of voters."))
     for person in people:
@@ -329,6 +342,7 @@ def add_voters(actor, round_: BallotRound, person_ids: Iterable[int]) -> int:
 
 
 def add_voters_from_unit(actor, round_: BallotRound, unit: Unit) -> int:
+    _require(has_role(actor, Role.ADMIN, unit))
     ids = db.session.execute(
         select(Person.id).join(Person.unit)
         .where(Unit.path.startswith(unit.path), Person.active.is_(True))).scalars().all()

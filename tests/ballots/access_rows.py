@@ -66,7 +66,9 @@ ROWS = [
     ("GET", "/ballots/{open_round}/results", R + "/results", expect()),
     ("GET", "/ballots/{counted_round}/results", R + "/results",
      expect(admin=200, scoped_admin=200, secretary=200, counter=200, evaluee=200)),
-    ("GET", "/ballots/{counted_round}/trackers", R + "/trackers", expect(**EVERYONE)),
+    # The voters and officers of the round; the person voted on (EVALUEE) is neither.
+    ("GET", "/ballots/{counted_round}/trackers", R + "/trackers",
+     expect(admin=200, scoped_admin=200, secretary=200, counter=200, voter=200)),
     ("GET", "/vote/", "/vote/", expect(**EVERYONE)),
     ("GET", "/vote/{open_round}", "/vote/<int:round_id>", expect(voter=200)),
     ("POST", "/vote/{open_round}/review", "/vote/<int:round_id>/review", expect(voter=422)),

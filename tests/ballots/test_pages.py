@@ -140,3 +140,30 @@ def test_results_of_a_tiny_round_are_shown_only_after_a_warning(app, db, factory
     assert "secrecy-warning" in warning and "results-table" not in warning
     shown = client.get(f"/ballots/{round_.id}/results?acknowledged=1").get_data(as_text=True)
     assert "results-table" in shown and 'count-high">3<' in shown
+
+
+def test_a_unit_scoped_admin_cannot_put_outsiders_on_a_round(app, db, factory):
+    from datetime import date
+
+    from evalapp.ballots import services
+    from evalapp.ballots.models import BallotVoter
+    from evalapp.core.errors import NotAllowed
+
+    board = factory.unit("Ban Tuyên giáo")
+    other = factory.unit("Sở Y tế")
+    insider = factory.person("Lê Văn Trong", board)
+    outsider = factory.person("Phạm Văn Ngoài", other)
+    scoped = factory.user("bantg", roles=(Role.ADMIN,), unit=board)
+    round_ = services.create_round(scoped, services.RoundDetails(
+        title="Ban Tuyên giáo 2026", body_name="Ban Tuyên giáo", unit=board,
+        meeting_date=date(2026, 3, 1)), services.Scale.THREE_LEVEL, "party-2023")
+    db.session.commit()
+    for action in (services.add_candidates, services.add_voters):
+        with pytest.raises(NotAllowed):
+            action(scoped, round_, [insider.id, outsider.id])
+        db.session.rollback()
+    with pytest.raises(NotAllowed):
+        services.add_voters_from_unit(scoped, round_, other)
+    db.session.rollback()
+    assert db.session.execute(select(func.count()).select_from(BallotVoter)).scalar_one() == 0
+    assert services.add_voters(scoped, round_, [insider.id]) == 1
