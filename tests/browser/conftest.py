@@ -85,6 +85,17 @@ def phone_page(phone_context) -> Page:
 
 
 @pytest.fixture
+def fresh_context(new_context):
+    """fresh_context(phone=False) -> one more browser context with its own cookies (another
+    person at another device), prepared like `context`; closed after the test."""
+
+    def make(phone: bool = False) -> BrowserContext:
+        return _prepare(new_context(**PHONE) if phone else new_context())
+
+    return make
+
+
+@pytest.fixture
 def watch_errors():
     """watch_errors(page) -> a list that fills with the page's problems: console errors (CSP
     violations included), uncaught exceptions, and responses or requests that failed."""
