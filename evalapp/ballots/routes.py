@@ -406,6 +406,7 @@ def _marks_from_form(round_) -> dict[int, str | None]:
 def ballot(round_id: int):
     round_ = _voting_round(round_id)
     return render_template("ballots/ballot.html", round=round_, marks={},
+                           present=services.voter_entry(current_user, round_).present,
                            voted=services.has_voted(round_, current_user.person_id),
                            levels=SCALE_LEVELS[round_.scale], level_labels=LEVEL_LABELS,
                            action_form=ActionForm())

@@ -124,8 +124,10 @@ def test_failed_login_shows_the_error_beside_the_password(demo, page: Page, tran
     expect(page.locator("#username")).to_have_value("admin")
     # Next to the field: the message follows the password input, in the same form group.
     expect(page.locator(".mb-3", has=password).locator("#password-errors")).to_be_visible()
-    below = message.bounding_box()["y"] - (password.bounding_box()["y"]
-                                           + password.bounding_box()["height"])
+    # Measure once the page (its style sheets) has loaded: before that the layout can shift.
+    page.wait_for_load_state("load")
+    field_box, message_box = password.bounding_box(), message.bounding_box()
+    below = message_box["y"] - (field_box["y"] + field_box["height"])
     assert 0 <= below < 40, f"the message is {below}px below the password field"
     # Still logged out: the menu has no administration links.
     expect(page.locator('#nav a[href="/org/people"]')).to_have_count(0)
