@@ -16,7 +16,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from evalapp.audit.services import record
 from evalapp.auth.models import Role, User
@@ -132,7 +132,7 @@ def waiting_rounds(user) -> list[tuple[BallotRound, bool]]:
         return []
     rows = db.session.execute(
         select(BallotRound).join(BallotVoter, BallotVoter.round_id == BallotRound.id)
-        .where(BallotVoter.person_id == person_id,
+        .where(BallotVoter.person_id == person_id, BallotVoter.present.is_(True),
                BallotRound.status == RoundStatus.VOTING)
         .order_by(BallotRound.id)
     ).scalars().all()
@@ -471,7 +471,12 @@ def cast_ballot(voter: Person, round_: BallotRound, marks: Mapping[int, str | No
     transaction; the participation primary key makes a second ballot from the same person fail
     even when both arrive at the same instant.
     """
-    if round_.status is not RoundStatus.VOTING:
+    # The round's row, locked shared and read afresh: a close that has begun holds it
+    # exclusively (and shuffles the box without this ballot), a close that begins later waits
+    # for this transaction and shuffles this ballot with the others.
+    status = db.session.execute(select(BallotRound.status).where(BallotRound.id == round_.id)
+                                .with_for_update(read=True)).scalar_one()
+    if status != RoundStatus.VOTING:
         raise InvalidState(_l("Voting is not open in this round."))
     entry = next((v for v in round_.voters if v.person_id == voter.id), None)
     if entry is None:
@@ -501,19 +506,36 @@ def cast_ballot(voter: Person, round_: BallotRound, marks: Mapping[int, str | No
         raise AlreadyVoted() from None
     ballot_id = secrets.token_hex(16)
     tracker = secrets.token_hex(16)
-    db.session.execute(insert(Ballot), [{"id": ballot_id, "round_id": round_.id,
-                                         "valid": True}])
-    db.session.execute(insert(BallotMark), [
-        {"ballot_id": ballot_id, "candidate_id": candidate_id, "level": level}
-        for candidate_id, level in checked.items()])
-    db.session.execute(insert(BallotReceipt), [{"tracker": tracker, "round_id": round_.id}])
+    failure = None
+    try:
+        db.session.execute(insert(Ballot), [{"id": ballot_id, "round_id": round_.id,
+                                             "valid": True}])
+        db.session.execute(insert(BallotMark), [
+            {"ballot_id": ballot_id, "candidate_id": candidate_id, "level": level}
+            for candidate_id, level in checked.items()])
+        db.session.execute(insert(BallotReceipt), [{"tracker": tracker, "round_id": round_.id}])
+    except SQLAlchemyError as error:
+        # A database error's text carries the statement's parameters (and PostgreSQL's "failing
+        # row"): the ballot, on a request from a known voter. Raised again outside the except
+        # block, without them and without the chained error, so no traceback can log them.
+        failure = type(getattr(error, "orig", None) or error).__name__
+    if failure is not None:
+        raise BallotNotStored(failure)
     record(SYSTEM, "ballot.cast", round_)  # that a ballot arrived; never whose or what
     return tracker
+
+
+class BallotNotStored(RuntimeError):
+    """The database refused a ballot; only the kind of error is kept (see cast_ballot)."""
 
 
 def close_voting(actor, round_: BallotRound) -> None:
     """Close the box and rewrite its ballots in a random order (see scrub_storage)."""
     _require(can_run_meeting(actor, round_))
+    # Wait for the ballots being cast right now (each holds the round's row shared, see
+    # cast_ballot) so that the shuffle includes them, and read the status afresh.
+    db.session.execute(select(BallotRound).where(BallotRound.id == round_.id)
+                       .with_for_update().execution_options(populate_existing=True))
     _require_status(round_, RoundStatus.VOTING)
     _shuffle_box(round_)
     round_.status = RoundStatus.CLOSED
