@@ -1,0 +1,175 @@
+"""Shared helpers for the ballot tests: rounds built and driven through the real services.
+
+Everything goes through evalapp.ballots.services with SYSTEM as the actor (as the CLI would),
+and the tests commit, since services never do.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from evalapp.audit.models import AuditEntry
+from evalapp.auth.permissions import SYSTEM
+from evalapp.ballots import services
+from evalapp.ballots.models import (
+    Ballot,
+    BallotMark,
+    BallotParticipation,
+    BallotReceipt,
+    BallotRound,
+    RoundStatus,
+)
+from evalapp.extensions import db as _db
+from evalapp.org.models import Gender, Person, Unit, UnitKind
+from evalapp.org.services import PersonData, create_person, create_unit
+from evalapp.tally.rules import Scale
+
+ORDER = [RoundStatus.DRAFT, RoundStatus.ATTENDANCE, RoundStatus.VOTING, RoundStatus.CLOSED,
+         RoundStatus.COUNTED, RoundStatus.FINALISED]
+
+
+_staff_codes = itertools.count(1)
+
+
+def make_people(unit: Unit, count: int, prefix: str = "Người") -> list[Person]:
+    """`count` people in `unit`, written in one transaction (factory.person commits each)."""
+    people = [create_person(SYSTEM, PersonData(
+        full_name=f"Nguyễn Văn {prefix} {i:03d}", unit=unit,
+        staff_code=f"B{next(_staff_codes):07d}", gender=Gender.MALE, birth_year=1980))
+        for i in range(count)]
+    _db.session.commit()
+    return people
+
+
+def marks(round_: BallotRound, levels: Sequence[str]) -> dict[int, str]:
+    """A ballot: the i-th level for the i-th person on the ballot."""
+    candidates = round_.active_candidates
+    assert len(levels) == len(candidates)
+    return {c.id: str(level) for c, level in zip(candidates, levels, strict=True)}
+
+
+def last_seq() -> int:
+    return _db.session.execute(select(func.coalesce(func.max(AuditEntry.seq), 0))).scalar_one()
+
+
+def entries_after(seq: int) -> list[AuditEntry]:
+    return list(_db.session.execute(
+        select(AuditEntry).where(AuditEntry.seq > seq).order_by(AuditEntry.seq)).scalars())
+
+
+def secret_counts(round_id: int | None = None) -> dict[str, int]:
+    """Rows in the secret tables (of one round, or of all rounds)."""
+    def count(model, round_column):
+        query = select(func.count()).select_from(model)
+        if round_id is not None:
+            query = query.where(round_column == round_id)
+        return _db.session.execute(query).scalar_one()
+
+    mark_query = select(func.count()).select_from(BallotMark).join(
+        Ballot, Ballot.id == BallotMark.ballot_id)
+    if round_id is not None:
+        mark_query = mark_query.where(Ballot.round_id == round_id)
+    return {
+        "participation": count(BallotParticipation, BallotParticipation.round_id),
+        "ballot": count(Ballot, Ballot.round_id),
+        "mark": _db.session.execute(mark_query).scalar_one(),
+        "receipt": count(BallotReceipt, BallotReceipt.round_id),
+    }
+
+
+@dataclass
+class Meeting:
+    """A round and the people around it. `voters` in roll order, `trackers[i]` is the tracker
+    voters[i] received (None if they have not voted)."""
+
+    round: BallotRound
+    unit: Unit
+    voters: list[Person]
+    candidate_people: list[Person]
+    trackers: list[str | None]
+
+    @property
+    def round_id(self) -> int:
+        return self.round.id
+
+    def reload(self) -> BallotRound:
+        _db.session.expire_all()
+        self.round = services.get_round(self.round_id)
+        return self.round
+
+
+def advance(meeting: Meeting, to: RoundStatus, *, present: int | None = None,
+            ballots: Sequence[Sequence[str]] = ()) -> None:
+    """Drive the round from its state to `to`, committing after each step.
+
+    `present`: how many voters (the first ones on the roll) are marked present; `ballots[i]` is
+    the ballot of voters[i] (levels in ballot order), cast once voting is open.
+    """
+    round_ = meeting.round
+    while ORDER.index(round_.status) < ORDER.index(to):
+        status = round_.status
+        if status is RoundStatus.DRAFT:
+            services.start_attendance(SYSTEM, round_)
+        elif status is RoundStatus.ATTENDANCE:
+            count = len(meeting.voters) if present is None else present
+            wanted = {p.id for p in meeting.voters[:count]}
+            entries = [e.id for e in round_.voters if e.person_id in wanted]
+            assert len(entries) == count
+            services.set_attendance(SYSTEM, round_, entries)
+            services.open_voting(SYSTEM, round_)
+            _db.session.commit()
+            for i, levels in enumerate(ballots):
+                meeting.trackers[i] = services.cast_ballot(meeting.voters[i], round_,
+                                                           marks(round_, levels))
+                _db.session.commit()
+            continue
+        elif status is RoundStatus.VOTING:
+            services.close_voting(SYSTEM, round_)
+            _db.session.commit()
+            services.scrub_storage()
+            continue
+        elif status is RoundStatus.CLOSED:
+            services.count_round(SYSTEM, round_)
+        elif status is RoundStatus.COUNTED:
+            services.finalise_round(SYSTEM, round_)
+        _db.session.commit()
+
+
+@pytest.fixture
+def meeting(db):
+    """build(voters=4, candidates=2, ...) -> Meeting: a round in `state` built through the
+    services, its voters and the people voted on in one unit."""
+    serial = iter(range(1, 10**6))
+
+    def build(*, voters: int = 4, candidates: int = 2, scale: Scale = Scale.THREE_LEVEL,
+              preset: str = "party-2023", state: RoundStatus = RoundStatus.VOTING,
+              present: int | None = None, ballots: Sequence[Sequence[str]] = (),
+              unit: Unit | None = None) -> Meeting:
+        n = next(serial)
+        if unit is None:
+            unit = create_unit(SYSTEM, name=f"Sở Thử nghiệm {n}", kind=UnitKind.DEPARTMENT,
+                               parent=None, code=None)
+            db.session.commit()
+        voter_people = make_people(unit, voters, prefix=f"Cử tri{n}")
+        candidate_people = make_people(unit, candidates, prefix=f"Ứng viên{n}")
+        round_ = services.create_round(SYSTEM, services.RoundDetails(
+            title=f"Lấy phiếu tín nhiệm {n}", body_name="Ban Thường vụ Tỉnh ủy", unit=unit,
+            place="Hội trường A", meeting_date=date(2026, 12, 1)), scale, preset)
+        services.add_candidates(SYSTEM, round_, [p.id for p in candidate_people])
+        services.add_voters(SYSTEM, round_, [p.id for p in voter_people])
+        db.session.commit()
+        # Candidates are ordered by post rank then name; keep our list in ballot order.
+        by_id = {p.id: p for p in candidate_people}
+        candidate_people = [by_id[c.person_id] for c in round_.candidates]
+        result = Meeting(round=round_, unit=unit, voters=voter_people,
+                         candidate_people=candidate_people, trackers=[None] * voters)
+        advance(result, state, present=present, ballots=ballots)
+        return result
+
+    return build

@@ -1,0 +1,267 @@
+"""Ballots arriving at the same instant: one person, one ballot; many people, nothing lost; a
+close racing a cast leaves the box consistent and shuffled.
+
+Real threads, each with its own app context (Flask-SQLAlchemy scopes a session per app context)
+and its own connection, on a dedicated app whose pool holds more connections than there are
+threads: the default pool (5 + 10 overflow) would make threads queue for a connection instead of
+racing in the database. SQLite serialises writers (every transaction is BEGIN IMMEDIATE, busy
+timeout 30 s); on PostgreSQL the participation primary key decides.
+
+While threads run, the test's own session holds no transaction: on SQLite it would hold the
+write lock that the threads wait for.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import func, select
+
+from evalapp import create_app
+from evalapp.audit.models import AuditEntry
+from evalapp.audit.services import verify_chain
+from evalapp.auth.permissions import SYSTEM
+from evalapp.ballots import services
+from evalapp.ballots.models import RoundStatus
+from evalapp.core.errors import AlreadyVoted, InvalidState
+from evalapp.extensions import db as _db
+from evalapp.org.models import Person
+from evalapp.tally.rules import Level
+from tests.ballots.conftest import advance, marks, secret_counts
+from tests.conftest import DB_KIND, TEST_CONFIG
+
+LEVELS = [Level.HIGH.value, Level.CONFIDENCE.value, Level.LOW.value]
+THREADS = 20
+
+
+@pytest.fixture(scope="module")
+def concurrent_app(app, database_url, tmp_path_factory):
+    """The app again, with a pool of 30 connections (PostgreSQL allows 200 in the test server;
+    with two xdist workers this uses at most 2 * (15 + 30))."""
+    application = create_app(TEST_CONFIG | {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "INSTANCE_PATH": str(tmp_path_factory.mktemp("concurrent-instance")),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "pool_size": 25,
+                                      "max_overflow": 5, "pool_timeout": 60},
+    })
+    yield application
+    with application.app_context():
+        _db.engine.dispose()
+
+
+def cast_in_thread(app, round_id: int, person_id: int, ballot: dict[int, str],
+                   start: threading.Barrier | None = None):
+    """One voter's request: load the round and the voter, cast, commit.
+
+    Returns ("tracker", tracker), ("already_voted", None), ("invalid_state", None) or
+    ("error", description): anything else than the first three is a failure to investigate."""
+    with app.app_context():
+        try:
+            if start is not None:
+                start.wait(timeout=60)
+            round_ = services.get_round(round_id)
+            voter = _db.session.get(Person, person_id)
+            tracker = services.cast_ballot(voter, round_, ballot)
+            _db.session.commit()
+            return ("tracker", tracker)
+        except AlreadyVoted:
+            _db.session.rollback()
+            return ("already_voted", None)
+        except InvalidState:
+            _db.session.rollback()
+            return ("invalid_state", None)
+        except Exception as error:  # noqa: BLE001 - reported, and the test fails on it
+            _db.session.rollback()
+            return ("error", f"{type(error).__name__}: {error}"[:500])
+        finally:
+            _db.session.remove()
+
+
+def _cast_entries() -> int:
+    return _db.session.execute(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "ballot.cast")).scalar_one()
+
+
+# ---------------------------------------------------------------- one person, one ballot
+
+
+@pytest.mark.parametrize("guard", ["as written", "participation key only"])
+def test_twenty_simultaneous_submissions_by_one_voter_give_one_ballot(
+        concurrent_app, meeting, db, monkeypatch, guard):
+    if guard == "participation key only":
+        # Without the friendly "already voted?" look-up every thread reaches the insert, and
+        # only the participation primary key can stop the second ballot.
+        monkeypatch.setattr(services, "has_voted", lambda round_, person_id: False)
+    m = meeting(voters=3, candidates=3)
+    round_id, person_id = m.round_id, m.voters[0].id
+    ballot = marks(m.round, [Level.HIGH.value, Level.CONFIDENCE.value, Level.LOW.value])
+    db.session.commit()  # hold nothing while the threads run
+
+    start = threading.Barrier(THREADS)
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        results = list(pool.map(
+            lambda _i: cast_in_thread(concurrent_app, round_id, person_id, ballot, start),
+            range(THREADS)))
+
+    outcomes = Counter(kind for kind, _ in results)
+    errors = [detail for kind, detail in results if kind == "error"]
+    assert not errors, errors
+    assert outcomes == {"tracker": 1, "already_voted": THREADS - 1}
+    tracker = next(value for kind, value in results if kind == "tracker")
+    assert secret_counts(round_id) == {"participation": 1, "ballot": 1, "mark": 3,
+                                       "receipt": 1}
+    assert services.trackers(services.get_round(round_id)) == [tracker]
+    assert _cast_entries() == 1
+    assert verify_chain() is None
+
+
+# ---------------------------------------------------------------- many people at once
+
+
+def test_two_hundred_voters_voting_at_once_lose_nothing(concurrent_app, meeting, db):
+    voters = 200
+    m = meeting(voters=voters, candidates=3)
+    round_id = m.round_id
+    candidate_ids = [c.id for c in m.round.active_candidates]
+    ballots = {}
+    expected = Counter()
+    for i, person in enumerate(m.voters):
+        levels = [LEVELS[(i + i // 3 * j + j) % 3] for j in range(3)]
+        ballots[person.id] = dict(zip(candidate_ids, levels, strict=True))
+        expected.update(zip(candidate_ids, levels, strict=True))
+    db.session.commit()
+
+    began = time.monotonic()
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        results = list(pool.map(
+            lambda item: cast_in_thread(concurrent_app, round_id, item[0], item[1]),
+            ballots.items()))
+    elapsed = time.monotonic() - began
+
+    errors = [detail for kind, detail in results if kind != "tracker"]
+    assert not errors, errors
+    trackers = [value for _kind, value in results]
+    assert len(set(trackers)) == voters
+    assert secret_counts(round_id) == {"participation": voters, "ballot": voters,
+                                       "mark": 3 * voters, "receipt": voters}
+    assert services.turnout(services.get_round(round_id)).voted == voters
+    assert _cast_entries() == voters
+    assert verify_chain() is None
+
+    advance(m, RoundStatus.COUNTED)
+    r = m.round
+    assert (r.collected_count, r.valid_count, r.invalid_count) == (voters, voters, 0)
+    assert secret_counts(round_id) == {"participation": voters, "ballot": voters,
+                                       "mark": 3 * voters, "receipt": voters}
+    assert services.trackers(r) == sorted(trackers)
+    tally = services.tally_of(r)
+    counted = Counter({(c.candidate_id, level.value): n for c in tally.candidates
+                       for level, n in c.counts.items() if n})
+    assert counted == expected
+    print(f"200 ballots cast by {THREADS} threads in {elapsed:.2f} s on {DB_KIND}")
+
+
+# ---------------------------------------------------------------- closing while people vote
+
+
+def _closing_xmin_holds(round_id: int) -> bool:
+    """PostgreSQL: every secret row of the round was written by the closing transaction (the
+    one that last changed the round's row). Elsewhere: True."""
+    if DB_KIND != "postgresql":
+        return True
+    connection = _db.session.connection()
+    rows = connection.exec_driver_sql(
+        "SELECT xmin::text FROM ballot WHERE round_id = %(r)s "
+        "UNION ALL SELECT m.xmin::text FROM ballot_mark m JOIN ballot b ON b.id = m.ballot_id "
+        "WHERE b.round_id = %(r)s "
+        "UNION ALL SELECT xmin::text FROM ballot_receipt WHERE round_id = %(r)s "
+        "UNION ALL SELECT xmin::text FROM ballot_participation WHERE round_id = %(r)s",
+        {"r": round_id}).scalars().all()
+    closing = connection.exec_driver_sql(
+        "SELECT xmin::text FROM ballot_round WHERE id = %(r)s", {"r": round_id}).scalar_one()
+    return set(rows) == {closing}
+
+
+def _close_in_thread(app, round_id: int, wait_for: threading.Event, done: threading.Event):
+    with app.app_context():
+        try:
+            assert wait_for.wait(timeout=30)
+            services.close_voting(SYSTEM, services.get_round(round_id))
+            _db.session.commit()
+            return "closed"
+        except Exception as error:  # noqa: BLE001
+            _db.session.rollback()
+            return f"{type(error).__name__}: {error}"[:500]
+        finally:
+            done.set()
+            _db.session.remove()
+
+
+@pytest.mark.parametrize("race", ["cast in flight when the close starts",
+                                  "close commits while a voter's request is under way"])
+def test_a_close_racing_a_cast_leaves_a_consistent_shuffled_box(concurrent_app, meeting, db,
+                                                                race):
+    m = meeting(voters=4, candidates=2, ballots=[[Level.HIGH.value, Level.LOW.value]] * 3)
+    round_id, late_voter = m.round_id, m.voters[3].id
+    ballot = marks(m.round, [Level.LOW.value, Level.LOW.value])
+    db.session.commit()
+    ready, may_go, closed = threading.Event(), threading.Event(), threading.Event()
+
+    def voter():
+        with concurrent_app.app_context():
+            try:
+                round_ = services.get_round(round_id)
+                person = _db.session.get(Person, late_voter)
+                round_.voters, round_.active_candidates  # noqa: B018 - the page has them
+                if race == "cast in flight when the close starts":
+                    tracker = services.cast_ballot(person, round_, ballot)
+                    ready.set()
+                    may_go.wait(timeout=30)  # the close starts meanwhile
+                else:
+                    ready.set()
+                    # The close commits meanwhile (on SQLite it cannot: this transaction
+                    # holds the write lock, so the wait times out and the close waits).
+                    closed.wait(timeout=2)
+                    tracker = services.cast_ballot(person, round_, ballot)
+                _db.session.commit()
+                return ("tracker", tracker)
+            except InvalidState:
+                _db.session.rollback()
+                return ("invalid_state", None)
+            except Exception as error:  # noqa: BLE001
+                _db.session.rollback()
+                return ("error", f"{type(error).__name__}: {error}"[:500])
+            finally:
+                ready.set()
+                _db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        cast_future = pool.submit(voter)
+        close_future = pool.submit(_close_in_thread, concurrent_app, round_id, ready, closed)
+        assert ready.wait(timeout=30)
+        time.sleep(0.5)  # let the close reach whatever it waits on
+        may_go.set()
+        kind, detail = cast_future.result(timeout=90)
+        assert close_future.result(timeout=90) == "closed"
+    assert kind in ("tracker", "invalid_state"), detail
+
+    r = m.reload()
+    assert r.status is RoundStatus.CLOSED
+    counts = secret_counts(round_id)
+    voted = 4 if kind == "tracker" else 3
+    assert counts == {"participation": voted, "ballot": voted, "mark": 2 * voted,
+                      "receipt": voted}
+    assert services.has_voted(r, late_voter) is (kind == "tracker")
+    # What the close wrote in the audit trail is what is in the box...
+    entry = db.session.execute(select(AuditEntry).where(
+        AuditEntry.action == "ballot_round.voting_closed")).scalar_one()
+    assert f'"ballots":{voted}' in entry.details
+    # ...and every ballot in it went through the shuffle (no row keeps a transaction id of its
+    # own that would tie the late voter's participation to their ballot).
+    assert _closing_xmin_holds(round_id)
+    advance(m, RoundStatus.COUNTED)
+    assert m.round.collected_count == voted
