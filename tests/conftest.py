@@ -44,6 +44,16 @@ def pytest_report_header(config):
     return f"evalapp test database: {DB_KIND}"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests of one database's storage (the SQLite file, PostgreSQL's system columns) run in
+    that database's pass of the suite and are deselected, not skipped, in the other."""
+    other = [item for item in items
+             if (mark := item.get_closest_marker("only_on")) and mark.args[0] != DB_KIND]
+    if other:
+        config.hook.pytest_deselected(items=other)
+        items[:] = [item for item in items if item not in other]
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory, worker_id) -> str:
     if DB_KIND == "postgresql":

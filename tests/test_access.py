@@ -101,8 +101,8 @@ TABLE = [
 
 
 # Rows for other areas live beside their tests and are added here.
-from tests.ballots.access_rows import ROWS as BALLOT_ROWS  # noqa: E402
 from tests.api.ballot_access_rows import ROWS as API_BALLOT_ROWS  # noqa: E402
+from tests.ballots.access_rows import ROWS as BALLOT_ROWS  # noqa: E402
 
 TABLE += BALLOT_ROWS + API_BALLOT_ROWS
 

@@ -8,6 +8,7 @@ line or an error message.
 from __future__ import annotations
 
 import hashlib
+import logging
 import random
 import secrets
 from collections.abc import Iterable, Mapping
@@ -49,6 +50,8 @@ from evalapp.org.spreadsheets import read_staff_codes
 from evalapp.tally import rules
 from evalapp.tally.presets import PRESETS
 from evalapp.tally.rules import Base, RoundCounts, Scale
+
+log = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------- who may do what
 
@@ -589,9 +592,15 @@ def scrub_storage() -> None:
         # On the driver's connection directly: a checkpoint cannot run inside a transaction.
         raw = engine.raw_connection()
         try:
-            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy, _log, _done = raw.driver_connection.execute(
+                "PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         finally:
             raw.close()
+        if busy:
+            # Another connection kept a transaction open; the next checkpoint will empty the
+            # log. Say so, since the log still holds the order in which ballots were written.
+            log.warning("The write-ahead log could not be emptied after closing a round; "
+                        "it will be at the next checkpoint.")
     elif engine.dialect.name == "postgresql":
         with engine.connect() as connection:
             autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")

@@ -46,7 +46,7 @@ from evalapp.core.errors import ValidationFailed
 from evalapp.extensions import db as _db
 from evalapp.tally.rules import Level, Scale
 from tests.ballots.conftest import advance, last_seq, secret_counts
-from tests.conftest import DB_KIND, PASSWORD, TEST_CONFIG
+from tests.conftest import PASSWORD, TEST_CONFIG
 
 N = 30
 BITS = 5  # 2**5 = 32 >= N distinct ballots
@@ -182,7 +182,7 @@ def _sqlite_path(database_url: str) -> str:
     return database_url[len("sqlite:///"):]
 
 
-@pytest.mark.skipif(DB_KIND != "sqlite", reason="the SQLite file")
+@pytest.mark.only_on("sqlite")
 def test_the_sqlite_file_cannot_link_voters_to_ballots(closed_box, database_url, db, tmp_path):
     box = closed_box
     live = _sqlite_path(database_url)
@@ -313,7 +313,7 @@ def _tid(text: str) -> tuple[int, int]:
     return int(page), int(item)
 
 
-@pytest.mark.skipif(DB_KIND != "postgresql", reason="PostgreSQL system columns")
+@pytest.mark.only_on("postgresql")
 def test_postgresql_system_columns_cannot_link_voters_to_ballots(closed_box, database_url,
                                                                  db):
     box = closed_box
