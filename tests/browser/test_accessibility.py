@@ -12,41 +12,11 @@ its selectors and axe's explanation.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from evalapp.demo import DEMO_PASSWORD
-
-AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
-BLOCKING_IMPACTS = ("serious", "critical")
-
-RUN_AXE = """async () => {
-  const results = await axe.run(document, {resultTypes: ["violations"]});
-  return results.violations.map(v => ({
-    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
-    nodes: v.nodes.map(n => ({target: n.target.join(" "), summary: n.failureSummary})),
-  }));
-}"""
-
-
-def axe_violations(page: Page) -> list[dict]:
-    page.wait_for_load_state("load")
-    page.evaluate(AXE_SOURCE + "\n;undefined")
-    return page.evaluate(RUN_AXE)
-
-
-def describe(violations: list[dict]) -> str:
-    lines = []
-    for v in violations:
-        lines.append(f"{v['id']} ({v['impact']}): {v['help']} <{v['helpUrl']}>")
-        for node in v["nodes"][:10]:
-            summary = " ".join((node["summary"] or "").split())
-            lines.append(f"    {node['target']}: {summary[:300]}")
-        if len(v["nodes"]) > 10:
-            lines.append(f"    ... and {len(v['nodes']) - 10} more elements")
-    return "\n".join(lines)
+from tests.browser.axe import BLOCKING_IMPACTS, axe_violations, describe
 
 
 def open_login(page: Page, login) -> None:

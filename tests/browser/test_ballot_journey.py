@@ -12,7 +12,6 @@ worked out by hand below, not by the tally code.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -23,6 +22,7 @@ from evalapp.auth.permissions import SYSTEM
 from evalapp.ballots import services
 from evalapp.org.models import Person, Unit
 from evalapp.tally.rules import Scale
+from tests.browser.axe import assert_accessible
 from tests.conftest import PASSWORD
 
 TITLE = "Lấy phiếu tín nhiệm năm 2026"
@@ -64,40 +64,9 @@ EXPECTED = {
 LEVEL_MSGIDS = {"high": "High confidence", "confidence": "Confidence",
                 "low": "Low confidence", "no_confidence": "No confidence"}
 
-# axe-core, run as tests/browser/test_accessibility.py does (see its docstring): through the
-# DevTools protocol, so the page keeps its real CSP; only serious and critical violations fail.
-AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
-BLOCKING_IMPACTS = ("serious", "critical")
-RUN_AXE = """async () => {
-  const results = await axe.run(document, {resultTypes: ["violations"]});
-  return results.violations.map(v => ({
-    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
-    nodes: v.nodes.map(n => ({target: n.target.join(" "), summary: n.failureSummary})),
-  }));
-}"""
-
-
-def assert_accessible(page: Page, name: str, *, known: frozenset = frozenset()) -> None:
-    """No serious or critical axe-core violation except the `known` (rule id, selector) pairs."""
-    page.wait_for_load_state("load")
-    page.evaluate(AXE_SOURCE + "\n;undefined")
-    blocking = []
-    for v in page.evaluate(RUN_AXE):
-        nodes = [n for n in v["nodes"] if (v["id"], n["target"]) not in known]
-        if v["impact"] in BLOCKING_IMPACTS and nodes:
-            blocking.append(v | {"nodes": nodes})
-    lines = []
-    for v in blocking:
-        lines.append(f"{v['id']} ({v['impact']}): {v['help']} <{v['helpUrl']}>")
-        lines += [f"    {n['target']}: {' '.join((n['summary'] or '').split())[:300]}"
-                  for n in v["nodes"][:10]]
-    assert blocking == [], (f"axe-core found serious or critical problems on {name} "
-                            f"({page.url}):\n" + "\n".join(lines))
-
-
 # On a 360px screen the results table scrolls sideways inside its .table-responsive wrapper,
-# which neither is focusable nor contains anything focusable, so keyboard users cannot scroll it
-# (templates/ballots/results.html). See test_results_table_can_be_scrolled_by_keyboard.
+# which is therefore focusable (tabindex, role=region) for keyboard users; see
+# test_results_table_can_be_scrolled_by_keyboard.
 
 
 @pytest.fixture
