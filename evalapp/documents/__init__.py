@@ -1,0 +1,2 @@
+"""Documents: Vietnamese PDF minutes, ballots and notices (WeasyPrint), their digital
+signatures (pyHanko) and their verification."""
