@@ -13,9 +13,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from evalapp.audit.services import record
 from evalapp.auth.models import ApiToken, Role, RoleGrant, User
-from evalapp.auth.permissions import can_manage_accounts
+from evalapp.auth.permissions import can_manage_accounts, has_role
 from evalapp.core.errors import AlreadyExists, NotAllowed, NotFound, ValidationFailed
-from evalapp.core.text import collation_key, nfc
+from evalapp.core.text import collation_key, fold_for_search, nfc
 from evalapp.core.time import utcnow
 from evalapp.extensions import db
 from evalapp.org.models import Person, Unit
@@ -229,3 +229,40 @@ def list_tokens(user: User) -> list[ApiToken]:
 def list_users() -> list[User]:
     users = db.session.execute(select(User)).scalars().all()
     return sorted(users, key=lambda u: collation_key(u.full_name))
+
+
+def _free_username(base: str, taken: set[str]) -> str:
+    base = "".join(ch for ch in fold_for_search(base) if ch.isalnum() or ch in "._-")[:60]
+    base = base or "user"
+    candidate, suffix = base, 1
+    while candidate in taken:
+        suffix += 1
+        candidate = f"{base}{suffix}"
+    taken.add(candidate)
+    return candidate
+
+
+def create_voter_accounts(actor, people: list[Person]) -> list[tuple[User, str]]:
+    """Accounts with the voter role for the people who have none, each with a new random
+    password returned here once (to print and hand out) and stored only as a hash."""
+    missing = [p for p in people if db.session.execute(
+        select(User.id).where(User.person_id == p.id)).first() is None]
+    outside = [p.full_name for p in missing if not has_role(actor, Role.ADMIN, p.unit)]
+    if outside:
+        raise NotAllowed(_l("You do not administer the units of: %(names)s."),
+                         names=", ".join(outside[:20]))
+    taken = set(db.session.execute(select(func.lower(User.username))).scalars())
+    created = []
+    for person in missing:
+        username = _free_username(person.staff_code or person.full_name, taken)
+        password = secrets.token_urlsafe(8)
+        user = User(username=username, full_name=person.full_name, person=person,
+                    password_hash=hash_password(password), active=True, session_version=1)
+        user.grants.append(RoleGrant(role=Role.VOTER, unit=None))
+        db.session.add(user)
+        created.append((user, password))
+    db.session.flush()
+    if created:
+        record(actor, "account.voters_created", None,
+               usernames=[user.username for user, _password in created])
+    return created

@@ -242,6 +242,16 @@ def add_voters_file(round_id: int):
     return redirect(url_for("ballots.voters", round_id=round_.id))
 
 
+@bp.post("/ballots/<int:round_id>/voters/accounts")
+@login_required
+def voter_accounts(round_id: int):
+    round_ = _round(round_id, services.can_manage_round)
+    _checked_form()
+    created = services.create_accounts_for_roll(current_user, round_)
+    db.session.commit()
+    return render_template("ballots/voter_accounts.html", round=round_, created=created)
+
+
 @bp.post("/ballots/<int:round_id>/voters/<int:voter_id>/remove")
 @login_required
 def remove_voter(round_id: int, voter_id: int):

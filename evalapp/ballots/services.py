@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from evalapp.audit.services import record
 from evalapp.auth.models import Role, User
 from evalapp.auth.permissions import SYSTEM, has_role
+from evalapp.auth.services import create_voter_accounts
 from evalapp.ballots.models import (
     Ballot,
     BallotCandidate,
@@ -710,3 +711,11 @@ def officer_candidates():
     """Active accounts that can be named chair, secretary or counting-team member."""
     users = db.session.execute(select(User).where(User.active.is_(True))).scalars().all()
     return sorted(users, key=lambda u: person_sort_key(u.full_name))
+
+
+def create_accounts_for_roll(actor, round_: BallotRound) -> list[tuple[User, str]]:
+    """Voter accounts for the members of the summoned list who have none (see
+    auth.services.create_voter_accounts): the passwords are shown once, to print as slips."""
+    _require(can_manage_round(actor, round_))
+    created = create_voter_accounts(actor, [v.person for v in round_.voters])
+    return sorted(created, key=lambda pair: person_sort_key(pair[0].full_name))

@@ -62,3 +62,8 @@ document.addEventListener("submit", function (event) {
   }
   setInterval(refresh, 3000);
 })();
+
+// Print buttons (no inline handlers: the CSP forbids them).
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) window.print();
+});

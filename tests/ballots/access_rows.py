@@ -75,3 +75,8 @@ ROWS = [
     ("POST", "/vote/{open_round}/change", "/vote/<int:round_id>/change", expect(voter=200)),
     ("POST", "/vote/{open_round}/cast", "/vote/<int:round_id>/cast", expect(voter=422)),
 ]
+
+ROWS += [
+    ("POST", "/ballots/{other_round}/voters/accounts", R + "/voters/accounts",
+     expect(admin=200)),
+]

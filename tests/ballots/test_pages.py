@@ -167,3 +167,38 @@ def test_a_unit_scoped_admin_cannot_put_outsiders_on_a_round(app, db, factory):
     db.session.rollback()
     assert db.session.execute(select(func.count()).select_from(BallotVoter)).scalar_one() == 0
     assert services.add_voters(scoped, round_, [insider.id]) == 1
+
+
+def test_accounts_are_created_for_voters_without_one(app, db, factory):
+    from datetime import date
+
+    from evalapp.audit.models import AuditEntry
+    from evalapp.auth.models import User
+    from evalapp.auth.permissions import SYSTEM
+    from evalapp.ballots import services
+
+    unit = factory.unit("Đảng ủy xã")
+    with_account = factory.person("Lê Văn Có", unit, staff_code="X01")
+    factory.user("levanco", roles=(Role.VOTER,), person=with_account)
+    others = [factory.person("Nguyễn Thị Chưa", unit, staff_code="X02"),
+              factory.person("Trần Văn Chưa", unit, staff_code=None)]
+    admin = factory.user("xa", roles=(Role.ADMIN,))
+    round_ = services.create_round(SYSTEM, services.RoundDetails(
+        title="Xã 2026", body_name="Đảng ủy xã", unit=unit, meeting_date=date(2026, 2, 2)),
+        services.Scale.THREE_LEVEL, "party-2023")
+    services.add_voters(SYSTEM, round_, [with_account.id] + [p.id for p in others])
+    db.session.commit()
+    client = _login(app, admin)
+    html = client.post(f"/ballots/{round_.id}/voters/accounts").get_data(as_text=True)
+    slips = re.findall(r'class="username">([^<]+)</code>.*?class="password">([^<]+)</code>',
+                       html, re.S)
+    assert [u for u, _p in slips] == ["x02", "tranvanchua"]
+    entry = db.session.execute(select(AuditEntry).order_by(AuditEntry.seq.desc())).scalars().first()
+    assert entry.action == "account.voters_created" and slips[0][1] not in entry.details
+    # Each printed password works once handed out; nobody else got a second account.
+    for username, password in slips:
+        assert app.test_client().post("/login", data={"username": username,
+                                                      "password": password}).status_code == 302
+    assert db.session.execute(select(func.count()).select_from(User)).scalar_one() == 4
+    again = client.post(f"/ballots/{round_.id}/voters/accounts").get_data(as_text=True)
+    assert 'class="password"' not in again
