@@ -97,3 +97,7 @@ def register_commands(app: Flask) -> None:
             click.echo(_("Audit trail broken at %(problem)s", problem=problem), err=True)
             sys.exit(1)
         click.echo(_("Audit trail intact: %(n)s entries.", n=db_count(AuditEntry)))
+
+    from evalapp.documents.signing_commands import register_signing_commands
+
+    register_signing_commands(app)

@@ -57,6 +57,14 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "LOGIN_RATE_LIMIT": env.get("EVALAPP_LOGIN_RATE_LIMIT", "10 per minute"),
         "PEOPLE_PAGE_SIZE": 50,
         "PASSWORD_HASH_METHOD": env.get("EVALAPP_PASSWORD_HASH", "scrypt"),
+        # Fernet key(s) that encrypt the signers' PKCS#12 files, comma-separated (the first
+        # encrypts). Required in production once signing is used; elsewhere, when unset,
+        # evalapp.documents.signing keeps one in instance/signing.key.
+        "SIGNING_KEY": env.get("EVALAPP_SIGNING_KEY") or None,
+        # PEM files of the certification authorities whose signatures are trusted.
+        "TRUST_ROOTS": [p for p in env.get("EVALAPP_TRUST_ROOTS", "").split(":") if p],
+        "VERIFY_RATE_LIMIT": env.get("EVALAPP_VERIFY_RATE_LIMIT", "30 per minute"),
+        "VERIFY_MAX_UPLOAD_MB": int(env.get("EVALAPP_VERIFY_MAX_UPLOAD_MB", "10")),
         "TESTING": testing,
     }
     config.update(overrides)

@@ -1,0 +1,739 @@
+"""Signing issued documents (pyHanko PAdES) and verifying any PDF brought back to us.
+
+Keys: a signer's private key exists only inside a PKCS#12 blob encrypted with the app's signing
+key (Fernet, from EVALAPP_SIGNING_KEY; in development and tests a key file in the instance
+folder). Neither keys nor passwords reach a log line, an error message or the audit trail.
+
+Signatures: every signature field exists in the document's first revision (rendering creates
+them); each signer fills their own field in an incremental revision, as an approval signature
+(never a certification, whose DocMDP lock a later signature could break). A visible stamp shows
+the signer's name, role and the time, in Noto Serif: fonts with 2048 units per em come out with
+huge letter spacing in pyHanko's stamps.
+
+Services take the acting user and the objects, flush, write one audit entry and never commit.
+"""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import io
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from cryptography import x509
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, or_, select, update
+
+from evalapp.audit.services import record
+from evalapp.auth.models import User
+from evalapp.auth.permissions import can_manage_accounts
+from evalapp.ballots.models import BallotOfficer, BallotRound
+from evalapp.core.errors import (
+    AlreadyExists,
+    InvalidState,
+    NotAllowed,
+    NotFound,
+    ValidationFailed,
+)
+from evalapp.core.text import nfc, person_sort_key
+from evalapp.core.time import as_utc, utcnow
+from evalapp.documents.models import (
+    DocumentKind,
+    IssuedDocument,
+    SignatureSlot,
+    SigningCertificate,
+)
+from evalapp.extensions import db
+from evalapp.org.models import Unit
+
+log = logging.getLogger(__name__)
+
+KEY_FILE = "signing.key"
+PKI_DIR = "pki"
+DEMO_ROOT_CERT = "demo-root.pem"
+DEMO_ROOT_KEY = "demo-root.key.enc"
+DEMO_ACCOUNTS = ("admin", "thuky", "kiemphieu")
+STAMP_FONT = "NotoSerif-Regular.ttf"
+SYSTEM_STAMP_FONT = "/usr/share/fonts/truetype/noto/NotoSerif-Regular.ttf"
+
+
+class SigningNotConfigured(InvalidState):
+    default_message = _l("Digital signing is not configured on this server: the administrator "
+                         "must set EVALAPP_SIGNING_KEY.")
+
+
+# ---------------------------------------------------------------- the signing key
+
+
+def _instance_key() -> bytes:
+    """The development key, created on first use, readable by the owner only."""
+    path = Path(current_app.instance_path) / KEY_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            log.warning("%s is readable by other users; restrict it to its owner (chmod 600)",
+                        path)
+        return path.read_bytes().strip()
+    key = Fernet.generate_key()
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key + b"\n")
+    log.info("Created the development signing key file %s", path)
+    return key
+
+
+def _fernet() -> MultiFernet:
+    configured = current_app.config.get("SIGNING_KEY")
+    if configured:
+        keys = [k.strip().encode() for k in str(configured).split(",") if k.strip()]
+    elif current_app.config.get("ENV_NAME") == "production":
+        raise SigningNotConfigured()
+    else:
+        keys = [_instance_key()]
+    try:
+        return MultiFernet([Fernet(key) for key in keys])
+    except (ValueError, binascii.Error):
+        # Never echo the value: it is a secret, even when malformed.
+        raise SigningNotConfigured(_l("The signing key configured on this server is not a "
+                                      "valid key (EVALAPP_SIGNING_KEY).")) from None
+
+
+def _encrypt(blob: bytes) -> bytes:
+    return _fernet().encrypt(blob)
+
+
+def _decrypt(token: bytes) -> bytes:
+    try:
+        return _fernet().decrypt(token)
+    except InvalidToken:
+        raise InvalidState(_l("This certificate cannot be opened with the server's signing "
+                              "key (the key was changed). Upload the certificate again.")) \
+            from None
+
+
+# ---------------------------------------------------------------- certificates
+
+
+@dataclass(frozen=True)
+class _KeyMaterial:
+    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+    certificate: x509.Certificate
+    chain: list[x509.Certificate]
+
+
+def _public_der(key) -> bytes:
+    return key.public_bytes(serialization.Encoding.DER,
+                            serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def _read_pkcs12(data: bytes, password: str) -> _KeyMaterial:
+    loaded = None
+    attempts = [password.encode("utf-8")] if password else [None, b""]
+    for attempt in attempts:
+        try:
+            loaded = pkcs12.load_key_and_certificates(data, attempt)
+            break
+        except (ValueError, TypeError):
+            continue
+    if loaded is None:
+        raise ValidationFailed(_l("The file could not be opened: it is not a PKCS#12 file "
+                                  "(.p12, .pfx), or the password is wrong."), field="file")
+    key, certificate, chain = loaded
+    if key is None or certificate is None:
+        raise ValidationFailed(_l("The file must hold both the certificate and its private "
+                                  "key."), field="file")
+    if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+        raise ValidationFailed(_l("Only RSA and ECDSA keys are supported."), field="file")
+    if _public_der(key.public_key()) != _public_der(certificate.public_key()):
+        raise ValidationFailed(_l("The private key in the file does not belong to its "
+                                  "certificate."), field="file")
+    if certificate.not_valid_after_utc <= utcnow():
+        raise ValidationFailed(_l("This certificate expired on %(date)s."), field="file",
+                               date=certificate.not_valid_after_utc.strftime("%d/%m/%Y"))
+    try:
+        usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        usage = None
+    if usage is not None and not (usage.digital_signature or usage.content_commitment):
+        raise ValidationFailed(_l("This certificate may not be used to sign documents (its key "
+                                  "usage allows neither digital signature nor "
+                                  "non-repudiation)."), field="file")
+    return _KeyMaterial(key, certificate, list(chain))
+
+
+def _store_certificate(actor, owner: User | None, label: str, material: _KeyMaterial,
+                       action: str) -> SigningCertificate:
+    certificate = material.certificate
+    fingerprint = certificate.fingerprint(hashes.SHA256()).hex()
+    if db.session.execute(select(SigningCertificate.id).where(
+            SigningCertificate.sha256_fingerprint == fingerprint)).first():
+        raise AlreadyExists(_l("This certificate has already been uploaded."), field="file")
+    # Re-packed without a password: the Fernet layer is the protection, and the uploader's
+    # password is never stored.
+    blob = pkcs12.serialize_key_and_certificates(
+        name=None, key=material.key, cert=certificate, cas=material.chain or None,
+        encryption_algorithm=serialization.NoEncryption())
+    stored = SigningCertificate(
+        user_id=owner.id if owner is not None else None,
+        label=label,
+        subject=certificate.subject.rfc4514_string()[:500],
+        issuer=certificate.issuer.rfc4514_string()[:500],
+        serial_hex=format(certificate.serial_number, "x")[:80],
+        not_after=certificate.not_valid_after_utc,
+        sha256_fingerprint=fingerprint,
+        encrypted_pkcs12=_encrypt(blob),
+        active=True,
+    )
+    db.session.add(stored)
+    db.session.flush()
+    record(actor, action, stored, owner_id=stored.user_id, subject=stored.subject,
+           fingerprint=fingerprint, not_after=stored.not_after.isoformat())
+    return stored
+
+
+def import_pkcs12(actor, owner: User | None, data: bytes, password: str,
+                  label: str) -> SigningCertificate:
+    """Store a signer's certificate and key from a PKCS#12 file; `owner` None: the body's."""
+    if not can_manage_accounts(actor):
+        raise NotAllowed()
+    label = nfc(label)
+    if not label:
+        raise ValidationFailed(_l("This field is required."), field="label")
+    if len(label) > 255:
+        raise ValidationFailed(_l("At most %(max)d characters.", max=255), field="label")
+    return _store_certificate(actor, owner, label, _read_pkcs12(data, password or ""),
+                              "certificate.imported")
+
+
+def list_certificates() -> list[tuple[SigningCertificate, User | None]]:
+    """Every certificate with its owner (None: the body's), those in use first."""
+    return [tuple(row) for row in db.session.execute(
+        select(SigningCertificate, User).outerjoin(User, User.id == SigningCertificate.user_id)
+        .order_by(SigningCertificate.active.desc(), SigningCertificate.created_at.desc(),
+                  SigningCertificate.id.desc()))]
+
+
+def certificate_owner_choices() -> list[User]:
+    users = db.session.execute(select(User).where(User.active.is_(True))).scalars()
+    return sorted(users, key=lambda u: person_sort_key(u.full_name))
+
+
+def get_owner(user_id: int | None) -> User | None:
+    if user_id is None:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise ValidationFailed(_l("This account does not exist."), field="owner")
+    return user
+
+
+def deactivate_certificate(actor, certificate_id: int) -> SigningCertificate:
+    if not can_manage_accounts(actor):
+        raise NotAllowed()
+    certificate = db.session.get(SigningCertificate, certificate_id)
+    if certificate is None:
+        raise NotFound(_l("This certificate does not exist."))
+    if not certificate.active:
+        raise InvalidState(_l("This certificate is already out of use."))
+    certificate.active = False
+    db.session.flush()
+    record(actor, "certificate.deactivated", certificate,
+           fingerprint=certificate.sha256_fingerprint)
+    return certificate
+
+
+def _usable(certificate: SigningCertificate) -> bool:
+    return certificate.active and as_utc(certificate.not_after) > utcnow()
+
+
+def certificate_for(user) -> SigningCertificate | None:
+    """The certificate `user` signs with: their own, else the body's, else None."""
+    for owner_clause in (SigningCertificate.user_id == user.id,
+                         SigningCertificate.user_id.is_(None)):
+        candidates = db.session.execute(
+            select(SigningCertificate).where(owner_clause, SigningCertificate.active.is_(True))
+            .order_by(SigningCertificate.created_at.desc(), SigningCertificate.id.desc())
+        ).scalars()
+        usable = next((c for c in candidates if _usable(c)), None)
+        if usable is not None:
+            return usable
+    return None
+
+
+# ---------------------------------------------------------------- trust
+
+
+def demo_root_path() -> Path:
+    return Path(current_app.instance_path) / PKI_DIR / DEMO_ROOT_CERT
+
+
+def trust_root_paths() -> list[Path]:
+    """TRUST_ROOTS from the configuration, then the demo root when `pki demo` made one."""
+    paths = [Path(p) for p in current_app.config.get("TRUST_ROOTS") or []]
+    if demo_root_path().exists():
+        paths.append(demo_root_path())
+    return paths
+
+
+def trust_roots() -> list:
+    """The trust anchors as asn1crypto certificates (what pyhanko-certvalidator takes)."""
+    from asn1crypto import pem
+    from asn1crypto import x509 as asn1_x509
+
+    roots = []
+    for path in trust_root_paths():
+        try:
+            data = path.read_bytes()
+        except OSError:
+            log.warning("Trust root file %s cannot be read", path)
+            continue
+        blocks = ([der for _t, _h, der in pem.unarmor(data, multiple=True)]
+                  if pem.detect(data) else [data])
+        for der in blocks:
+            try:
+                roots.append(asn1_x509.Certificate.load(der))
+            except ValueError:
+                log.warning("Trust root file %s holds something that is not a certificate",
+                            path)
+    return roots
+
+
+# ---------------------------------------------------------------- the demo PKI
+
+
+@dataclass
+class DemoPki:
+    root_created: bool
+    root_path: Path
+    issued: list[User] = field(default_factory=list)
+    kept: list[User] = field(default_factory=list)
+
+
+def _name(common_name: str, organisation: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation[:64]),
+                      x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64])])
+
+
+def _default_body_name() -> str:
+    unit = db.session.execute(select(Unit).where(Unit.parent_id.is_(None))
+                              .order_by(Unit.position, Unit.id).limit(1)).scalar_one_or_none()
+    return unit.name if unit is not None else "evalapp"
+
+
+def _demo_root(body_name: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate, bool]:
+    cert_path = demo_root_path()
+    key_path = cert_path.with_name(DEMO_ROOT_KEY)
+    if cert_path.exists() and key_path.exists():
+        certificate = x509.load_pem_x509_certificate(cert_path.read_bytes())
+        key = serialization.load_pem_private_key(_decrypt(key_path.read_bytes()), None)
+        return key, certificate, False
+
+    now = utcnow()
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = _name("evalapp – CA thử nghiệm (demo)", body_name)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(
+            digital_signature=False, content_commitment=False, key_encipherment=False,
+            data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
+            encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                       critical=False)
+        .sign(key, hashes.SHA256()))
+    cert_path.parent.mkdir(parents=True, exist_ok=True)
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(_encrypt(key_pem))
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    return key, certificate, True
+
+
+def _demo_signer(root_key, root: x509.Certificate, full_name: str,
+                 body_name: str) -> _KeyMaterial:
+    now = utcnow()
+    key = ec.generate_private_key(ec.SECP256R1())
+    certificate = (
+        x509.CertificateBuilder().subject_name(_name(full_name, body_name))
+        .issuer_name(root.subject).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=730))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(
+            digital_signature=True, content_commitment=True, key_encipherment=False,
+            data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
+            encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()),
+                       critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                       critical=False)
+        .sign(root_key, hashes.SHA256()))
+    return _KeyMaterial(key, certificate, [root])
+
+
+def demo_signers() -> list[tuple[User, str | None]]:
+    """Every active officer of a round and the demo accounts: (user, body of their last round)."""
+    officer_rows = db.session.execute(
+        select(BallotOfficer.user_id, BallotRound.body_name)
+        .join(BallotRound, BallotRound.id == BallotOfficer.round_id)
+        .order_by(BallotRound.id)).all()
+    bodies = {user_id: body for user_id, body in officer_rows}
+    users = db.session.execute(
+        select(User).where(User.active.is_(True),
+                           or_(User.id.in_(bodies), User.username.in_(DEMO_ACCOUNTS)))
+        .order_by(User.id)).scalars()
+    return [(user, bodies.get(user.id)) for user in users]
+
+
+def create_demo_pki(actor) -> DemoPki:
+    """A demo root CA in the instance folder (trusted from then on) and a demo certificate for
+    every signer who has no usable one. Running it again changes nothing."""
+    if not can_manage_accounts(actor):
+        raise NotAllowed()
+    default_body = _default_body_name()
+    root_key, root, created = _demo_root(default_body)
+    if created:
+        record(actor, "certificate.demo_root_created",
+               fingerprint=root.fingerprint(hashes.SHA256()).hex())
+    result = DemoPki(root_created=created, root_path=demo_root_path())
+    for user, body in demo_signers():
+        own = db.session.execute(select(SigningCertificate).where(
+            SigningCertificate.user_id == user.id)).scalars()
+        if any(_usable(c) for c in own):
+            result.kept.append(user)
+            continue
+        material = _demo_signer(root_key, root, nfc(user.full_name), body or default_body)
+        _store_certificate(actor, user, f"Demo – {nfc(user.full_name)}"[:255], material,
+                           "certificate.demo_issued")
+        result.issued.append(user)
+    return result
+
+
+# ---------------------------------------------------------------- signing
+
+
+def round_has_signed_minutes(round_: BallotRound) -> bool:
+    """True once any signature is applied to the round's vote-count minutes: from then on the
+    round's numbers are locked."""
+    return bool(db.session.execute(select(exists().where(
+        SignatureSlot.document_id == IssuedDocument.id,
+        IssuedDocument.round_id == round_.id,
+        IssuedDocument.kind == DocumentKind.MINUTES,
+        SignatureSlot.signed_at.is_not(None)))).scalar())
+
+
+def get_document(document_id: str) -> IssuedDocument:
+    document = db.session.get(IssuedDocument, document_id)
+    if document is None:
+        raise NotFound(_l("This document does not exist."))
+    return document
+
+
+def _slot_to_sign(actor, document: IssuedDocument, slot_id: int | None) -> SignatureSlot:
+    actor_id = getattr(actor, "id", None)
+    if slot_id is not None:
+        slot = next((s for s in document.slots if s.id == slot_id), None)
+        if slot is None:
+            raise NotFound(_l("This signature block does not exist."))
+        if actor_id is None or slot.signer_id != actor_id:
+            raise NotAllowed(_l("Only the person named in this signature block may sign it."))
+        if slot.signed_at is not None:
+            raise InvalidState(_l("You have already signed this document."))
+        return slot
+    own = [s for s in document.slots if actor_id is not None and s.signer_id == actor_id]
+    if not own:
+        raise NotAllowed(_l("You are not among the signers of this document."))
+    unsigned = [s for s in own if s.signed_at is None]
+    if not unsigned:
+        raise InvalidState(_l("You have already signed this document."))
+    return unsigned[0]
+
+
+def stamp_font_path() -> str:
+    shipped = Path(current_app.static_folder or "") / "fonts" / STAMP_FONT
+    return str(shipped if shipped.exists() else SYSTEM_STAMP_FONT)
+
+
+def _stamp_time(moment: datetime) -> str:
+    """dd/mm/yyyy hh:mm:ss in the body's time zone, with its offset: 22/11/2026 14:05:09 (GMT+7)."""
+    local = as_utc(moment).astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+    minutes = int((local.utcoffset() or timedelta(0)).total_seconds() // 60)
+    offset = f"{minutes // 60:+d}" + (f":{minutes % 60:02d}" if minutes % 60 else "")
+    return f"{local:%d/%m/%Y %H:%M:%S} (GMT{offset})"
+
+
+def _signed_pdf(pdf: bytes, slot: SignatureSlot, signer_name: str,
+                certificate: SigningCertificate, moment: datetime) -> bytes:
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.text import TextBoxStyle
+    from pyhanko.sign import fields, signers
+    from pyhanko.stamp import TextStampStyle
+
+    signer = signers.SimpleSigner.load_pkcs12_data(_decrypt(certificate.encrypted_pkcs12),
+                                                   other_certs=[])
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    names = {name for name, _value, _ref in fields.enumerate_sig_fields(writer.prev)}
+    if slot.field_name not in names:
+        raise InvalidState(_l("The document has no signature field %(field)s."),
+                           field=slot.field_name)
+    # The stamp is part of a Vietnamese document whatever language the signer's pages use.
+    lines = ["Ký bởi: %(signer)s", "%(role)s", "Thời gian ký: %(time)s"]
+    params = {"signer": signer_name, "role": nfc(slot.role_label),
+              "time": _stamp_time(moment)}
+    if certificate.user_id is None:
+        lines.append("Chứng thư số của cơ quan: %(certificate)s")
+        params["certificate"] = (signer.signing_cert.subject.native.get("common_name")
+                                 or certificate.label)
+    style = TextStampStyle(
+        stamp_text="\n".join(lines), border_width=1,
+        text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(stamp_font_path()),
+                                    font_size=9, leading=12))
+    meta = signers.PdfSignatureMetadata(
+        field_name=slot.field_name, md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES, name=signer_name,
+        reason=nfc(slot.role_label))
+    pdf_signer = signers.PdfSigner(meta, signer=signer, stamp_style=style)
+    output = pdf_signer.sign_pdf(writer, existing_fields_only=True,
+                                 appearance_text_params=params)
+    return output.getvalue()
+
+
+def sign_document(actor, document: IssuedDocument, slot_id: int | None = None) -> SignatureSlot:
+    """The actor signs their signature block of `document` (the first unsigned one when
+    `slot_id` is None) with their own certificate, else the body's."""
+    slot = _slot_to_sign(actor, document, slot_id)
+    certificate = certificate_for(actor)
+    if certificate is None:
+        raise InvalidState(_l("You cannot sign yet: you have no digital certificate of your own "
+                              "and the body has none for its officers. Ask an administrator to "
+                              "upload one (a PKCS#12 file) on the certificates page."))
+    # Lock the row and read its latest revision: two signers of one document must not both
+    # append to the same revision (the later write would drop the earlier signature).
+    db.session.execute(select(IssuedDocument).where(IssuedDocument.id == document.id)
+                       .with_for_update().execution_options(populate_existing=True)).scalar_one()
+    previous_pdf, previous_sha = document.pdf, document.sha256
+    moment = utcnow()
+    try:
+        signed = _signed_pdf(previous_pdf, slot, nfc(actor.full_name), certificate, moment)
+    except InvalidState:
+        raise
+    except Exception:
+        log.exception("Signing document %s, field %s failed", document.id, slot.field_name)
+        raise InvalidState(_l("The signature could not be applied to this document.")) \
+            from None
+    if not signed.startswith(previous_pdf):  # an incremental revision keeps every earlier byte
+        raise InvalidState(_l("The signature could not be applied to this document."))
+    new_sha = hashlib.sha256(signed).hexdigest()
+    # Compare-and-set on the revision read above: on SQLite, where FOR UPDATE is a no-op, a
+    # concurrent signature makes this update match nothing instead of overwriting it.
+    changed = db.session.execute(
+        update(IssuedDocument)
+        .where(IssuedDocument.id == document.id, IssuedDocument.sha256 == previous_sha)
+        .values(pdf=signed, sha256=new_sha)
+        .execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        raise InvalidState(_l("Someone else signed this document at the same moment. Reload "
+                              "the page and sign again."))
+    db.session.execute(select(IssuedDocument).where(IssuedDocument.id == document.id)
+                       .execution_options(populate_existing=True)).scalar_one()
+    slot.signed_at = moment
+    slot.certificate_id = certificate.id
+    db.session.flush()
+    record(actor, "document.signed", document, field=slot.field_name, slot=slot.id,
+           role=slot.role_label, sha256=new_sha, previous_sha256=previous_sha,
+           certificate=certificate.sha256_fingerprint)
+    return slot
+
+
+# ---------------------------------------------------------------- verification
+
+MODIFICATION_LABELS = {
+    "NONE": _l("none"),
+    "LTA_UPDATES": _l("validation data only"),
+    "FORM_FILLING": _l("later signatures and form filling only"),
+    "ANNOTATIONS": _l("annotations"),
+    "OTHER": _l("other changes, not allowed after signing"),
+}
+
+MATCH_LABELS = {
+    "current": _l("identical to the document as the system holds it now"),
+    "original": _l("identical to the document as issued, before any signature"),
+    "earlier": _l("identical to an earlier signed revision of the document"),
+}
+
+
+@dataclass(frozen=True)
+class SignatureReport:
+    field_name: str
+    signer_name: str | None
+    signer_subject: str | None
+    issuer: str | None
+    signing_time: datetime | None  # the signer's claim: no timestamp authority is used
+    intact: bool           # the signed bytes hash to the digest in the signature
+    valid: bool            # the signature over that digest checks with the certificate's key
+    trusted: bool          # the certificate chains to one of our trust roots
+    covers_whole_file: bool
+    modification_level: str | None  # changes appended after this signature (see labels)
+    changes_allowed: bool
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.intact and self.valid and self.changes_allowed
+
+    @property
+    def modification_label(self) -> str:
+        return str(MODIFICATION_LABELS.get(self.modification_level or "", _l("unknown")))
+
+
+@dataclass(frozen=True)
+class VerificationReport:
+    sha256: str
+    size: int
+    readable: bool
+    problem: str | None = None
+    signatures: list[SignatureReport] = field(default_factory=list)
+    unsigned_fields: list[str] = field(default_factory=list)
+    match: str | None = None            # current / original / earlier, None: not issued by us
+    document_id: str | None = None
+    document_title: str | None = None
+    round_id: int | None = None
+    round_title: str | None = None
+    tally_fingerprint: str | None = None
+    roll_fingerprint: str | None = None
+    derived_from_document_id: str | None = None  # ours, with revisions we did not make
+
+    @property
+    def byte_identical(self) -> bool:
+        return self.match is not None
+
+    @property
+    def signatures_ok(self) -> bool:
+        return self.readable and all(s.ok for s in self.signatures)
+
+    @property
+    def all_trusted(self) -> bool:
+        return all(s.trusted for s in self.signatures)
+
+    @property
+    def ok(self) -> bool:
+        """Every signature intact and valid, and the file is one the system issued."""
+        return self.signatures_ok and self.byte_identical
+
+    @property
+    def match_label(self) -> str | None:
+        return str(MATCH_LABELS[self.match]) if self.match else None
+
+
+_EOF = re.compile(rb"%%EOF(\r\n|\r|\n)?")
+
+
+def _revision_hashes(data: bytes) -> dict[str, int]:
+    """SHA-256 of every prefix of `data` that ends a revision (after a %%EOF marker)."""
+    ends = {len(data)}
+    for match in _EOF.finditer(data):
+        ends.add(match.start() + 5)
+        ends.add(match.end())
+    return {hashlib.sha256(data[:end]).hexdigest(): end for end in ends}
+
+
+def _find_issued(data: bytes, sha256: str) -> tuple[str | None, IssuedDocument | None,
+                                                     IssuedDocument | None]:
+    """(match kind, the document it is identical to, a document it was derived from)."""
+    prefixes = _revision_hashes(data)
+    candidates = db.session.execute(select(IssuedDocument).where(or_(
+        IssuedDocument.sha256.in_(prefixes), IssuedDocument.original_sha256.in_(prefixes)))
+    ).scalars().all()
+    for document in candidates:
+        if document.sha256 == sha256:
+            return "current", document, None
+        if document.original_sha256 == sha256:
+            return "original", document, None
+    for document in candidates:
+        if sha256 in _revision_hashes(document.pdf):
+            return "earlier", document, None
+    return None, None, candidates[0] if candidates else None
+
+
+def _signature_report(embedded, roots) -> SignatureReport:
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    name = embedded.field_name
+    try:
+        status = validate_pdf_signature(
+            embedded, ValidationContext(trust_roots=list(roots), allow_fetching=False))
+    except Exception as error:  # a malformed signature is a failed one, not a server error
+        log.info("Signature %s could not be validated: %s", name, type(error).__name__)
+        return SignatureReport(
+            field_name=name, signer_name=None, signer_subject=None, issuer=None,
+            signing_time=None, intact=False, valid=False, trusted=False,
+            covers_whole_file=False, modification_level=None, changes_allowed=False,
+            problem=str(_l("The signature is damaged and could not be checked.")))
+    certificate = status.signing_cert
+    subject = certificate.subject.native if certificate is not None else {}
+    level = status.modification_level.name if status.modification_level is not None else None
+    return SignatureReport(
+        field_name=name,
+        signer_name=subject.get("common_name"),
+        signer_subject=certificate.subject.human_friendly if certificate is not None else None,
+        issuer=certificate.issuer.human_friendly if certificate is not None else None,
+        signing_time=status.signer_reported_dt,
+        intact=bool(status.intact),
+        valid=bool(status.valid),
+        trusted=bool(status.trusted),
+        covers_whole_file=status.coverage is not None and status.coverage.name == "ENTIRE_FILE",
+        modification_level=level,
+        changes_allowed=bool(status.docmdp_ok),
+    )
+
+
+def verify_pdf(data: bytes) -> VerificationReport:
+    """Check every signature in `data` against our trust roots, and whether the file is, byte
+    for byte, a document (or a revision of a document) the system issued."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign import fields
+
+    sha256 = hashlib.sha256(data).hexdigest()
+    match, document, derived = _find_issued(data, sha256)
+    found = {}
+    if document is not None:
+        round_ = db.session.get(BallotRound, document.round_id)
+        found = dict(document_id=document.id, document_title=document.title,
+                     round_id=document.round_id,
+                     round_title=round_.title if round_ is not None else None,
+                     tally_fingerprint=document.tally_fingerprint,
+                     roll_fingerprint=document.roll_fingerprint)
+    common = dict(sha256=sha256, size=len(data), match=match,
+                  derived_from_document_id=derived.id if derived is not None else None, **found)
+    try:
+        reader = PdfFileReader(io.BytesIO(data))
+        embedded = list(reader.embedded_signatures)
+        unsigned = [name for name, _v, _r in fields.enumerate_sig_fields(reader,
+                                                                         filled_status=False)]
+    except Exception as error:
+        log.info("An uploaded file could not be read as a PDF: %s", type(error).__name__)
+        return VerificationReport(readable=False, problem=str(_l(
+            "The file cannot be read as a PDF: it is damaged, altered or not a PDF.")), **common)
+    roots = trust_roots()
+    signatures = [_signature_report(e, roots) for e in embedded]
+    return VerificationReport(readable=True, signatures=signatures, unsigned_fields=unsigned,
+                              **common)

@@ -1,0 +1,30 @@
+"""Access-table rows for the signing and verification pages (see tests/test_access.py).
+
+Verification is open to everyone, logged in or not; signing needs a login (an unknown document
+is a 404 for everyone logged in); certificates are for organisation-wide administrators. POST
+rows send an empty form with CSRF off: the allowed get a 4xx for the bad input.
+"""
+
+ROLES = ("anonymous", "admin", "scoped_admin", "secretary", "counter", "voter", "evaluee")
+
+
+def expect(default, **overrides):
+    return {role: overrides.get(role, default) for role in ROLES}
+
+
+UNKNOWN_DOC = "0123456789abcdef0123456789abcdef"
+
+ROWS = [
+    ("GET", "/documents/verify", "/documents/verify", expect(200)),
+    ("POST", "/documents/verify", "/documents/verify", expect(422)),
+    ("GET", f"/documents/verify/{UNKNOWN_DOC}", "/documents/verify/<doc_id>", expect(404)),
+    ("POST", f"/documents/{UNKNOWN_DOC}/sign", "/documents/<doc_id>/sign",
+     expect(404, anonymous=302)),
+    ("GET", "/documents/certificates", "/documents/certificates",
+     expect(403, anonymous=302, admin=200)),
+    ("POST", "/documents/certificates", "/documents/certificates",
+     expect(403, anonymous=302, admin=422)),
+    ("POST", "/documents/certificates/999/deactivate",
+     "/documents/certificates/<int:certificate_id>/deactivate",
+     expect(403, anonymous=302, admin=404)),
+]

@@ -1,0 +1,173 @@
+"""Fixtures of the signing and verification tests: a counted round whose minutes have two
+signature blocks (chair: sig-1, secretary: sig-2), demo certificates, and poppler's pdfsig with
+an NSS database that trusts the demo root."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import secrets
+import shutil
+import subprocess
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from evalapp.auth.models import Role
+from evalapp.auth.permissions import SYSTEM
+
+TALLY_FINGERPRINT = "ab" * 32
+ROLL_FINGERPRINT = "cd" * 32
+CHAIR_NAME = "Trần Văn Chủ"
+SECRETARY_NAME = "Đặng Thị Ánh"
+
+
+@lru_cache(maxsize=1)
+def minutes_pdf() -> bytes:
+    """A small PDF whose first (issued) revision already holds both signature fields."""
+    import weasyprint
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields
+
+    html = ("<html><body><h1>Biên bản kiểm phiếu</h1>"
+            f"<p>Chủ tọa: {CHAIR_NAME}. Thư ký: {SECRETARY_NAME}.</p></body></html>")
+    rendered = weasyprint.HTML(string=html).write_pdf()
+    writer = IncrementalPdfFileWriter(io.BytesIO(rendered))
+    for name, box in (("sig-1", (60, 80, 280, 160)), ("sig-2", (315, 80, 535, 160))):
+        fields.append_signature_field(writer, fields.SigFieldSpec(name, on_page=0, box=box))
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+def counted_round(factory, chair, secretary):
+    from evalapp.ballots import services as ballots
+    from evalapp.tally.rules import Level, Scale
+
+    unit = factory.unit("Ban Tổ chức")
+    voters = [factory.person(f"Đào Văn Phiếu{i}", unit) for i in range(3)]
+    candidate = factory.person("Hà Văn Ứng", unit)
+    round_ = ballots.create_round(SYSTEM, ballots.RoundDetails(
+        title="Lấy phiếu tín nhiệm 2026", body_name="Tỉnh ủy Hòa Bình Xanh", unit=unit,
+        place="Hội trường", meeting_date=date(2026, 12, 1)), Scale.THREE_LEVEL, "party-2023")
+    ballots.add_candidates(SYSTEM, round_, [candidate.id])
+    ballots.add_voters(SYSTEM, round_, [v.id for v in voters])
+    ballots.set_officers(SYSTEM, round_, chair=chair, secretary=secretary, counter_head=None,
+                         counters=[])
+    ballots.start_attendance(SYSTEM, round_)
+    ballots.set_attendance(SYSTEM, round_, [v.id for v in round_.voters])
+    ballots.open_voting(SYSTEM, round_)
+    for voter in voters:
+        ballots.cast_ballot(voter, round_, {c.id: Level.HIGH.value
+                                            for c in round_.active_candidates})
+    ballots.close_voting(SYSTEM, round_)
+    ballots.count_round(SYSTEM, round_)
+    factory.db.session.commit()
+    return round_
+
+
+def issue_minutes(db, round_, chair, secretary):
+    """The round's minutes as an issued document with the chair's and secretary's blocks."""
+    from evalapp.documents.models import DocumentKind, IssuedDocument, SignatureSlot
+
+    pdf = minutes_pdf()
+    digest = hashlib.sha256(pdf).hexdigest()
+    document = IssuedDocument(
+        id=secrets.token_hex(16), kind=DocumentKind.MINUTES, round_id=round_.id,
+        title="Biên bản kiểm phiếu", tally_fingerprint=TALLY_FINGERPRINT,
+        roll_fingerprint=ROLL_FINGERPRINT, pdf=pdf, original_sha256=digest, sha256=digest)
+    document.slots = [
+        SignatureSlot(position=1, field_name="sig-1", signer_id=chair.id, role_label="Chủ tọa"),
+        SignatureSlot(position=2, field_name="sig-2", signer_id=secretary.id,
+                      role_label="Thư ký"),
+    ]
+    db.session.add(document)
+    db.session.commit()
+    return document
+
+
+@pytest.fixture
+def signers(factory):
+    chair = factory.user("chutoa", roles=(Role.SECRETARY,), full_name=CHAIR_NAME)
+    secretary = factory.user("thuky1", roles=(Role.SECRETARY,), full_name=SECRETARY_NAME)
+    return chair, secretary
+
+
+@pytest.fixture
+def minutes(factory, db, signers):
+    chair, secretary = signers
+    round_ = counted_round(factory, chair, secretary)
+    return issue_minutes(db, round_, chair, secretary)
+
+
+@pytest.fixture
+def demo_pki(db, minutes):
+    """Demo certificates for the round's officers (the chair and the secretary)."""
+    from evalapp.documents.signing import create_demo_pki
+
+    result = create_demo_pki(SYSTEM)
+    db.session.commit()
+    return result
+
+
+def flip_byte_in_first_revision(pdf: bytes) -> bytes:
+    """One bit changed inside the first page's content stream (signed by every signature)."""
+    position = pdf.index(b"stream") + 40
+    tampered = bytearray(pdf)
+    tampered[position] ^= 0x01
+    return bytes(tampered)
+
+
+def sign_as(client, login_as, user, document, **form):
+    client.post("/logout")
+    login_as(user)
+    return client.post(f"/documents/{document.id}/sign", data=form)
+
+
+@pytest.fixture
+def signed_minutes(app, db, client, minutes, demo_pki, signers, login_as):
+    """The minutes after the chair, then the secretary, signed through the page."""
+    chair, secretary = signers
+    for user in (chair, secretary):
+        response = sign_as(client, login_as, user, minutes)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    db.session.refresh(minutes)
+    return minutes
+
+
+# ---------------------------------------------------------------- poppler's pdfsig
+
+
+@pytest.fixture
+def nss_dir(app, tmp_path, demo_pki):
+    """An NSS database trusting the demo root, or None when certutil is not installed."""
+    if shutil.which("certutil") is None:
+        return None
+    directory = tmp_path / "nss"
+    directory.mkdir()
+    subprocess.run(["certutil", "-N", "-d", f"sql:{directory}", "--empty-password"],
+                   check=True, capture_output=True)
+    subprocess.run(["certutil", "-A", "-d", f"sql:{directory}", "-n", "evalapp-demo-root",
+                    "-t", "CT,C,C", "-i", str(demo_pki.root_path)],
+                   check=True, capture_output=True)
+    return directory
+
+
+def pdfsig(pdf: bytes, tmp_path: Path, nss: Path | None) -> list[dict[str, str]]:
+    """pdfsig's verdict per signature: {'field', 'signature', 'certificate'}."""
+    path = tmp_path / f"checked-{secrets.token_hex(4)}.pdf"
+    path.write_bytes(pdf)
+    args = ["pdfsig"] + (["-nssdir", f"sql:{nss}"] if nss else []) + [str(path)]
+    output = subprocess.run(args, capture_output=True, text=True).stdout
+    verdicts = []
+    for block in re.split(r"^Signature #\d+:$", output, flags=re.M)[1:]:
+        def value(label, text=block):
+            found = re.search(rf"- {label}: (.*)$", text, flags=re.M)
+            return found.group(1).strip() if found else ""
+        verdicts.append({"field": value("Signature Field Name"),
+                         "signature": value("Signature Validation"),
+                         "certificate": value("Certificate Validation")})
+    return verdicts
