@@ -80,7 +80,14 @@ def voter_entry(user, round_: BallotRound) -> BallotVoter | None:
     person_id = getattr(user, "person_id", None)
     if person_id is None:
         return None
-    return next((v for v in round_.voters if v.person_id == person_id), None)
+    return _roll_entry(round_, person_id)
+
+
+def _roll_entry(round_: BallotRound, person_id: int) -> BallotVoter | None:
+    # One row, not the whole roll: this runs on every ballot cast in a hall of hundreds.
+    return db.session.execute(select(BallotVoter).where(
+        BallotVoter.round_id == round_.id, BallotVoter.person_id == person_id)
+    ).scalar_one_or_none()
 
 
 def can_see_round(user, round_: BallotRound) -> bool:
@@ -482,7 +489,7 @@ def cast_ballot(voter: Person, round_: BallotRound, marks: Mapping[int, str | No
                                 .with_for_update(read=True)).scalar_one()
     if status != RoundStatus.VOTING:
         raise InvalidState(_l("Voting is not open in this round."))
-    entry = next((v for v in round_.voters if v.person_id == voter.id), None)
+    entry = _roll_entry(round_, voter.id)
     if entry is None:
         raise NotAllowed(_l("You are not on the list of voters of this round."))
     if not entry.present:
@@ -576,8 +583,8 @@ def _shuffle_box(round_: BallotRound) -> None:
         BallotParticipation.round_id == round_.id))
     for model, rows in ((Ballot, ballot_rows), (BallotMark, mark_rows),
                         (BallotReceipt, tracker_rows), (BallotParticipation, participation_rows)):
-        for row in rows:  # one by one, in the shuffled order
-            db.session.execute(insert(model), [row])
+        if rows:  # a batch keeps the order of its rows: they are written in shuffled order
+            db.session.execute(insert(model), rows)
     db.session.flush()
 
 
