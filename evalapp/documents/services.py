@@ -1,0 +1,713 @@
+"""Rendering and issuing the documents of a confidence round: vote-count minutes, blank numbered
+ballots and result notices, as A4 PDFs in the Vietnamese administrative layout.
+
+Rendering is deterministic: the same round, document id, issue time and base URL give the same
+bytes (fonts are shipped in static/fonts and loaded with @font-face; the PDF's dates and /ID come
+from the document, never from the clock at rendering time). WeasyPrint fetches nothing but the
+app's own static files: every other URL (file:, outside hosts) stops the rendering.
+
+Every element with an id `sig-N` becomes an empty signature field of the first revision, placed
+over that element, so that the signers fill existing fields in later revisions and no signature
+ever invalidates an earlier one.
+
+Services take the acting user and the objects, flush, write one audit entry and never commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import secrets
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from urllib.request import DataHandler, Request
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy import select
+
+from evalapp.audit.services import record
+from evalapp.ballots import services as ballots
+from evalapp.ballots.models import (
+    BAND_LABELS,
+    BASE_LABELS,
+    LEVEL_LABELS,
+    OFFICER_LABELS,
+    BallotCandidate,
+    BallotRound,
+    OfficerRole,
+    RoundStatus,
+)
+from evalapp.core.errors import InvalidState, NotAllowed, NotFound, ValidationFailed
+from evalapp.core.text import fold_for_search
+from evalapp.core.time import as_utc, utcnow
+from evalapp.documents.models import DocumentKind, IssuedDocument, SignatureSlot
+from evalapp.extensions import db
+from evalapp.org.models import Gender
+from evalapp.tally import rules
+from evalapp.tally.rules import SCALE_LEVELS, Band, Scale
+
+# Documents are Vietnamese administrative texts whatever the reader's interface language.
+DOCUMENT_LOCALE = "vi"
+# Vietnam has kept UTC+7 without daylight saving since 1975: a fixed offset needs no tz database.
+VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
+
+# The origin WeasyPrint resolves relative URLs against. `.invalid` never resolves (RFC 6761):
+# the fetcher maps it to the static folder and nothing ever leaves the process.
+STATIC_ORIGIN = "https://evalapp.invalid/static/"
+STATIC_TYPES = {
+    ".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff", ".woff2": "font/woff2",
+    ".css": "text/css", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+    ".svg": "image/svg+xml",
+}
+DEFAULT_PUBLIC_BASE_URL = "http://localhost:5000/"
+SIGNATURE_FIELD = re.compile(r"sig-([1-9][0-9]{0,3})")
+CSS_PX_TO_PT = 0.75  # WeasyPrint lays out in CSS px (1/96 in); PDF user space is in pt (1/72 in)
+# Annotation flags of an empty signature widget: Print (4) and Locked (128), as pyHanko sets.
+WIDGET_FLAGS = 132
+
+
+# ---------------------------------------------------------------- fetching static files only
+
+
+class ResourceRefused(ValueError):
+    """A document asked for something other than the app's own static files."""
+
+
+def _static_fetcher_class():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticOnlyFetcher(URLFetcher):
+        """Serves `https://evalapp.invalid/static/<path>` from the static folder and `data:`
+        URLs; refuses everything else. Failing on errors stops the rendering instead of leaving
+        out a font (and falling back to whatever the machine has)."""
+
+        def __init__(self, static_folder: str | Path):
+            super().__init__(fail_on_errors=True, allowed_protocols=("https", "data"))
+            self.root = Path(static_folder).resolve()
+
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                response = DataHandler().data_open(Request(url))
+                return URLFetcherResponse(url, response.read(), dict(response.headers))
+            parts = urlsplit(url)
+            if (parts.scheme != "https" or parts.netloc != "evalapp.invalid"
+                    or not parts.path.startswith("/static/") or parts.query):
+                raise ResourceRefused(f"refused: {url[:200]}")
+            path = (self.root / unquote(parts.path.removeprefix("/static/"))).resolve()
+            content_type = STATIC_TYPES.get(path.suffix.lower())
+            if not path.is_relative_to(self.root) or content_type is None or not path.is_file():
+                raise ResourceRefused(f"refused: {url[:200]}")
+            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
+
+    return StaticOnlyFetcher
+
+
+def static_fetcher():
+    """The URL fetcher every document is rendered with."""
+    return _static_fetcher_class()(current_app.static_folder)
+
+
+# ---------------------------------------------------------------- rendering
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What identifies one rendering: the document's id (printed, in the QR code and as the
+    PDF's /ID), its issue time (the PDF's creation date) and the public address of the app."""
+
+    document_id: str
+    created: datetime
+    base_url: str = DEFAULT_PUBLIC_BASE_URL
+
+    @property
+    def verify_url(self) -> str:
+        return self.base_url.rstrip("/") + "/documents/verify/" + self.document_id
+
+    @property
+    def created_iso(self) -> str:
+        return as_utc(self.created).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class FieldPlacement:
+    """A signature field as placed in the PDF: 0-based page, (x1, y1, x2, y2) in pt from the
+    bottom-left corner of the page."""
+
+    name: str
+    page: int
+    box: tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    pdf: bytes
+    fields: tuple[FieldPlacement, ...]
+    pages: int
+
+
+def qr_svg(text: str) -> Markup:
+    """A QR code as inline SVG (no fetch, scales with CSS)."""
+    import segno
+
+    buffer = io.BytesIO()
+    segno.make(text, error="m").save(buffer, kind="svg", xmldecl=False, svgns=True, border=0,
+                                     omitsize=True, nl=False, svgclass="qr-code")
+    return Markup(buffer.getvalue().decode("ascii"))
+
+
+def _nfc_strings(value):
+    """Every string in a template context normalised to NFC (lists, tuples and dicts too)."""
+    if isinstance(value, Markup):
+        return value
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, list | tuple):
+        return type(value)(_nfc_strings(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _nfc_strings(v) for k, v in value.items()}
+    return value
+
+
+def _signature_fields(field_labels: Mapping[str, str], placed: list[FieldPlacement]):
+    """A WeasyPrint finisher that adds an empty signature field over every `sig-N` element."""
+    import pydyf
+
+    def finisher(document, pdf) -> None:
+        page_numbers = pdf.pages["Kids"][::3]
+        references = pydyf.Array()
+        for index, page in enumerate(document.pages):
+            page_object = pdf.objects[page_numbers[index]]
+            for name, (x1, y1, x2, y2) in sorted(page.anchors.items()):
+                if not SIGNATURE_FIELD.fullmatch(name):
+                    continue
+                box = (round(x1 * CSS_PX_TO_PT, 2), round((page.height - y2) * CSS_PX_TO_PT, 2),
+                       round(x2 * CSS_PX_TO_PT, 2), round((page.height - y1) * CSS_PX_TO_PT, 2))
+                width, height = round(box[2] - box[0], 2), round(box[3] - box[1], 2)
+                appearance = pydyf.Stream([], extra=pydyf.Dictionary({
+                    "Type": "/XObject", "Subtype": "/Form",
+                    "BBox": pydyf.Array([0, 0, width, height])}))
+                pdf.add_object(appearance)
+                widget = pydyf.Dictionary({
+                    "Type": "/Annot", "Subtype": "/Widget", "FT": "/Sig",
+                    "T": pydyf.String(name), "F": WIDGET_FLAGS,
+                    "Rect": pydyf.Array(box), "P": page_object.reference,
+                    "AP": pydyf.Dictionary({"N": appearance.reference}),
+                })
+                if field_labels.get(name):
+                    widget["TU"] = pydyf.String(field_labels[name])
+                pdf.add_object(widget)
+                page_object.setdefault("Annots", pydyf.Array()).append(widget.reference)
+                references.append(widget.reference)
+                placed.append(FieldPlacement(name=name, page=index, box=box))
+        if references:
+            # SigFlags 1: the document has signature fields (append-only is set by signing).
+            pdf.catalog["AcroForm"] = pydyf.Dictionary({"Fields": references, "SigFlags": 1})
+
+    return finisher
+
+
+def render(template_name: str, *, stamp: Stamp, field_labels: Mapping[str, str] | None = None,
+           url_fetcher=None, **context: Any) -> RenderedPdf:
+    """Render `templates/<template_name>` to PDF, with a signature field over every `sig-N`
+    element. The template gets `stamp`, `qr` (the verification QR code as SVG) and `fmt`."""
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    with force_locale(DOCUMENT_LOCALE):
+        html = render_template(template_name, stamp=stamp, qr=qr_svg(stamp.verify_url),
+                               fmt=Formats, **_nfc_strings(context))
+    html = unicodedata.normalize("NFC", html)
+    fetcher = url_fetcher or static_fetcher()
+    document = HTML(string=html, base_url=STATIC_ORIGIN, url_fetcher=fetcher).render(
+        font_config=FontConfiguration())
+    placed: list[FieldPlacement] = []
+    pdf = document.write_pdf(pdf_identifier=stamp.document_id.encode("ascii"),
+                             finisher=_signature_fields(field_labels or {}, placed))
+    return RenderedPdf(pdf=pdf, fields=tuple(placed), pages=len(document.pages))
+
+
+def render_pdf(template_name: str, *, stamp: Stamp, **context: Any) -> bytes:
+    """The PDF bytes of a document template (see render)."""
+    return render(template_name, stamp=stamp, **context).pdf
+
+
+# ---------------------------------------------------------------- Vietnamese formats
+
+
+class Formats:
+    """Numbers, dates and times as Vietnamese documents print them (never locale-dependent)."""
+
+    @staticmethod
+    def number(value: int | None) -> str:
+        return "" if value is None else f"{value:,}".replace(",", ".")
+
+    @staticmethod
+    def percent(value: Decimal | None) -> str:
+        """53.19 -> "53,19"."""
+        return "" if value is None else f"{Decimal(value):.2f}".replace(".", ",")
+
+    @staticmethod
+    def local(moment: datetime | None) -> datetime | None:
+        return as_utc(moment).astimezone(VIETNAM_TIME) if moment else None
+
+    @staticmethod
+    def day(value) -> str:
+        """Nghị định 30/2020: days under 10 and the months 1 and 2 take a leading zero."""
+        return f"{value.day:02d}"
+
+    @staticmethod
+    def month(value) -> str:
+        return f"{value.month:02d}" if value.month < 3 else str(value.month)
+
+    @classmethod
+    def date_words(cls, value) -> str:
+        """"ngày 01 tháng 12 năm 2026", or dotted blanks to fill in by hand."""
+        if value is None:
+            return "ngày …… tháng …… năm ………"
+        return f"ngày {cls.day(value)} tháng {cls.month(value)} năm {value.year}"
+
+    @classmethod
+    def time_words(cls, moment: datetime | None) -> str:
+        """"10 giờ 30 phút ngày 01 tháng 12 năm 2026" in Vietnam time."""
+        if moment is None:
+            return "…… giờ …… phút " + cls.date_words(None)
+        local = cls.local(moment)
+        return f"{local.hour} giờ {local.minute:02d} phút {cls.date_words(local)}"
+
+    @classmethod
+    def datetime_short(cls, moment: datetime | None) -> str:
+        if moment is None:
+            return ""
+        return cls.local(moment).strftime("%H:%M %d/%m/%Y")
+
+
+# ---------------------------------------------------------------- fingerprints
+
+
+def _sha256_json(payload: Any) -> str:
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(unicodedata.normalize("NFC", text).encode("utf-8")).hexdigest()
+
+
+def tally_fingerprint_payload(round_: BallotRound) -> dict:
+    """What the tally fingerprint is taken over: the round's counts and, for every person voted
+    on in ballot order, the count of each level of the scale (percentages are derived)."""
+    counts = ballots.round_counts(round_)
+    tally = ballots.tally_of(round_)
+    by_id = {c.id: c for c in round_.active_candidates}
+    return {
+        "format": "evalapp-tally-1",
+        "round_id": round_.id,
+        "scale": round_.scale.value,
+        "base": round_.base.value,
+        "counts": {"summoned": counts.summoned, "present": counts.present,
+                   "issued": counts.issued, "collected": counts.collected,
+                   "valid": counts.valid, "invalid": counts.invalid},
+        "candidates": [
+            {"position": index, "candidate_id": line.candidate_id,
+             "full_name": by_id[line.candidate_id].full_name,
+             "counts": {level.value: line.counts[level] for level in SCALE_LEVELS[round_.scale]}}
+            for index, line in enumerate(tally.candidates, start=1)],
+    }
+
+
+def tally_fingerprint(round_: BallotRound) -> str:
+    """SHA-256 (hex) of the canonical JSON of tally_fingerprint_payload: keys sorted, no
+    spaces, UTF-8, NFC."""
+    return _sha256_json(tally_fingerprint_payload(round_))
+
+
+def roll_fingerprint_payload(round_: BallotRound) -> dict:
+    """What the roll fingerprint is taken over: every summoned voter (person id, name as on the
+    roll, present or not), by person id."""
+    return {
+        "format": "evalapp-roll-1",
+        "round_id": round_.id,
+        "voters": [[v.person_id, v.full_name, bool(v.present)]
+                   for v in sorted(round_.voters, key=lambda v: v.person_id)],
+    }
+
+
+def roll_fingerprint(round_: BallotRound) -> str:
+    """SHA-256 (hex) of the canonical JSON of roll_fingerprint_payload."""
+    return _sha256_json(roll_fingerprint_payload(round_))
+
+
+# ---------------------------------------------------------------- what each document shows
+
+
+@dataclass(frozen=True)
+class Signer:
+    """One signature block: its field (`sig-N`), who signs it, and as what."""
+
+    field_name: str
+    position: int
+    user_id: int
+    full_name: str
+    role_label: str
+
+
+# Signature blocks of the minutes, in this order: the counting team, the secretary, the chair.
+MINUTES_SIGNER_ROLES = (OfficerRole.COUNTER_HEAD, OfficerRole.COUNTER, OfficerRole.SECRETARY,
+                        OfficerRole.CHAIR)
+# A notice is signed by the chair, or by the head of the counting team when there is no chair.
+NOTICE_SIGNER_ROLES = (OfficerRole.CHAIR, OfficerRole.COUNTER_HEAD)
+
+
+def minutes_signers(round_: BallotRound) -> list[Signer]:
+    """One block per person: someone who is both secretary and counter signs once, as both."""
+    officers = sorted(round_.officers,
+                      key=lambda o: (MINUTES_SIGNER_ROLES.index(o.role), o.id or 0))
+    roles: dict[int, list[OfficerRole]] = {}
+    users = {}
+    for officer in officers:
+        roles.setdefault(officer.user_id, []).append(officer.role)
+        users[officer.user_id] = officer.user
+    signers = []
+    for position, (user_id, held) in enumerate(roles.items(), start=1):
+        label = ", ".join(str(OFFICER_LABELS[role]) for role in held)
+        signers.append(Signer(field_name=f"sig-{position}", position=position, user_id=user_id,
+                              full_name=users[user_id].full_name, role_label=label))
+    return signers
+
+
+def notice_signers(round_: BallotRound) -> list[Signer]:
+    for role in NOTICE_SIGNER_ROLES:
+        officer = next((o for o in sorted(round_.officers, key=lambda o: o.id or 0)
+                        if o.role is role), None)
+        if officer is not None:
+            return [Signer(field_name="sig-1", position=1, user_id=officer.user_id,
+                           full_name=officer.user.full_name,
+                           role_label=str(OFFICER_LABELS[role]))]
+    return []
+
+
+@dataclass
+class CandidateLine:
+    number: int
+    candidate: BallotCandidate
+    counts: dict
+    percents: dict
+    blank: int
+    band: Band | None
+
+
+@dataclass
+class RoundFacts:
+    """The numbers of a counted round, ready for a template."""
+
+    counts: rules.RoundCounts
+    base_label: str
+    base_value: int
+    quorum_met: bool
+    present_percent: Decimal
+    lines: list[CandidateLine] = field(default_factory=list)
+
+    @property
+    def any_blank(self) -> bool:
+        return any(line.blank for line in self.lines)
+
+    def band_lines(self, band: Band) -> list[CandidateLine]:
+        return [line for line in self.lines if line.band is band]
+
+
+def _facts(round_: BallotRound) -> RoundFacts:
+    tally = ballots.tally_of(round_)
+    counts = tally.counts
+    by_id = {c.id: c for c in round_.active_candidates}
+    return RoundFacts(
+        counts=counts, base_label=str(BASE_LABELS[round_.base]), base_value=tally.base_value,
+        quorum_met=rules.quorum_met(counts.present, counts.summoned),
+        present_percent=rules.percent(counts.present, counts.summoned),
+        lines=[CandidateLine(number=i, candidate=by_id[line.candidate_id],
+                             counts=dict(line.counts), percents=dict(line.percents),
+                             blank=line.blank, band=line.band)
+               for i, line in enumerate(tally.candidates, start=1)])
+
+
+def _common(round_: BallotRound) -> dict[str, Any]:
+    levels = SCALE_LEVELS[round_.scale]
+    return {
+        "round": round_,
+        "body_name": round_.body_name,
+        "is_party": round_.unit.kind.is_party,
+        "locality": current_app.config.get("DOCUMENT_LOCALITY") or None,
+        "levels": levels,
+        "level_labels": {level: str(LEVEL_LABELS[level]) for level in levels},
+        "band_labels": {band: str(BAND_LABELS[band]) for band in Band},
+        "band_marks": BAND_MARKS[round_.scale],
+        "two_level": round_.scale is Scale.TWO_LEVEL,
+    }
+
+
+# The marks of the bands in the minutes' notes column, explained under the table.
+BAND_MARKS = {Scale.THREE_LEVEL: {Band.OVER_HALF: 1, Band.TWO_THIRDS: 2},
+              Scale.TWO_LEVEL: {Band.NO_CONFIDENCE: 1}}
+
+
+def _officer_context(round_: BallotRound) -> dict[str, Any]:
+    """The counting team (head first) and the names of the chair and the secretary."""
+    officers = sorted(round_.officers, key=lambda o: (MINUTES_SIGNER_ROLES.index(o.role),
+                                                      o.id or 0))
+    team = [Signer(field_name="", position=0, user_id=o.user_id, full_name=o.user.full_name,
+                   role_label=str(OFFICER_LABELS[o.role])) for o in officers
+            if o.role in (OfficerRole.COUNTER_HEAD, OfficerRole.COUNTER)]
+
+    def names(role: OfficerRole) -> str:
+        return ", ".join(o.user.full_name for o in officers if o.role is role)
+
+    return {"team": team, "chair": names(OfficerRole.CHAIR),
+            "secretary": names(OfficerRole.SECRETARY)}
+
+
+def ballot_count(round_: BallotRound) -> int:
+    """How many blank ballots to print: one per member present (frozen when voting opened, or
+    as marked so far), or one per member summoned before attendance is taken."""
+    if round_.present_count is not None:
+        return round_.present_count
+    present = sum(1 for v in round_.voters if v.present)
+    return present or len(round_.voters)
+
+
+KIND_TITLES = {
+    DocumentKind.MINUTES: _l("Vote-count minutes: %(title)s"),
+    DocumentKind.BLANK_BALLOTS: _l("Blank ballots: %(title)s"),
+    DocumentKind.RESULT_NOTICE: _l("Result notice to %(name)s: %(title)s"),
+}
+TEMPLATES = {
+    DocumentKind.MINUTES: "documents/minutes.html",
+    DocumentKind.BLANK_BALLOTS: "documents/ballots.html",
+    DocumentKind.RESULT_NOTICE: "documents/notice.html",
+}
+
+
+@dataclass
+class DocumentPlan:
+    """Everything needed to render one document of a round, and to record it."""
+
+    kind: DocumentKind
+    round: BallotRound
+    candidate: BallotCandidate | None
+    title: str
+    signers: list[Signer]
+    tally_fingerprint: str | None
+    roll_fingerprint: str
+    context: dict[str, Any]
+
+    def render(self, stamp: Stamp, url_fetcher=None) -> RenderedPdf:
+        return render(TEMPLATES[self.kind], stamp=stamp, url_fetcher=url_fetcher,
+                      field_labels={s.field_name: f"{s.role_label}: {s.full_name}"
+                                    for s in self.signers},
+                      title=self.title, signers=self.signers,
+                      tally_fingerprint=self.tally_fingerprint,
+                      roll_fingerprint=self.roll_fingerprint, **self.context)
+
+
+def plan_document(round_: BallotRound, kind: DocumentKind,
+                  candidate: BallotCandidate | None = None) -> DocumentPlan:
+    """What a document of `kind` shows for the round as it is now (no permission check)."""
+    kind = DocumentKind(kind)
+    counted = ballots.results_available(round_)
+    signers: list[Signer] = []
+    with force_locale(DOCUMENT_LOCALE):
+        context = _common(round_)
+        if kind is DocumentKind.RESULT_NOTICE:
+            if candidate is None:
+                raise ValidationFailed(_l("Choose the person the notice is for."),
+                                       field="candidate_id")
+            title = str(KIND_TITLES[kind]) % {"name": candidate.full_name, "title": round_.title}
+        else:
+            title = str(KIND_TITLES[kind]) % {"title": round_.title}
+        if kind is DocumentKind.MINUTES:
+            signers = minutes_signers(round_)
+            context["facts"] = _facts(round_)
+            context.update(_officer_context(round_))
+        elif kind is DocumentKind.RESULT_NOTICE:
+            signers = notice_signers(round_)
+            facts = _facts(round_)
+            context["facts"] = facts
+            context["line"] = next(line for line in facts.lines
+                                   if line.candidate.id == candidate.id)
+            context["salutation"] = _salutation(round_, candidate)
+        else:
+            context["ballot_numbers"] = range(1, ballot_count(round_) + 1)
+            context["candidates"] = round_.active_candidates
+    return DocumentPlan(kind=kind, round=round_, candidate=candidate, title=title,
+                        signers=signers,
+                        tally_fingerprint=tally_fingerprint(round_) if counted else None,
+                        roll_fingerprint=roll_fingerprint(round_), context=context)
+
+
+def _salutation(round_: BallotRound, candidate: BallotCandidate) -> str:
+    if round_.unit.kind.is_party:
+        return "đồng chí"
+    gender = candidate.person.gender if candidate.person else None
+    return {Gender.MALE: "ông", Gender.FEMALE: "bà"}.get(gender, "ông/bà")
+
+
+# ---------------------------------------------------------------- issuing
+
+NOT_ON_LIST = _l("This person is not on the round's list.")
+
+
+def can_issue(user, round_: BallotRound) -> bool:
+    """The secretary, the counting team, the chair and the round's admins."""
+    return ballots.can_count(user, round_)
+
+
+def can_download(user, document: IssuedDocument) -> bool:
+    """Those who may issue the round's documents, and the person a notice is addressed to once
+    the round lets people voted on see their own result."""
+    round_ = ballots.get_round(document.round_id)
+    if can_issue(user, round_):
+        return True
+    if document.kind is DocumentKind.RESULT_NOTICE and ballots.can_see_own_result(user, round_):
+        own = ballots.own_candidacy(user, round_)
+        return own is not None and own.id == document.candidate_id
+    return False
+
+
+def _check_issuable(round_: BallotRound, kind: DocumentKind,
+                    candidate: BallotCandidate | None) -> None:
+    if kind in (DocumentKind.MINUTES, DocumentKind.RESULT_NOTICE):
+        if not ballots.results_available(round_):
+            raise InvalidState(_l("The minutes and the result notices can be issued only "
+                                  "after the ballots have been counted."))
+    elif round_.status is RoundStatus.DRAFT:
+        raise InvalidState(_l("Blank ballots can be printed once the round has left the "
+                              "draft: the list of people voted on is final only then."))
+    if kind is DocumentKind.RESULT_NOTICE:
+        if candidate is None:
+            raise ValidationFailed(_l("Choose the person the notice is for."),
+                                   field="candidate_id")
+        if candidate.round_id != round_.id or candidate.excluded:
+            raise NotFound(NOT_ON_LIST)
+    elif candidate is not None:
+        raise ValidationFailed(_l("Only a result notice is addressed to one person."),
+                               field="candidate_id")
+
+
+def current_document(round_: BallotRound, kind: DocumentKind,
+                     candidate: BallotCandidate | None = None) -> IssuedDocument | None:
+    """The latest issued document of this kind (and person) for the round."""
+    query = select(IssuedDocument).where(IssuedDocument.round_id == round_.id,
+                                         IssuedDocument.kind == DocumentKind(kind))
+    query = query.where(IssuedDocument.candidate_id == candidate.id) if candidate else \
+        query.where(IssuedDocument.candidate_id.is_(None))
+    return db.session.execute(query.order_by(IssuedDocument.created_at.desc(),
+                                             IssuedDocument.id.desc()).limit(1)).scalar()
+
+
+def is_signed(document: IssuedDocument) -> bool:
+    return any(slot.signed_at is not None for slot in document.slots)
+
+
+def issue_document(actor, round_: BallotRound, kind: DocumentKind,
+                   candidate: BallotCandidate | None = None, *,
+                   clock: Callable[[], datetime] | None = None,
+                   base_url: str | None = None) -> IssuedDocument:
+    """Issue a document of the round, or return the current one when nothing in it changed.
+
+    A document any slot of which is signed is never replaced. An unsigned one whose content
+    would change (a name corrected, more members present for the ballots) is superseded by a
+    new document with a new id; the earlier one stays, so that a printed copy of it can still
+    be traced.
+    """
+    if not can_issue(actor, round_):
+        raise NotAllowed()
+    kind = DocumentKind(kind)
+    _check_issuable(round_, kind, candidate)
+    base_url = base_url or current_app.config.get("PUBLIC_BASE_URL") or DEFAULT_PUBLIC_BASE_URL
+    plan = plan_document(round_, kind, candidate)
+    if kind is not DocumentKind.BLANK_BALLOTS and not plan.signers:
+        raise InvalidState(_l("Name the chair and the counting team of the round first: the "
+                              "document needs someone to sign it."))
+
+    existing = current_document(round_, kind, candidate)
+    if existing is not None:
+        if is_signed(existing):
+            return existing
+        again = plan.render(Stamp(existing.id, as_utc(existing.created_at), base_url))
+        if hashlib.sha256(again.pdf).hexdigest() == existing.original_sha256:
+            return existing
+
+    created = as_utc((clock or utcnow)()).replace(microsecond=0)
+    document_id = secrets.token_hex(16)
+    rendered = plan.render(Stamp(document_id, created, base_url))
+    placed = sorted(f.name for f in rendered.fields)
+    wanted = sorted(s.field_name for s in plan.signers)
+    if placed != wanted:  # a template that lost a block must never be issued
+        raise RuntimeError(f"signature fields {placed} do not match the signers {wanted}")
+    digest = hashlib.sha256(rendered.pdf).hexdigest()
+    document = IssuedDocument(
+        id=document_id, kind=kind, round_id=round_.id,
+        candidate_id=candidate.id if candidate else None, title=plan.title[:500],
+        tally_fingerprint=plan.tally_fingerprint, roll_fingerprint=plan.roll_fingerprint,
+        pdf=rendered.pdf, original_sha256=digest, sha256=digest,
+        created_by_id=getattr(actor, "id", None), created_at=created,
+        slots=[SignatureSlot(position=s.position, field_name=s.field_name, signer_id=s.user_id,
+                             role_label=s.role_label[:120]) for s in plan.signers])
+    db.session.add(document)
+    db.session.flush()
+    record(actor, "document.issued", document, kind=kind.value, round_id=round_.id,
+           candidate_id=document.candidate_id, sha256=digest,
+           tally_fingerprint=plan.tally_fingerprint, roll_fingerprint=plan.roll_fingerprint)
+    return document
+
+
+# ---------------------------------------------------------------- reading
+
+
+def get_document(document_id: str) -> IssuedDocument:
+    document = None
+    if re.fullmatch(r"[0-9a-f]{32}", document_id or ""):
+        document = db.session.get(IssuedDocument, document_id)
+    if document is None:
+        raise NotFound(_l("This document does not exist."))
+    return document
+
+
+def round_documents(round_: BallotRound) -> list[IssuedDocument]:
+    """The current document of each kind (and person) of the round: minutes, ballots, then the
+    notices in ballot order."""
+    everything = db.session.execute(
+        select(IssuedDocument).where(IssuedDocument.round_id == round_.id)
+        .order_by(IssuedDocument.created_at.desc(), IssuedDocument.id.desc())).scalars()
+    current: dict[tuple, IssuedDocument] = {}
+    for document in everything:
+        current.setdefault((document.kind, document.candidate_id), document)
+    order = list(DocumentKind)
+    positions = {c.id: c.position for c in round_.candidates}
+    return sorted(current.values(), key=lambda d: (order.index(d.kind),
+                                                   positions.get(d.candidate_id, 0)))
+
+
+FILE_PREFIXES = {
+    DocumentKind.MINUTES: "bien-ban-kiem-phieu",
+    DocumentKind.BLANK_BALLOTS: "phieu-tin-nhiem",
+    DocumentKind.RESULT_NOTICE: "thong-bao-ket-qua",
+}
+
+
+def download_name(document: IssuedDocument) -> str:
+    """An ASCII file name: "bien-ban-kiem-phieu-12-3f2a9c1d.pdf"."""
+    parts = [FILE_PREFIXES[document.kind], str(document.round_id)]
+    if document.candidate_id is not None:
+        candidate = db.session.get(BallotCandidate, document.candidate_id)
+        if candidate is not None:
+            slug = re.sub(r"[^a-z0-9]+", "-", fold_for_search(candidate.full_name)).strip("-")
+            if slug:
+                parts.append(slug[:60])
+    parts.append(document.id[:8])
+    return "-".join(parts) + ".pdf"

@@ -1,0 +1,136 @@
+"""Rounds for the document tests, built through the real services with SYSTEM as the actor.
+
+Plain functions (no pytest), so that a fresh process can build the very same round for the
+golden-file test (tests/documents/test_rendering.py).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from evalapp.auth.models import Role
+from evalapp.auth.permissions import SYSTEM
+from evalapp.auth.services import GrantSpec, create_user
+from evalapp.ballots import services as ballots
+from evalapp.ballots.models import BallotRound, RoundStatus
+from evalapp.documents.services import Stamp
+from evalapp.extensions import db
+from evalapp.org.models import Gender, UnitKind
+from evalapp.org.services import PersonData, create_person, create_unit, save_post
+from evalapp.tally.rules import Level, Scale
+
+PASSWORD = "correct-horse-9"
+FIXED_CLOCK = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # 16:00 in Hà Nội
+GOLDEN_STAMP = Stamp(document_id="0123456789abcdef0123456789abcdef",
+                     created=FIXED_CLOCK, base_url="https://evalapp.example.vn/")
+
+CANDIDATES = [("Nguyễn Thị Hường", "Bí thư", Gender.FEMALE),
+              ("Trần Quốc Vượng", "Phó Bí thư", Gender.MALE),
+              ("Lê Ngọc Ẩn", "Ủy viên Ban Thường vụ", Gender.MALE)]
+OFFICERS = {"head": "Hoàng Minh Tuấn", "counter": "Vũ Thị Ngọc Ánh",
+            "secretary": "Đỗ Văn Thư", "chair": "Bùi Quang Chủ"}
+
+_serial = itertools.count(1)
+
+
+@dataclass
+class Built:
+    round: BallotRound
+    users: dict = field(default_factory=dict)
+
+
+def user(username: str, full_name: str, roles=(Role.SECRETARY,)):
+    return create_user(SYSTEM, username=username, full_name=full_name, password=PASSWORD,
+                       grants=[GrantSpec(role, None) for role in roles])
+
+
+def build_round(*, kind: UnitKind = UnitKind.PARTY_COMMITTEE, scale: Scale = Scale.THREE_LEVEL,
+                summoned: int = 6, present: int | None = None,
+                ballots_cast: Sequence[Sequence[str]] = (),
+                candidates: Sequence[tuple[str, str | None, Gender]] = CANDIDATES,
+                officers: bool = True, state: RoundStatus = RoundStatus.COUNTED,
+                title: str = "Lấy phiếu tín nhiệm đối với người giữ chức vụ do Ban Chấp hành "
+                             "bầu, năm 2026",
+                body_name: str = "Tỉnh ủy Hòa Bình", place: str | None = "Hội trường tầng 3",
+                pinned: bool = True, serial: int | None = None) -> Built:
+    """A round in `state`. `ballots_cast[i]` is the ballot of the i-th present voter (levels in
+    ballot order); everyone present votes `high` on every line unless told otherwise.
+
+    `pinned`: the times of the meeting and the box digest (which covers the random ballot ids
+    and trackers) are set to fixed values, so that two builds print the same document.
+    `serial` numbers the unit, posts and accounts (unique names); the next free one by default."""
+    n = next(_serial) if serial is None else serial
+    unit = create_unit(SYSTEM, name=f"{body_name} {n}", kind=kind, parent=None, code=None)
+    people = []
+    for rank, (name, post_name, gender) in enumerate(candidates, start=1):
+        post = save_post(SYSTEM, None, name=f"{post_name} {n}", rank=rank,
+                         is_leadership=True) if post_name else None
+        people.append(create_person(SYSTEM, PersonData(
+            full_name=name, unit=unit, staff_code=f"D{n:03d}{rank:03d}", gender=gender,
+            birth_year=1970, post=post)))
+    voters = [create_person(SYSTEM, PersonData(
+        full_name=f"Đào Văn Phiếu {i:03d}", unit=unit, staff_code=f"V{n:03d}{i:04d}",
+        gender=Gender.MALE, birth_year=1980)) for i in range(summoned)]
+    round_ = ballots.create_round(SYSTEM, ballots.RoundDetails(
+        title=title, body_name=body_name, unit=unit, place=place,
+        meeting_date=date(2026, 12, 1)), scale, "party-2023")
+    ballots.add_candidates(SYSTEM, round_, [p.id for p in people])
+    ballots.add_voters(SYSTEM, round_, [p.id for p in voters])
+    built = Built(round=round_)
+    if officers:
+        built.users = {role: user(f"{role}{n}", name) for role, name in OFFICERS.items()}
+        ballots.set_officers(SYSTEM, round_, chair=built.users["chair"],
+                             secretary=built.users["secretary"],
+                             counter_head=built.users["head"],
+                             counters=[built.users["counter"]])
+    db.session.commit()
+    if state is RoundStatus.DRAFT:
+        return built
+    ballots.start_attendance(SYSTEM, round_)
+    db.session.commit()
+    if state is RoundStatus.ATTENDANCE:
+        return built
+    present = summoned if present is None else present
+    wanted = {p.id for p in voters[:present]}
+    ballots.set_attendance(SYSTEM, round_, [v.id for v in round_.voters
+                                            if v.person_id in wanted])
+    ballots.open_voting(SYSTEM, round_)
+    db.session.commit()
+    if state is RoundStatus.VOTING:
+        return built
+    by_person = {p.id: p for p in voters}
+    order = [by_person[v.person_id] for v in round_.voters if v.person_id in wanted]
+    order.sort(key=lambda p: p.id)
+    for i, voter in enumerate(order):
+        levels = ballots_cast[i] if i < len(ballots_cast) else \
+            [Level.HIGH.value if scale is Scale.THREE_LEVEL else Level.CONFIDENCE.value] * \
+            len(round_.active_candidates)
+        ballots.cast_ballot(voter, round_, {c.id: str(level) for c, level in
+                                            zip(round_.active_candidates, levels, strict=True)})
+    db.session.commit()
+    ballots.close_voting(SYSTEM, round_)
+    db.session.commit()
+    ballots.count_round(SYSTEM, round_)
+    if state is RoundStatus.FINALISED:
+        ballots.finalise_round(SYSTEM, round_)
+    if pinned and state in (RoundStatus.COUNTED, RoundStatus.FINALISED):
+        round_.box_digest = "b0" * 32
+        round_.opened_at = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+        round_.closed_at = datetime(2026, 12, 1, 3, 30, tzinfo=UTC)   # 10:30 in Hà Nội
+        round_.counted_at = datetime(2026, 12, 1, 4, 5, tzinfo=UTC)   # 11:05
+    db.session.commit()
+    return built
+
+
+def ballots_for_53_19() -> list[list[str]]:
+    """47 ballots: the first person gets 25 low (53,19 %), the second 32 low (68,09 %), the
+    third 47 high (100,00 %)."""
+    result = []
+    for i in range(47):
+        first = "low" if i < 25 else ("confidence" if i < 40 else "high")
+        second = "low" if i < 32 else "confidence"
+        result.append([first, second, "high"])
+    return result
