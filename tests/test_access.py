@@ -103,10 +103,12 @@ TABLE = [
 # Rows for other areas live beside their tests and are added here.
 from tests.api.ballot_access_rows import ROWS as API_BALLOT_ROWS  # noqa: E402
 from tests.ballots.access_rows import ROWS as BALLOT_ROWS  # noqa: E402
+from tests.documents.access_rows import ROWS as DOCUMENT_ROWS  # noqa: E402
 from tests.documents.signing_access_rows import ROWS as SIGNING_ROWS  # noqa: E402
 
 TABLE += BALLOT_ROWS + API_BALLOT_ROWS
 TABLE += SIGNING_ROWS
+TABLE += DOCUMENT_ROWS
 
 
 @pytest.fixture

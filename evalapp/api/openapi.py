@@ -386,6 +386,7 @@ def openapi_document() -> dict[str, Any]:
                 "responses": {"200": _ok(ref("Person")), **_AUTH_ERRORS,
                               "404": _error("No such person in the account's scope")}}},
             **_ballot_paths(),
+            **_document_paths(),
         },
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
@@ -417,6 +418,76 @@ def openapi_document() -> dict[str, Any]:
                     "unit": ref("Ref"), "post": ref("Ref"), "duty_group": ref("Ref"),
                     "active": {"type": "boolean"}}},
                 **_ballot_schemas(),
+                **_document_schemas(),
             },
         },
     }
+
+
+# ---------------------------------------------------------------- documents of a round
+
+_DOC_ID = {"name": "doc_id", "in": "path", "required": True,
+           "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"}}
+_DOC_NOT_FOUND = {"404": _error("No such document, or the account may not see its round")}
+
+
+def _document_paths() -> dict[str, Any]:
+    document = {"$ref": "#/components/schemas/Document"}
+    return {
+        "/ballot-rounds/{round_id}/documents": {
+            "get": {
+                "summary": "The current documents of a round (minutes, blank ballots, result "
+                           "notices), for those who may issue them",
+                "tags": ["documents"], "parameters": [_ROUND_ID],
+                "responses": {"200": _ok({"type": "object", "properties": {
+                    "round_id": {"type": "integer"},
+                    "items": {"type": "array", "items": document}}}),
+                    **_AUTH_ERRORS, **_ROUND_NOT_FOUND}},
+            "post": {
+                "summary": "Issue a document of the round, or get the current one when nothing "
+                           "in it changed",
+                "description": "Minutes and result notices once the round is counted; blank "
+                               "ballots once it has left the draft. A signed document is never "
+                               "replaced. 201 with a new document, 200 with the current one.",
+                "tags": ["documents"], "parameters": [_ROUND_ID],
+                "requestBody": _json_body({"type": "object", "required": ["kind"],
+                                           "additionalProperties": False, "properties": {
+                    "kind": {"type": "string", "enum": ["minutes", "ballots", "notice"]},
+                    "candidate_id": {"type": "integer", "nullable": True,
+                                     "description": "The person a notice is for"}}}),
+                "responses": {"201": _ok(document, "A new document"),
+                              "200": _ok(document, "The current document, unchanged"),
+                              **_AUTH_ERRORS, **_ROUND_NOT_FOUND, **_WRONG_STATE,
+                              **_BAD_BODY}}},
+        "/documents/{doc_id}": {"get": {
+            "summary": "One issued document: fingerprints, hashes and signature slots",
+            "tags": ["documents"], "parameters": [_DOC_ID],
+            "responses": {"200": _ok(document), **_AUTH_ERRORS, **_DOC_NOT_FOUND}}},
+        "/documents/{doc_id}/pdf": {"get": {
+            "summary": "The document's PDF as it is now, with every signature applied so far",
+            "tags": ["documents"], "parameters": [_DOC_ID],
+            "responses": {"200": {"description": "The PDF",
+                                  "content": {"application/pdf": {"schema": {
+                                      "type": "string", "format": "binary"}}}},
+                          **_AUTH_ERRORS, **_DOC_NOT_FOUND}}},
+    }
+
+
+def _document_schemas() -> dict[str, Any]:
+    hex64 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+    return {"Document": {"type": "object", "properties": {
+        "id": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+        "kind": {"type": "string", "enum": ["minutes", "ballots", "notice"]},
+        "round_id": {"type": "integer"},
+        "candidate_id": {"type": "integer", "nullable": True},
+        "title": {"type": "string"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "original_sha256": hex64, "sha256": hex64,
+        "tally_fingerprint": {**hex64, "nullable": True},
+        "roll_fingerprint": hex64,
+        "signed": {"type": "boolean"},
+        "signatures": {"type": "array", "items": {"type": "object", "properties": {
+            "field_name": {"type": "string"}, "position": {"type": "integer"},
+            "signer_id": {"type": "integer"}, "role_label": {"type": "string"},
+            "signed_at": {"type": "string", "format": "date-time", "nullable": True}}}},
+        "pdf_url": {"type": "string"}}}}

@@ -567,3 +567,79 @@ def ballot_trackers(round_id: int):
     return jsonify({"round_id": round_.id, "count": len(trackers),
                     "box_digest": round_.box_digest or ballots.box_digest(round_),
                     "trackers": trackers})
+
+
+# ---------------------------------------------------------------- documents of a round
+#
+# Issued PDFs (minutes, blank ballots, result notices): listed and issued by those who may issue
+# them on the round page (evalapp.documents.services.can_issue); a document is fetched by whoever
+# may download it there. A round the account may not see is 404, as elsewhere in the API.
+
+from evalapp.documents import services as documents  # noqa: E402
+from evalapp.documents.models import DocumentKind  # noqa: E402
+from evalapp.documents.routes import pdf_response, public_base_url  # noqa: E402
+
+
+def document_json(document) -> dict:
+    return {
+        "id": document.id, "kind": document.kind.value, "round_id": document.round_id,
+        "candidate_id": document.candidate_id, "title": document.title,
+        "created_at": _time(document.created_at),
+        "original_sha256": document.original_sha256, "sha256": document.sha256,
+        "tally_fingerprint": document.tally_fingerprint,
+        "roll_fingerprint": document.roll_fingerprint,
+        "signed": documents.is_signed(document),
+        "signatures": [{"field_name": s.field_name, "position": s.position,
+                        "signer_id": s.signer_id, "role_label": s.role_label,
+                        "signed_at": _time(s.signed_at)} for s in document.slots],
+        "pdf_url": url_for("api.document_pdf", doc_id=document.id),
+    }
+
+
+def _document(doc_id: str):
+    document = documents.get_document(doc_id)
+    round_ = ballots.get_round(document.round_id)
+    if not ballots.can_see_round(g.api_user, round_):
+        raise NotFound(_("This document does not exist."))
+    if not documents.can_download(g.api_user, document):
+        raise NotAllowed()
+    return document
+
+
+@bp.get("/ballot-rounds/<int:round_id>/documents")
+def ballot_round_documents(round_id: int):
+    round_ = _ballot_round(round_id, documents.can_issue)
+    return jsonify({"round_id": round_.id,
+                    "items": [document_json(d) for d in documents.round_documents(round_)]})
+
+
+@bp.post("/ballot-rounds/<int:round_id>/documents")
+def issue_ballot_round_document(round_id: int):
+    round_ = _ballot_round(round_id, documents.can_issue)
+    body = _json_object({"kind", "candidate_id"})
+    kind = _get(body, "kind", _as_choice(DocumentKind))
+    candidate_id = _get(body, "candidate_id", _as_id, required=False, nullable=True)
+    candidate = None
+    if candidate_id is not None:
+        candidate = next((c for c in round_.candidates if c.id == candidate_id), None)
+        if candidate is None:
+            raise _bad("candidate_id", str(documents.NOT_ON_LIST))
+    before = documents.current_document(round_, kind, candidate)
+    document = documents.issue_document(g.api_user, round_, kind, candidate,
+                                        base_url=public_base_url())
+    db.session.commit()
+    created = before is None or before.id != document.id
+    response = jsonify(document_json(document))
+    if created:
+        response.headers["Location"] = url_for("api.document", doc_id=document.id)
+    return response, 201 if created else 200
+
+
+@bp.get("/documents/<doc_id>")
+def document(doc_id: str):
+    return jsonify(document_json(_document(doc_id)))
+
+
+@bp.get("/documents/<doc_id>/pdf")
+def document_pdf(doc_id: str):
+    return pdf_response(_document(doc_id))

@@ -1,0 +1,140 @@
+"""The secretary issues and downloads documents from the round page; the JSON API lists, issues
+and serves them; nobody else gets them."""
+
+from __future__ import annotations
+
+import re
+
+from evalapp.auth.models import Role
+from evalapp.auth.services import create_api_token
+from evalapp.ballots.models import RoundStatus
+from evalapp.documents.models import IssuedDocument
+from tests.documents.helpers import PASSWORD, build_round
+from tests.documents.pdftext import flat, pdf_text
+
+
+def login(app, user):
+    client = app.test_client()
+    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def bearer(db, user) -> dict:
+    _token, plain = create_api_token(user, "documents")
+    db.session.commit()
+    return {"Authorization": f"Bearer {plain}"}
+
+
+def test_the_secretary_issues_and_downloads_the_minutes(app, db):
+    built = build_round()
+    round_id = built.round.id
+    secretary = login(app, built.users["secretary"])
+    page = secretary.get(f"/ballots/{round_id}").get_data(as_text=True)
+    assert 'id="documents-title"' in page and "Chưa có văn bản nào" in page
+    assert f'action="/ballots/{round_id}/documents/minutes"' in page
+    assert f'action="/ballots/{round_id}/documents/notice"' in page
+
+    response = secretary.post(f"/ballots/{round_id}/documents/minutes")
+    assert response.status_code == 302
+    doc_id = re.fullmatch(r"/documents/([0-9a-f]{32})\.pdf", response.headers["Location"])[1]
+    download = secretary.get(response.headers["Location"])
+    assert download.status_code == 200
+    assert download.mimetype == "application/pdf" and download.data.startswith(b"%PDF-")
+    assert download.headers["Content-Disposition"] == (
+        f'attachment; filename="bien-ban-kiem-phieu-{round_id}-{doc_id[:8]}.pdf"')
+    assert "no-store" in download.headers["Cache-Control"]
+    assert download.data == db.session.get(IssuedDocument, doc_id).pdf
+    # Printed through the request: the QR code leads to this server unless configured.
+    assert f"http://localhost/documents/verify/{doc_id}" in flat(pdf_text(download.data))
+
+    page = secretary.get(f"/ballots/{round_id}").get_data(as_text=True)
+    assert f'href="/documents/{doc_id}.pdf"' in page and "0 trên 4" in page
+    # Asking again gives the same document.
+    assert secretary.post(f"/ballots/{round_id}/documents/minutes").headers["Location"] == \
+        f"/documents/{doc_id}.pdf"
+
+
+def test_the_configured_public_address_goes_into_the_qr_code(app, db):
+    built = build_round(state=RoundStatus.COUNTED)
+    app.config["PUBLIC_BASE_URL"] = "https://bophieu.tinh.gov.vn/"
+    try:
+        response = login(app, built.users["head"]).post(
+            f"/ballots/{built.round.id}/documents/minutes")
+    finally:
+        app.config.pop("PUBLIC_BASE_URL")
+    doc_id = response.headers["Location"][len("/documents/"):-len(".pdf")]
+    document = db.session.get(IssuedDocument, doc_id)
+    assert f"https://bophieu.tinh.gov.vn/documents/verify/{doc_id}" in \
+        flat(pdf_text(document.pdf))
+
+
+def test_voters_and_people_voted_on_get_nothing_but_their_own_notice(app, db, factory):
+    built = build_round()
+    round_ = built.round
+    first, second = round_.active_candidates[:2]
+    secretary = login(app, built.users["secretary"])
+    own = secretary.post(f"/ballots/{round_.id}/documents/notice",
+                         data={"candidate_id": str(first.id)}).headers["Location"]
+    others = secretary.post(f"/ballots/{round_.id}/documents/notice",
+                            data={"candidate_id": str(second.id)}).headers["Location"]
+    minutes = secretary.post(f"/ballots/{round_.id}/documents/minutes").headers["Location"]
+    assert secretary.post(f"/ballots/{round_.id}/documents/notice",
+                          data={"candidate_id": "999999"}).status_code == 404
+
+    person = factory.user("nguoiduoclayphieu", roles=(Role.EVALUEE,), person=first.person)
+    candidate = login(app, person)
+    assert candidate.get(own).status_code == 200
+    assert candidate.get(others).status_code == 403
+    assert candidate.get(minutes).status_code == 403
+    assert candidate.post(f"/ballots/{round_.id}/documents/minutes").status_code == 403
+
+    stranger = login(app, factory.user("nguoingoai", roles=(Role.VOTER,)))
+    for url in (own, others, minutes):
+        assert stranger.get(url).status_code == 403
+
+
+def test_the_api_lists_issues_and_serves_documents(app, db, factory):
+    built = build_round()
+    round_ = built.round
+    client = app.test_client()
+    headers = bearer(db, built.users["counter"])
+    assert client.get(f"/api/v1/ballot-rounds/{round_.id}/documents",
+                      headers=headers).json == {"round_id": round_.id, "items": []}
+
+    created = client.post(f"/api/v1/ballot-rounds/{round_.id}/documents", headers=headers,
+                          json={"kind": "minutes"})
+    assert created.status_code == 201, created.json
+    body = created.json
+    assert created.headers["Location"] == f"/api/v1/documents/{body['id']}"
+    assert body["kind"] == "minutes" and body["round_id"] == round_.id
+    assert body["sha256"] == body["original_sha256"] and body["signed"] is False
+    assert [s["field_name"] for s in body["signatures"]] == ["sig-1", "sig-2", "sig-3", "sig-4"]
+    assert body["signatures"][0]["role_label"] == "Tổ trưởng tổ kiểm phiếu"
+    again = client.post(f"/api/v1/ballot-rounds/{round_.id}/documents", headers=headers,
+                        json={"kind": "minutes", "candidate_id": None})
+    assert again.status_code == 200 and again.json["id"] == body["id"]
+
+    notice = client.post(f"/api/v1/ballot-rounds/{round_.id}/documents", headers=headers,
+                         json={"kind": "notice", "candidate_id": round_.active_candidates[2].id})
+    assert notice.status_code == 201 and notice.json["candidate_id"]
+    listed = client.get(f"/api/v1/ballot-rounds/{round_.id}/documents", headers=headers).json
+    assert [d["kind"] for d in listed["items"]] == ["minutes", "notice"]
+
+    assert client.get(f"/api/v1/documents/{body['id']}", headers=headers).json == body
+    pdf = client.get(body["pdf_url"], headers=headers)
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert "Lê Ngọc Ẩn" in pdf_text(pdf.data)
+
+    for bad in ({"kind": "letter"}, {"kind": "notice"}, {"kind": "notice", "candidate_id": 0},
+                {"kind": "notice", "candidate_id": 999999}, {"kind": "minutes", "extra": 1}):
+        response = client.post(f"/api/v1/ballot-rounds/{round_.id}/documents",
+                               headers=headers, json=bad)
+        assert response.status_code == 422, (bad, response.json)
+
+    voter = factory.user("cutri", roles=(Role.VOTER,))
+    assert client.get(f"/api/v1/documents/{body['id']}",
+                      headers=bearer(db, voter)).status_code == 404
+    assert client.get(f"/api/v1/documents/{body['id']}/pdf",
+                      headers=bearer(db, voter)).status_code == 404
+    assert client.get("/api/v1/documents/not-an-id", headers=headers).status_code == 404
