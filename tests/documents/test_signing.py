@@ -23,6 +23,7 @@ from evalapp.core.errors import AlreadyExists, InvalidState, NotAllowed, Validat
 from evalapp.documents import signing
 from evalapp.documents.models import IssuedDocument, SigningCertificate
 from evalapp.extensions import db as _db
+from tests.documents import signing_fixtures as fixtures
 from tests.documents.signing_fixtures import (
     CHAIR_NAME,
     SECRETARY_NAME,
@@ -30,6 +31,13 @@ from tests.documents.signing_fixtures import (
     pdfsig,
     sign_as,
 )
+
+# The shared fixtures, bound here so that the tests need nothing from conftest.py.
+demo_pki = fixtures.demo_pki
+minutes = fixtures.minutes
+nss_dir = fixtures.nss_dir
+signed_minutes = fixtures.signed_minutes
+signers = fixtures.signers
 
 
 def audit(action: str) -> list[AuditEntry]:
@@ -359,3 +367,75 @@ def test_signing_uses_no_key_material_in_logs(db, minutes, demo_pki, signers, ca
     signing.sign_document(chair, minutes)
     db.session.commit()
     assert "PRIVATE KEY" not in caplog.text
+
+
+# ---------------------------------------------------------------- at the same instant
+
+
+def test_two_signers_at_the_same_instant_both_end_up_in_the_pdf(
+        app, db, minutes, demo_pki, signers, tmp_path_factory, database_url):
+    """Each request in its own thread, app context and connection: the row lock (PostgreSQL)
+    or the write lock (SQLite) makes the second signer append to the first one's revision."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from evalapp import create_app
+    from evalapp.auth.models import User
+    from tests.conftest import TEST_CONFIG
+
+    key = (Path(app.instance_path) / signing.KEY_FILE).read_bytes().strip().decode()
+    other = create_app(TEST_CONFIG | {
+        "SQLALCHEMY_DATABASE_URI": database_url, "SIGNING_KEY": key,
+        "INSTANCE_PATH": str(tmp_path_factory.mktemp("signing-threads"))})
+    document_id = minutes.id
+    user_ids = [user.id for user in signers]
+    db.session.commit()  # hold nothing while the threads run
+    start = threading.Barrier(len(user_ids))
+
+    def sign_in_thread(user_id):
+        with other.app_context():
+            try:
+                start.wait(timeout=30)
+                signing.sign_document(_db.session.get(User, user_id),
+                                      signing.get_document(document_id))
+                _db.session.commit()
+                return "signed"
+            except Exception as error:  # noqa: BLE001 - reported, and the test fails on it
+                _db.session.rollback()
+                return f"{type(error).__name__}: {error}"[:300]
+            finally:
+                _db.session.remove()
+
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            results = list(pool.map(sign_in_thread, user_ids))
+    finally:
+        with other.app_context():
+            _db.engine.dispose()
+    assert results == ["signed", "signed"]
+    db.session.expire_all()
+    document = db.session.get(IssuedDocument, document_id)
+    report = signing.verify_pdf(document.pdf)
+    assert sorted(s.field_name for s in report.signatures) == ["sig-1", "sig-2"]
+    assert report.ok and all(slot.signed_at for slot in document.slots)
+
+
+def test_the_sign_button_include_shows_the_blocks_and_the_signers_own_button(
+        app, db, minutes, demo_pki, signers):
+    from flask import render_template_string
+    from flask_login import login_user
+
+    chair, secretary = signers
+    signing.sign_document(chair, minutes)
+    db.session.commit()
+    template = '{% include "documents/_sign_button.html" %}'
+    with app.test_request_context("/ballots/1"):
+        login_user(secretary)
+        html = render_template_string(template, document=minutes)
+    assert "Chủ tọa" in html and "Thư ký" in html
+    assert html.count('action="/documents/') == 1  # only the secretary's own, unsigned block
+    assert f'name="slot_id" value="{minutes.slots[1].id}"' in html
+    assert f"/documents/verify/{minutes.id}" in html
+    with app.test_request_context("/ballots/1"):
+        login_user(chair)
+        assert 'action="/documents/' not in render_template_string(template, document=minutes)

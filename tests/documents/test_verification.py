@@ -8,6 +8,7 @@ import io
 import pytest
 
 from evalapp.documents.signing import verify_pdf
+from tests.documents import signing_fixtures as fixtures
 from tests.documents.signing_fixtures import (
     CHAIR_NAME,
     SECRETARY_NAME,
@@ -16,6 +17,13 @@ from tests.documents.signing_fixtures import (
     minutes_pdf,
     sign_as,
 )
+
+# The shared fixtures, bound here so that the tests need nothing from conftest.py.
+demo_pki = fixtures.demo_pki
+minutes = fixtures.minutes
+nss_dir = fixtures.nss_dir
+signed_minutes = fixtures.signed_minutes
+signers = fixtures.signers
 
 
 @pytest.fixture(autouse=True)
