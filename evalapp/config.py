@@ -65,6 +65,11 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "TRUST_ROOTS": [p for p in env.get("EVALAPP_TRUST_ROOTS", "").split(":") if p],
         "VERIFY_RATE_LIMIT": env.get("EVALAPP_VERIFY_RATE_LIMIT", "30 per minute"),
         "VERIFY_MAX_UPLOAD_MB": int(env.get("EVALAPP_VERIFY_MAX_UPLOAD_MB", "10")),
+        # Printed documents: the public address their QR codes lead to (set it in production;
+        # otherwise the address of the request that issued them), and the place name of the
+        # "…, ngày … tháng … năm …" line (dotted for handwriting when unset).
+        "PUBLIC_BASE_URL": env.get("EVALAPP_PUBLIC_BASE_URL") or None,
+        "DOCUMENT_LOCALITY": env.get("EVALAPP_DOCUMENT_LOCALITY") or None,
         "TESTING": testing,
     }
     config.update(overrides)

@@ -57,16 +57,30 @@ def test_the_secretary_issues_and_downloads_the_minutes(app, db):
 
 def test_the_configured_public_address_goes_into_the_qr_code(app, db):
     built = build_round(state=RoundStatus.COUNTED)
-    app.config["PUBLIC_BASE_URL"] = "https://bophieu.tinh.gov.vn/"
+    saved = {key: app.config.get(key) for key in ("PUBLIC_BASE_URL", "DOCUMENT_LOCALITY")}
+    app.config.update(PUBLIC_BASE_URL="https://bophieu.tinh.gov.vn/",
+                      DOCUMENT_LOCALITY="Hòa Bình")
     try:
         response = login(app, built.users["head"]).post(
             f"/ballots/{built.round.id}/documents/minutes")
     finally:
-        app.config.pop("PUBLIC_BASE_URL")
+        app.config.update(saved)
     doc_id = response.headers["Location"][len("/documents/"):-len(".pdf")]
-    document = db.session.get(IssuedDocument, doc_id)
-    assert f"https://bophieu.tinh.gov.vn/documents/verify/{doc_id}" in \
-        flat(pdf_text(document.pdf))
+    text = flat(pdf_text(db.session.get(IssuedDocument, doc_id).pdf))
+    assert f"https://bophieu.tinh.gov.vn/documents/verify/{doc_id}" in text
+    assert "Hòa Bình, ngày 01 tháng 12 năm 2026" in text
+
+
+def test_documents_are_vietnamese_whatever_the_interface_language(app, db):
+    built = build_round()
+    secretary = login(app, built.users["secretary"])
+    secretary.get("/lang/en")
+    assert "Documents" in secretary.get(f"/ballots/{built.round.id}").get_data(as_text=True)
+    location = secretary.post(f"/ballots/{built.round.id}/documents/minutes").headers["Location"]
+    text = flat(pdf_text(secretary.get(location).data))
+    assert "BIÊN BẢN" in text and "Số phiếu hợp lệ: 6." in text and "Minutes" not in text
+    document = db.session.get(IssuedDocument, location[len("/documents/"):-len(".pdf")])
+    assert document.slots[0].role_label == "Tổ trưởng tổ kiểm phiếu"
 
 
 def test_voters_and_people_voted_on_get_nothing_but_their_own_notice(app, db, factory):
