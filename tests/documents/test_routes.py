@@ -152,3 +152,16 @@ def test_the_api_lists_issues_and_serves_documents(app, db, factory):
     assert client.get(f"/api/v1/documents/{body['id']}/pdf",
                       headers=bearer(db, voter)).status_code == 404
     assert client.get("/api/v1/documents/not-an-id", headers=headers).status_code == 404
+
+
+def test_each_signer_finds_a_sign_button_for_their_block_on_the_round_page(app, db):
+    built = build_round()
+    round_id = built.round.id
+    secretary = login(app, built.users["secretary"])
+    secretary.post(f"/ballots/{round_id}/documents/minutes")
+    page = secretary.get(f"/ballots/{round_id}").get_data(as_text=True)
+    assert page.count('name="slot_id"') == 1  # only their own block
+    assert "Bùi Quang Chủ" in page and "Hoàng Minh Tuấn" in page
+    chair_page = login(app, built.users["chair"]).get(f"/ballots/{round_id}").get_data(
+        as_text=True)
+    assert chair_page.count('name="slot_id"') == 1
