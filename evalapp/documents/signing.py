@@ -439,13 +439,6 @@ def round_has_signed_minutes(round_: BallotRound) -> bool:
         SignatureSlot.signed_at.is_not(None)))).scalar())
 
 
-def get_document(document_id: str) -> IssuedDocument:
-    document = db.session.get(IssuedDocument, document_id)
-    if document is None:
-        raise NotFound(_l("This document does not exist."))
-    return document
-
-
 def _slot_to_sign(actor, document: IssuedDocument, slot_id: int | None) -> SignatureSlot:
     actor_id = getattr(actor, "id", None)
     if slot_id is not None:

@@ -12,7 +12,7 @@ from evalapp.auth.permissions import can_manage_accounts
 from evalapp.core.errors import DomainError
 from evalapp.core.forms import AppForm, attach_error
 from evalapp.core.web import is_safe_next
-from evalapp.documents import signing
+from evalapp.documents import services, signing
 from evalapp.documents.forms import CertificateForm, SignForm, VerifyForm, owner_choices
 from evalapp.documents.routes import bp
 from evalapp.extensions import db, limiter
@@ -37,7 +37,7 @@ def verify():
 @bp.get("/documents/verify/<doc_id>")
 def verify_issued(doc_id: str):
     """The target of the QR code printed on every page of an issued document."""
-    document = signing.get_document(doc_id)
+    document = services.get_document(doc_id)
     return render_template("documents/verify_issued.html", document=document,
                            report=signing.verify_pdf(document.pdf))
 
@@ -48,7 +48,7 @@ def sign(doc_id: str):
     form = SignForm()
     if not form.validate_on_submit():
         abort(400)
-    document = signing.get_document(doc_id)
+    document = services.get_document(doc_id)
     slot = signing.sign_document(current_user, document, form.slot_id.data)
     db.session.commit()
     flash(_("You have signed “%(title)s” as %(role)s.", title=document.title,

@@ -1,10 +1,9 @@
-"""Fixtures of the signing and verification tests: a counted round whose minutes have two
-signature blocks (chair: sig-1, secretary: sig-2), demo certificates, and poppler's pdfsig with
-an NSS database that trusts the demo root."""
+"""Fixtures of the signing and verification tests: a counted round whose minutes (issued by
+evalapp.documents.services) have two signature blocks, the secretary's and the chair's; demo
+certificates; and poppler's pdfsig with an NSS database that trusts the demo root."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 import secrets
@@ -19,15 +18,13 @@ import pytest
 from evalapp.auth.models import Role
 from evalapp.auth.permissions import SYSTEM
 
-TALLY_FINGERPRINT = "ab" * 32
-ROLL_FINGERPRINT = "cd" * 32
 CHAIR_NAME = "Trần Văn Chủ"
 SECRETARY_NAME = "Đặng Thị Ánh"
 
 
 @lru_cache(maxsize=1)
-def minutes_pdf() -> bytes:
-    """A small PDF whose first (issued) revision already holds both signature fields."""
+def foreign_pdf() -> bytes:
+    """A PDF with two empty signature fields that the system never issued."""
     import weasyprint
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields
@@ -69,24 +66,8 @@ def counted_round(factory, chair, secretary):
     return round_
 
 
-def issue_minutes(db, round_, chair, secretary):
-    """The round's minutes as an issued document with the chair's and secretary's blocks."""
-    from evalapp.documents.models import DocumentKind, IssuedDocument, SignatureSlot
-
-    pdf = minutes_pdf()
-    digest = hashlib.sha256(pdf).hexdigest()
-    document = IssuedDocument(
-        id=secrets.token_hex(16), kind=DocumentKind.MINUTES, round_id=round_.id,
-        title="Biên bản kiểm phiếu", tally_fingerprint=TALLY_FINGERPRINT,
-        roll_fingerprint=ROLL_FINGERPRINT, pdf=pdf, original_sha256=digest, sha256=digest)
-    document.slots = [
-        SignatureSlot(position=1, field_name="sig-1", signer_id=chair.id, role_label="Chủ tọa"),
-        SignatureSlot(position=2, field_name="sig-2", signer_id=secretary.id,
-                      role_label="Thư ký"),
-    ]
-    db.session.add(document)
-    db.session.commit()
-    return document
+def slot_of(document, user):
+    return next(slot for slot in document.slots if slot.signer_id == user.id)
 
 
 @pytest.fixture
@@ -98,9 +79,16 @@ def signers(factory):
 
 @pytest.fixture
 def minutes(factory, db, signers):
+    """The round's vote-count minutes as the documents area issues them: one signature block
+    for the secretary and one for the chair, every field in the first revision."""
+    from evalapp.documents.models import DocumentKind
+    from evalapp.documents.services import issue_document
+
     chair, secretary = signers
     round_ = counted_round(factory, chair, secretary)
-    return issue_minutes(db, round_, chair, secretary)
+    document = issue_document(SYSTEM, round_, DocumentKind.MINUTES)
+    db.session.commit()
+    return document
 
 
 @pytest.fixture
