@@ -16,6 +16,9 @@ from evalapp.auth.models import Role, User
 from evalapp.auth.permissions import SYSTEM
 from evalapp.auth.services import GrantSpec, create_user
 from evalapp.ballots import services as ballots
+from evalapp.documents.models import DocumentKind
+from evalapp.documents.services import issue_document
+from evalapp.documents.signing import create_demo_pki, sign_document
 from evalapp.extensions import db
 from evalapp.org.models import Gender, Person, Unit, UnitKind
 from evalapp.org.services import PersonData, create_person, create_unit, save_duty_group, save_post
@@ -152,6 +155,14 @@ def seed_demo(seed: int = 2026) -> list[tuple[str, str, str]]:
     return accounts
 
 
+def sign_demo_minutes(round_) -> None:
+    """The finished round's minutes, signed by each of its signers with demo certificates."""
+    minutes = issue_document(SYSTEM, round_, DocumentKind.MINUTES)
+    create_demo_pki(SYSTEM)
+    for slot in list(minutes.slots):
+        sign_document(slot.signer, minutes, slot.id)
+
+
 def seed_demo_rounds(rng: random.Random, units: dict, people: list[Person], users: dict) -> None:
     """A finished round with results, and an open one the demo voter can vote in."""
     province = units["TU"]
@@ -188,6 +199,7 @@ def seed_demo_rounds(rng: random.Random, units: dict, people: list[Person], user
     ballots.close_voting(SYSTEM, finished)
     ballots.count_round(SYSTEM, finished)
     ballots.finalise_round(SYSTEM, finished)
+    sign_demo_minutes(finished)
 
     officials = [p for p in people if p.unit_id == committee.id]
     open_round = prepare("Lấy phiếu tín nhiệm lãnh đạo UBND tỉnh, năm 2026",

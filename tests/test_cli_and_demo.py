@@ -62,6 +62,18 @@ def test_demo_has_a_finished_round_and_one_open_for_the_demo_voter(app, db, clie
     assert finished.collected_count == finished.present_count - 2 > 30
     assert finished.box_digest and len(finished.active_candidates) == 6
 
+    # Its minutes carry a valid signature from every signer, by the demo certificates.
+    from evalapp.documents.models import DocumentKind, IssuedDocument
+    from evalapp.documents.signing import verify_pdf
+
+    minutes = db.session.execute(select(IssuedDocument).where(
+        IssuedDocument.round_id == finished.id,
+        IssuedDocument.kind == DocumentKind.MINUTES)).scalar_one()
+    assert minutes.slots and all(slot.signed_at for slot in minutes.slots)
+    report = verify_pdf(minutes.pdf)
+    assert len(report.signatures) == len(minutes.slots) >= 3
+    assert all(s.intact and s.valid and s.trusted for s in report.signatures)
+
     client.post("/login", data={"username": "uyvien", "password": DEMO_PASSWORD})
     waiting = client.get("/vote/").get_data(as_text=True)
     assert rounds[RoundStatus.VOTING].title in waiting
