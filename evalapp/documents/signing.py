@@ -15,12 +15,14 @@ Services take the acting user and the objects, flush, write one audit entry and 
 
 from __future__ import annotations
 
+import asyncio
 import binascii
 import hashlib
 import io
 import logging
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -366,10 +368,10 @@ def _demo_root(body_name: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certifi
     return key, certificate, True
 
 
-def _demo_signer(root_key, root: x509.Certificate, full_name: str,
-                 body_name: str) -> _KeyMaterial:
+def _demo_signer(root_key, root: x509.Certificate, full_name: str, body_name: str,
+                 key=None) -> _KeyMaterial:
     now = utcnow()
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = key or ec.generate_private_key(ec.SECP256R1())
     certificate = (
         x509.CertificateBuilder().subject_name(_name(full_name, body_name))
         .issuer_name(root.subject).public_key(key.public_key())
@@ -464,12 +466,24 @@ def stamp_font_path() -> str:
     return str(shipped if shipped.exists() else SYSTEM_STAMP_FONT)
 
 
-def _stamp_time(moment: datetime) -> str:
+def local_time_text(moment: datetime) -> str:
     """dd/mm/yyyy hh:mm:ss in the body's time zone, with its offset: 22/11/2026 14:05:09 (GMT+7)."""
     local = as_utc(moment).astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
     minutes = int((local.utcoffset() or timedelta(0)).total_seconds() // 60)
     offset = f"{minutes // 60:+d}" + (f":{minutes % 60:02d}" if minutes % 60 else "")
     return f"{local:%d/%m/%Y %H:%M:%S} (GMT{offset})"
+
+
+def outside_event_loop(function, *args, **kwargs):
+    """Call one of pyHanko's synchronous functions, which run their own event loop
+    (asyncio.run): in a worker thread when this thread already runs a loop (an async server,
+    or the browser-driving test process), directly otherwise."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(function, *args, **kwargs).result()
 
 
 def _signed_pdf(pdf: bytes, slot: SignatureSlot, signer_name: str,
@@ -490,7 +504,7 @@ def _signed_pdf(pdf: bytes, slot: SignatureSlot, signer_name: str,
     # The stamp is part of a Vietnamese document whatever language the signer's pages use.
     lines = ["Ký bởi: %(signer)s", "%(role)s", "Thời gian ký: %(time)s"]
     params = {"signer": signer_name, "role": nfc(slot.role_label),
-              "time": _stamp_time(moment)}
+              "time": local_time_text(moment)}
     if certificate.user_id is None:
         lines.append("Chứng thư số của cơ quan: %(certificate)s")
         params["certificate"] = (signer.signing_cert.subject.native.get("common_name")
@@ -504,8 +518,8 @@ def _signed_pdf(pdf: bytes, slot: SignatureSlot, signer_name: str,
         subfilter=fields.SigSeedSubFilter.PADES, name=signer_name,
         reason=nfc(slot.role_label))
     pdf_signer = signers.PdfSigner(meta, signer=signer, stamp_style=style)
-    output = pdf_signer.sign_pdf(writer, existing_fields_only=True,
-                                 appearance_text_params=params)
+    output = outside_event_loop(pdf_signer.sign_pdf, writer, existing_fields_only=True,
+                                appearance_text_params=params)
     return output.getvalue()
 
 
@@ -672,8 +686,9 @@ def _signature_report(embedded, roots) -> SignatureReport:
 
     name = embedded.field_name
     try:
-        status = validate_pdf_signature(
-            embedded, ValidationContext(trust_roots=list(roots), allow_fetching=False))
+        status = outside_event_loop(
+            validate_pdf_signature, embedded,
+            ValidationContext(trust_roots=list(roots), allow_fetching=False))
     except Exception as error:  # a malformed signature is a failed one, not a server error
         log.info("Signature %s could not be validated: %s", name, type(error).__name__)
         return SignatureReport(
@@ -683,12 +698,17 @@ def _signature_report(embedded, roots) -> SignatureReport:
             problem=str(_l("The signature is damaged and could not be checked.")))
     certificate = status.signing_cert
     subject = certificate.subject.native if certificate is not None else {}
+
+    def readable(name) -> str:  # "Name, Organisation": what a reader recognises
+        parts = name.native
+        return ", ".join(str(parts[key]) for key in ("common_name", "organization_name")
+                         if parts.get(key)) or name.human_friendly
     level = status.modification_level.name if status.modification_level is not None else None
     return SignatureReport(
         field_name=name,
         signer_name=subject.get("common_name"),
-        signer_subject=certificate.subject.human_friendly if certificate is not None else None,
-        issuer=certificate.issuer.human_friendly if certificate is not None else None,
+        signer_subject=readable(certificate.subject) if certificate is not None else None,
+        issuer=readable(certificate.issuer) if certificate is not None else None,
         signing_time=status.signer_reported_dt,
         intact=bool(status.intact),
         valid=bool(status.valid),

@@ -34,6 +34,8 @@ def _fail(error: DomainError):
 
 def print_report(report) -> None:
     """A verification report in plain text (what `documents verify` prints)."""
+    from evalapp.documents.signing import local_time_text
+
     yes, no = _("yes"), _("no")
     click.echo(_("File SHA-256: %(sha)s", sha=report.sha256))
     if not report.readable:
@@ -52,8 +54,8 @@ def print_report(report) -> None:
     if report.readable:
         click.echo(_("Signatures: %(n)s", n=len(report.signatures)))
     for s in report.signatures:
-        click.echo(f"  {s.field_name}: {s.signer_name or '?'}"
-                   f" · {s.signing_time.isoformat() if s.signing_time else '?'}")
+        when = local_time_text(s.signing_time) if s.signing_time else "?"
+        click.echo(f"  {s.field_name}: {s.signer_name or '?'} · {when}")
         click.echo("    " + _("intact: %(intact)s, valid: %(valid)s, trusted: %(trusted)s, "
                               "whole file: %(whole)s, later changes: %(changes)s",
                               intact=yes if s.intact else no, valid=yes if s.valid else no,

@@ -66,6 +66,15 @@ def counted_round(factory, chair, secretary):
     return round_
 
 
+def stamp_text(pdf: bytes) -> str:
+    """The PDF's text as poppler reads it, signature stamps included, in NFC and on one line."""
+    import unicodedata
+
+    out = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", "-", "-"], input=pdf,
+                         capture_output=True, check=True).stdout.decode("utf-8")
+    return " ".join(unicodedata.normalize("NFC", out).split())
+
+
 def slot_of(document, user):
     return next(slot for slot in document.slots if slot.signer_id == user.id)
 

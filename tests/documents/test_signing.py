@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -47,10 +48,10 @@ def audit(action: str) -> list[AuditEntry]:
     ).scalars())
 
 
-def p12_for(name: str, password: bytes | None = b"mat-khau"):
+def p12_for(name: str, password: bytes | None = b"mat-khau", key=None):
     """A PKCS#12 signed by the demo root's key (as a certification authority would issue)."""
     root_key, root, _created = signing._demo_root("Tỉnh ủy Hòa Bình Xanh")
-    material = signing._demo_signer(root_key, root, name, "Tỉnh ủy Hòa Bình Xanh")
+    material = signing._demo_signer(root_key, root, name, "Tỉnh ủy Hòa Bình Xanh", key=key)
     encryption = (serialization.BestAvailableEncryption(password) if password
                   else serialization.NoEncryption())
     return pkcs12.serialize_key_and_certificates(
@@ -84,6 +85,13 @@ def test_chair_and_secretary_sign_in_turn_and_both_signatures_hold(
     assert second.covers_whole_file and second.modification_level == "NONE"
     assert report.unsigned_fields == []
     assert document.original_sha256 != document.sha256
+    # The stamps, read back from the PDF: name, role and time, with every diacritic.
+    text = fixtures.stamp_text(document.pdf)
+    for user in (chair, secretary):
+        assert f"Ký bởi: {user.full_name}" in text
+        assert slot_of(document, user).role_label in text
+    assert len(re.findall(r"Thời gian ký: \d\d/\d\d/\d{4} \d\d:\d\d:\d\d \(GMT\+7\)",
+                          text)) == 2
 
     verdicts = pdfsig(document.pdf, tmp_path, nss_dir)
     assert sorted(v["field"] for v in verdicts) == sorted([chair_field, secretary_field])
@@ -166,8 +174,12 @@ def test_a_signer_without_any_certificate_gets_a_clear_refusal(
 
 def test_the_body_certificate_signs_for_those_without_their_own(
         app, db, minutes, signers, admin):
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     chair, _secretary = signers
-    data, _material = p12_for("Tỉnh ủy Hòa Bình Xanh")
+    # RSA 2048, as Vietnamese certification authorities issue them.
+    data, _material = p12_for("Tỉnh ủy Hòa Bình Xanh",
+                              key=rsa.generate_private_key(public_exponent=65537, key_size=2048))
     body = signing.import_pkcs12(admin, None, data, "mat-khau", "Chứng thư số của Tỉnh ủy")
     db.session.commit()
     slot = signing.sign_document(chair, minutes)
@@ -176,6 +188,7 @@ def test_the_body_certificate_signs_for_those_without_their_own(
     report = signing.verify_pdf(minutes.pdf)
     assert report.signatures[0].signer_name == "Tỉnh ủy Hòa Bình Xanh"
     assert report.signatures[0].ok and report.signatures[0].trusted
+    assert "Chứng thư số của cơ quan" in fixtures.stamp_text(minutes.pdf)
 
 
 def test_signing_follows_the_latest_revision_in_the_database(db, minutes, demo_pki, signers):
@@ -209,6 +222,30 @@ def test_one_changed_byte_breaks_every_signature(signed_minutes, tmp_path, nss_d
     verdicts = pdfsig(tampered, tmp_path, nss_dir)
     assert len(verdicts) == 2
     assert all(v["signature"] != "Signature is Valid." for v in verdicts)
+
+
+def test_one_changed_byte_anywhere_fails_verification(signed_minutes, tmp_path):
+    """Every byte outside the signatures' own /Contents is covered by the last signature; a
+    change inside a /Contents value breaks that signature or, at worst, the byte identity."""
+    pdf = signed_minutes.pdf
+    gaps = [(int(m.group(2)), int(m.group(3))) for m in
+            re.finditer(rb"/ByteRange \[(\d+) (\d+) (\d+) (\d+)\]", pdf)]
+    assert len(gaps) == 2
+    positions = [int(len(pdf) * f) for f in (0.0, 0.1, 0.3, 0.5, 0.7, 0.9)] + [len(pdf) - 3]
+    for position in positions:
+        if any(start <= position < end for start, end in gaps):
+            position = max(end for _start, end in gaps) + 1
+        tampered = bytearray(pdf)
+        tampered[position] ^= 0x01
+        report = signing.verify_pdf(bytes(tampered))
+        assert not report.signatures_ok and not report.ok, position
+        verdicts = pdfsig(bytes(tampered), tmp_path, None)
+        assert not verdicts or not all(v["signature"] == "Signature is Valid."
+                                       for v in verdicts), position
+    for start, end in gaps:  # inside a signature value: never byte-identical any more
+        tampered = bytearray(pdf)
+        tampered[(start + end) // 2] ^= 0x01
+        assert not signing.verify_pdf(bytes(tampered)).ok
 
 
 # ---------------------------------------------------------------- certificates and keys
