@@ -208,7 +208,8 @@ def live_server(app, database_url, tmp_path_factory) -> Iterator[str]:
     """The app served over HTTP on a free loopback port, with CSRF on, on the test database."""
     served = create_app(TEST_CONFIG | {
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "INSTANCE_PATH": str(tmp_path_factory.mktemp("live-instance")),
+        # The same instance folder as `app`: the signing key and the demo root CA live there.
+        "INSTANCE_PATH": app.instance_path,
         "WTF_CSRF_ENABLED": True,
         "TESTING": False,
     })
