@@ -22,6 +22,7 @@ import io
 import logging
 import os
 import re
+import secrets
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -82,18 +83,23 @@ class SigningNotConfigured(InvalidState):
 def _instance_key() -> bytes:
     """The development key, created on first use, readable by the owner only."""
     path = Path(current_app.instance_path) / KEY_FILE
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        if path.stat().st_mode & 0o077:
-            log.warning("%s is readable by other users; restrict it to its owner (chmod 600)",
-                        path)
-        return path.read_bytes().strip()
-    key = Fernet.generate_key()
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(key + b"\n")
-    log.info("Created the development signing key file %s", path)
-    return key
+    if not path.exists():
+        # Written whole under a temporary name, then linked into place: a process starting at
+        # the same moment reads either no file or the complete key, and one key wins.
+        temporary = path.with_name(f".{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(Fernet.generate_key() + b"\n")
+        try:
+            os.link(temporary, path)
+            log.info("Created the development signing key file %s", path)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+    if path.stat().st_mode & 0o077:
+        log.warning("%s is readable by other users; restrict it to its owner (chmod 600)", path)
+    return path.read_bytes().strip()
 
 
 def _fernet() -> MultiFernet:

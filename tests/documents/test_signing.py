@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.fernet import Fernet
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
@@ -482,3 +482,22 @@ def test_the_sign_button_include_shows_the_blocks_and_the_signers_own_button(
     with app.test_request_context("/ballots/1"):
         login_user(chair)
         assert 'action="/documents/' not in render_template_string(template, document=minutes)
+
+
+def test_pki_import_and_generate_key_on_the_command_line(app, db, factory, tmp_path):
+    owner = factory.user("nguoiky", roles=(Role.COUNTER,), full_name="Ngô Thị Ký")
+    data, material = p12_for("Ngô Thị Ký", b"mat-khau")
+    path = tmp_path / "nguoiky.p12"
+    path.write_bytes(data)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["pki", "import", str(path), "--user", "nguoiky", "--label",
+                                 "Token", "--password", "mat-khau"])
+    assert result.exit_code == 0, result.output
+    fingerprint = material.certificate.fingerprint(hashes.SHA256()).hex()
+    assert signing.certificate_for(owner).sha256_fingerprint == fingerprint
+    again = runner.invoke(args=["pki", "import", str(path), "--label", "Token", "--password",
+                                "sai"])
+    assert again.exit_code != 0 and "mat-khau" not in again.output
+
+    key = runner.invoke(args=["pki", "generate-key"]).output.strip()
+    Fernet(key.encode())  # a valid key for EVALAPP_SIGNING_KEY
