@@ -11,6 +11,7 @@ import hashlib
 import logging
 import random
 import secrets
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -612,8 +613,30 @@ def scrub_storage() -> None:
     elif engine.dialect.name == "postgresql":
         with engine.connect() as connection:
             autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+            _wait_for_older_snapshots(autocommit)
             for table in ("ballot_mark", "ballot", "ballot_receipt", "ballot_participation"):
                 autocommit.execute(text(f"VACUUM FULL {table}"))
+
+
+def _wait_for_older_snapshots(connection, timeout: float = 30.0) -> None:
+    """VACUUM FULL copies row versions that a running transaction may still see; wait (briefly)
+    until every transaction of this database that began before the close has ended, so that
+    the original inserts of the ballots are really gone from the rewritten tables."""
+    marker = connection.execute(text("SELECT txid_current()")).scalar_one() % 2**32
+    deadline = time.monotonic() + timeout
+    while True:
+        older = connection.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL "
+            "AND age(backend_xmin) > age(CAST(CAST(:marker AS text) AS xid))"),
+            {"marker": marker}).scalar_one()
+        if not older:
+            return
+        if time.monotonic() > deadline:
+            log.warning("Transactions older than the close were still open after %s s; the "
+                        "next vacuum will remove what VACUUM FULL had to keep.", timeout)
+            return
+        time.sleep(0.05)
 
 
 def box_digest(round_: BallotRound) -> str:
