@@ -11,7 +11,6 @@ import hashlib
 import logging
 import random
 import secrets
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -555,37 +554,47 @@ def close_voting(actor, round_: BallotRound) -> None:
     record(actor, "ballot_round.voting_closed", round_, ballots=turnout(round_).voted)
 
 
+SECRET_TABLES = "ballot_mark, ballot, ballot_receipt, ballot_participation"
+
+
 def _shuffle_box(round_: BallotRound) -> None:
-    """Delete and re-insert the round's ballots, marks and trackers in a random order, so that
-    the order rows were written in (PostgreSQL heap order, xmin) is that of this shuffle."""
+    """Re-write the box in a random order, so that the order rows were written in (SQLite's
+    pages, PostgreSQL's heap order and xmin) is that of this shuffle, not of the casting.
+
+    PostgreSQL: the four secret tables are locked, read whole, TRUNCATEd and filled again.
+    TRUNCATE gives them new files that hold only the rows written here, so no dead copy of a
+    ballot as it was cast survives, whatever snapshot another transaction still holds (a
+    VACUUM FULL would have to keep those). The lock comes first, so that no ballot of another
+    round can be committed between the read and the truncate. SQLite: the round's rows are
+    deleted (secure_delete zeroes their pages) and inserted again.
+    """
     rng = random.SystemRandom()
-    ballots = db.session.execute(select(Ballot.id, Ballot.valid).where(
-        Ballot.round_id == round_.id)).all()
-    marks = db.session.execute(select(BallotMark.ballot_id, BallotMark.candidate_id,
-                                      BallotMark.level)
-                               .join(Ballot, Ballot.id == BallotMark.ballot_id)
-                               .where(Ballot.round_id == round_.id)).all()
-    trackers = db.session.execute(select(BallotReceipt.tracker).where(
-        BallotReceipt.round_id == round_.id)).scalars().all()
-    participation = db.session.execute(select(BallotParticipation.person_id).where(
-        BallotParticipation.round_id == round_.id)).scalars().all()
-    ballot_rows = [{"id": b.id, "round_id": round_.id, "valid": b.valid} for b in ballots]
-    mark_rows = [{"ballot_id": m.ballot_id, "candidate_id": m.candidate_id, "level": m.level}
-                 for m in marks]
-    tracker_rows = [{"tracker": t, "round_id": round_.id} for t in trackers]
-    participation_rows = [{"round_id": round_.id, "person_id": p} for p in participation]
-    for rows in (ballot_rows, mark_rows, tracker_rows, participation_rows):
+    whole = db.engine.dialect.name == "postgresql"
+    if whole:
+        db.session.execute(text(f"LOCK TABLE {SECRET_TABLES} IN ACCESS EXCLUSIVE MODE"))
+    in_round = select(Ballot.id).where(Ballot.round_id == round_.id)
+    scopes = {
+        Ballot: Ballot.round_id == round_.id,
+        BallotMark: BallotMark.ballot_id.in_(in_round),
+        BallotReceipt: BallotReceipt.round_id == round_.id,
+        BallotParticipation: BallotParticipation.round_id == round_.id,
+    }
+    contents = {}
+    for model, scope in scopes.items():
+        query = select(*model.__table__.columns)
+        if not whole:
+            query = query.where(scope)
+        rows = [dict(row._mapping) for row in db.session.execute(query)]
         rng.shuffle(rows)
-    db.session.execute(delete(BallotMark).where(BallotMark.ballot_id.in_(
-        select(Ballot.id).where(Ballot.round_id == round_.id))))
-    db.session.execute(delete(Ballot).where(Ballot.round_id == round_.id))
-    db.session.execute(delete(BallotReceipt).where(BallotReceipt.round_id == round_.id))
-    db.session.execute(delete(BallotParticipation).where(
-        BallotParticipation.round_id == round_.id))
-    for model, rows in ((Ballot, ballot_rows), (BallotMark, mark_rows),
-                        (BallotReceipt, tracker_rows), (BallotParticipation, participation_rows)):
-        if rows:  # a batch keeps the order of its rows: they are written in shuffled order
-            db.session.execute(insert(model), rows)
+        contents[model] = rows
+    if whole:
+        db.session.execute(text(f"TRUNCATE {SECRET_TABLES}"))
+    else:
+        for model in (BallotMark, Ballot, BallotReceipt, BallotParticipation):
+            db.session.execute(delete(model).where(scopes[model]))
+    for model in (Ballot, BallotMark, BallotReceipt, BallotParticipation):
+        if contents[model]:  # one batch keeps the order of its rows: the shuffled order
+            db.session.execute(insert(model), contents[model])
     db.session.flush()
 
 
@@ -593,8 +602,8 @@ def scrub_storage() -> None:
     """After a close has been committed: leave no earlier copy of the box behind.
 
     SQLite: secure_delete zeroes freed pages, and a checkpoint empties the write-ahead log that
-    still holds the pages as they were while people voted. PostgreSQL: VACUUM FULL rewrites the
-    ballot tables without the dead row versions of the original inserts.
+    still holds the pages as they were while people voted. PostgreSQL needs nothing more: the
+    close truncated and refilled the secret tables (see _shuffle_box).
     """
     engine = db.engine
     if engine.dialect.name == "sqlite":
@@ -610,33 +619,6 @@ def scrub_storage() -> None:
             # log. Say so, since the log still holds the order in which ballots were written.
             log.warning("The write-ahead log could not be emptied after closing a round; "
                         "it will be at the next checkpoint.")
-    elif engine.dialect.name == "postgresql":
-        with engine.connect() as connection:
-            autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
-            _wait_for_older_snapshots(autocommit)
-            for table in ("ballot_mark", "ballot", "ballot_receipt", "ballot_participation"):
-                autocommit.execute(text(f"VACUUM FULL {table}"))
-
-
-def _wait_for_older_snapshots(connection, timeout: float = 30.0) -> None:
-    """VACUUM FULL copies row versions that a running transaction may still see; wait (briefly)
-    until every transaction of this database that began before the close has ended, so that
-    the original inserts of the ballots are really gone from the rewritten tables."""
-    marker = connection.execute(text("SELECT txid_current()")).scalar_one() % 2**32
-    deadline = time.monotonic() + timeout
-    while True:
-        older = connection.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL "
-            "AND age(backend_xmin) > age(CAST(CAST(:marker AS text) AS xid))"),
-            {"marker": marker}).scalar_one()
-        if not older:
-            return
-        if time.monotonic() > deadline:
-            log.warning("Transactions older than the close were still open after %s s; the "
-                        "next vacuum will remove what VACUUM FULL had to keep.", timeout)
-            return
-        time.sleep(0.05)
 
 
 def box_digest(round_: BallotRound) -> str:
