@@ -411,15 +411,19 @@ def _marks_from_form(round_) -> dict[int, str | None]:
     return {c.id: request.form.get(f"mark-{c.id}") for c in round_.active_candidates}
 
 
+def _ballot_page(template: str, round_, marks: dict, status: int = 200, **extra):
+    return render_template(
+        template, round=round_, marks=marks,
+        present=services.voter_entry(current_user, round_).present,
+        voted=services.has_voted(round_, current_user.person_id),
+        levels=SCALE_LEVELS[round_.scale], level_labels=LEVEL_LABELS,
+        action_form=ActionForm(), **extra), status
+
+
 @bp.get("/vote/<int:round_id>")
 @login_required
 def ballot(round_id: int):
-    round_ = _voting_round(round_id)
-    return render_template("ballots/ballot.html", round=round_, marks={},
-                           present=services.voter_entry(current_user, round_).present,
-                           voted=services.has_voted(round_, current_user.person_id),
-                           levels=SCALE_LEVELS[round_.scale], level_labels=LEVEL_LABELS,
-                           action_form=ActionForm())
+    return _ballot_page("ballots/ballot.html", _voting_round(round_id), {})
 
 
 @bp.post("/vote/<int:round_id>/review")
@@ -428,13 +432,12 @@ def review(round_id: int):
     round_ = _voting_round(round_id)
     _checked_form()
     marks = _marks_from_form(round_)
+    # Only to point at the lines left empty; the service checks the ballot itself on casting.
     unmarked = [c for c in round_.active_candidates if marks.get(c.id) not in
                 {level.value for level in SCALE_LEVELS[round_.scale]}]
-    template = "ballots/ballot.html" if unmarked else "ballots/review.html"
-    return render_template(template, round=round_, marks=marks, unmarked=unmarked,
-                           voted=services.has_voted(round_, current_user.person_id),
-                           levels=SCALE_LEVELS[round_.scale], level_labels=LEVEL_LABELS,
-                           action_form=ActionForm()), 422 if unmarked else 200
+    if unmarked:
+        return _ballot_page("ballots/ballot.html", round_, marks, 422, unmarked=unmarked)
+    return _ballot_page("ballots/review.html", round_, marks)
 
 
 @bp.post("/vote/<int:round_id>/change")
@@ -442,10 +445,7 @@ def review(round_id: int):
 def change(round_id: int):
     round_ = _voting_round(round_id)
     _checked_form()
-    return render_template("ballots/ballot.html", round=round_, marks=_marks_from_form(round_),
-                           voted=services.has_voted(round_, current_user.person_id),
-                           levels=SCALE_LEVELS[round_.scale], level_labels=LEVEL_LABELS,
-                           action_form=ActionForm())
+    return _ballot_page("ballots/ballot.html", round_, _marks_from_form(round_))
 
 
 @bp.post("/vote/<int:round_id>/cast")
