@@ -243,6 +243,8 @@ def test_a_confidence_round_from_creation_to_results(
         login(voter, username, PASSWORD)
         assert voter.viewport_size == {"width": 360, "height": 740}
         voter.locator("nav .navbar-toggler").tap()
+        # Tap only once the menu has finished opening: mid-animation the links still move.
+        expect(voter.locator("#nav")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
         voter.locator('#nav a[href="/vote/"]').tap()
         entry = voter.locator(f'#main a[href="/vote/{round_id}"]')
         expect(entry).to_contain_text(TITLE)

@@ -81,6 +81,8 @@ def test_phone_language_switch(demo, phone_page: Page, login, translate, watch_e
 
     # To English, from the collapsed menu; the same page comes back.
     page.locator("nav .navbar-toggler").tap()
+    # Tap only once the menu has finished opening: mid-animation the links still move.
+    expect(page.locator("#nav")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
     page.locator('#nav a[hreflang="en"]').tap()
     expect(page).to_have_url(re.compile(r"/org/people\??$"))
     expect(page.locator("html")).to_have_attribute("lang", "en")
@@ -96,6 +98,7 @@ def test_phone_language_switch(demo, phone_page: Page, login, translate, watch_e
 
     # And back to Vietnamese.
     page.locator("nav .navbar-toggler").tap()
+    expect(page.locator("#nav")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
     back = page.locator('#nav a[hreflang="vi"]')
     expect(back).to_have_text("Tiếng Việt")
     back.tap()
