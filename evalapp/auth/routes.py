@@ -13,6 +13,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from evalapp.auth import home as _home  # noqa: F401  (registers its home sections)
 from evalapp.auth import services
 from evalapp.auth.forms import (
     ApiTokenForm,

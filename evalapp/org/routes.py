@@ -23,6 +23,7 @@ from evalapp.auth.permissions import can_manage_org, scope_paths
 from evalapp.core.errors import DomainError, ValidationFailed
 from evalapp.core.forms import attach_error, choices
 from evalapp.extensions import db
+from evalapp.org import home as _home  # noqa: F401  (registers its home sections)
 from evalapp.org import services
 from evalapp.org.forms import (
     ConfirmForm,
