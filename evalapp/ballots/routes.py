@@ -1,11 +1,22 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from evalapp.ballots import services
+from evalapp.ballots import home as _home  # noqa: F401  (registers the home page sections)
+from evalapp.ballots import receipts, services
 from evalapp.ballots.forms import (
     ActionForm,
     ExcludeForm,
@@ -15,7 +26,8 @@ from evalapp.ballots.forms import (
     VotersFileForm,
 )
 from evalapp.ballots.models import BAND_LABELS, BASE_LABELS, LEVEL_LABELS, RoundStatus
-from evalapp.core.errors import DomainError, ValidationFailed
+from evalapp.ballots.spreadsheets import results_workbook
+from evalapp.core.errors import DomainError, NotFound, ValidationFailed
 from evalapp.core.forms import attach_error
 from evalapp.extensions import db
 from evalapp.org import services as org
@@ -33,6 +45,11 @@ def base_label(value: str) -> str:
 @bp.app_template_filter("band_label")
 def band_label(value: str) -> str:
     return str(BAND_LABELS[Band(value)])
+
+
+@bp.app_template_filter("tracker")
+def tracker_filter(value: str) -> str:
+    return receipts.grouped(value)
 
 
 def _round(round_id: int, allowed=services.can_see_round):
@@ -97,7 +114,10 @@ def round_page(round_id: int):
         exclude_form=ExcludeForm(), action_form=ActionForm(),
         can_manage=services.can_manage_round(current_user, round_),
         can_run=services.can_run_meeting(current_user, round_),
-        can_count=services.can_count(current_user, round_))
+        can_count=services.can_count(current_user, round_),
+        can_finalise=services.can_finalise(current_user, round_),
+        can_see_results=services.can_see_results(current_user, round_),
+        can_see_trackers=services.can_see_trackers(current_user, round_))
 
 
 @bp.route("/ballots/<int:round_id>/settings", methods=["GET", "POST"])
@@ -329,13 +349,47 @@ def attendance(round_id: int):
         _checked_form()
         present = [v.id for v in round_.voters] if request.form.get("all") else \
             request.form.getlist("present", type=int)
-        count = services.set_attendance(current_user, round_, present)
+        change = services.set_attendance(current_user, round_, present)
         db.session.commit()
-        flash(_("Attendance saved: %(n)s present.", n=count), "success")
+        flash(_attendance_message(change), "success")
         return redirect(url_for("ballots.attendance", round_id=round_.id))
     return render_template("ballots/attendance.html", round=round_,
                            voters=services.voters_sorted(round_),
                            turnout=services.turnout(round_), action_form=ActionForm())
+
+
+def _names(names: list[str], most: int = 10) -> str:
+    shown = ", ".join(names[:most])
+    return shown if len(names) <= most else \
+        _("%(names)s and %(n)s more", names=shown, n=len(names) - most)
+
+
+def _attendance_message(change: services.AttendanceChange) -> str:
+    parts = [_("Attendance saved: %(n)s of %(summoned)s present.", n=change.present,
+               summoned=change.summoned)]
+    if change.marked_present:
+        parts.append(_("Marked present: %(names)s.", names=_names(change.marked_present)))
+    if change.marked_absent:
+        parts.append(_("Marked absent: %(names)s.", names=_names(change.marked_absent)))
+    if not (change.marked_present or change.marked_absent):
+        parts.append(_("Nothing changed."))
+    return " ".join(parts)
+
+
+@bp.post("/ballots/<int:round_id>/attendance/latecomer")
+@login_required
+def admit_latecomer(round_id: int):
+    round_ = _round(round_id, services.can_run_meeting)
+    _checked_form()
+    voter_id = request.form.get("voter_id", type=int)
+    if voter_id is None:
+        raise ValidationFailed(_("Choose the member who has arrived."))
+    voter = services.admit_latecomer(current_user, round_, voter_id)
+    db.session.commit()
+    flash(_("%(name)s has been admitted and can vote now. Present: %(present)s of "
+            "%(summoned)s.", name=voter.full_name, present=round_.present_count,
+            summoned=round_.summoned_count), "success")
+    return redirect(url_for("ballots.attendance", round_id=round_.id))
 
 
 @bp.get("/ballots/<int:round_id>/turnout")
@@ -344,7 +398,8 @@ def turnout_page(round_id: int):
     round_ = _round(round_id, services.can_count)
     return render_template("ballots/turnout.html", round=round_,
                            turnout=services.turnout(round_),
-                           projector=request.args.get("view") == "projector")
+                           projector=request.args.get("view") == "projector",
+                           can_run=services.can_run_meeting(current_user, round_))
 
 
 @bp.get("/ballots/<int:round_id>/turnout.json")
@@ -354,28 +409,47 @@ def turnout_json(round_id: int):
     numbers = services.turnout(round_)
     return jsonify({"status": round_.status.value, "status_label": round_.status.label,
                     "summoned": numbers.summoned, "present": numbers.present,
-                    "voted": numbers.voted, "quorum_met": numbers.quorum_met})
+                    "voted": numbers.voted, "not_voted": numbers.not_voted,
+                    "quorum_met": numbers.quorum_met})
+
+
+def _results_round(round_id: int):
+    """The round and the lines of its results the user may see (all, or their own)."""
+    round_ = services.get_round(round_id)
+    full = services.can_see_all_results(current_user, round_)
+    if not (full or services.can_see_own_result(current_user, round_)):
+        abort(403)
+    shown = {c.id for c in round_.active_candidates} if full else \
+        {services.own_candidacy(current_user, round_).id}
+    return round_, full, shown
 
 
 @bp.get("/ballots/<int:round_id>/results")
 @login_required
 def results(round_id: int):
-    round_ = services.get_round(round_id)
-    full = services.can_see_all_results(current_user, round_)
-    own = services.can_see_own_result(current_user, round_)
-    if not (full or own):
-        abort(403)
+    round_, full, shown = _results_round(round_id)
     warning = services.below_secrecy_threshold(round_)
     if warning and request.args.get("acknowledged") != "1":
         return render_template("ballots/results_warning.html", round=round_)
-    tally = services.tally_of(round_)
-    shown = {c.id for c in round_.active_candidates} if full else \
-        {services.own_candidacy(current_user, round_).id}
-    return render_template("ballots/results.html", round=round_, tally=tally,
+    return render_template("ballots/results.html", round=round_,
+                           tally=services.tally_of(round_),
                            candidates={c.id: c for c in round_.active_candidates},
                            shown=shown, full=full, levels=SCALE_LEVELS[round_.scale],
                            level_labels=LEVEL_LABELS,
                            secrecy_warning=warning)
+
+
+@bp.get("/ballots/<int:round_id>/results.xlsx")
+@login_required
+def results_xlsx(round_id: int):
+    round_, _full, shown = _results_round(round_id)
+    if services.below_secrecy_threshold(round_) and request.args.get("acknowledged") != "1":
+        return redirect(url_for("ballots.results", round_id=round_.id))
+    content = results_workbook(round_, services.tally_of(round_), shown)
+    return Response(content, mimetype="application/vnd.openxmlformats-officedocument."
+                    "spreadsheetml.sheet", headers={
+                        "Content-Disposition":
+                            f'attachment; filename="ket-qua-dot-{round_.id}.xlsx"'})
 
 
 @bp.get("/ballots/<int:round_id>/trackers")
@@ -383,11 +457,17 @@ def results(round_id: int):
 def trackers(round_id: int):
     round_ = _round(round_id)
     if round_.status in (RoundStatus.DRAFT, RoundStatus.ATTENDANCE, RoundStatus.VOTING):
-        abort(409)
+        # Not an error: the list is published when voting closes; say so.
+        return render_template("ballots/trackers.html", round=round_, not_yet=True)
     if not services.can_see_trackers(current_user, round_):
         abort(403)
-    return render_template("ballots/trackers.html", round=round_,
-                           trackers=services.trackers(round_))
+    everything = services.trackers(round_)
+    search = receipts.normalised(request.args.get("q", "")[:100])
+    search = search if len(search) >= 4 else ""
+    return render_template(
+        "ballots/trackers.html", round=round_, trackers=everything, search=search,
+        found=[t for t in everything if search in t] if search else None,
+        own=receipts.tracker_for(current_user, round_.id))
 
 
 # ---------------------------------------------------------------- voting
@@ -397,7 +477,8 @@ def trackers(round_id: int):
 @login_required
 def my_ballots():
     return render_template("ballots/vote_list.html",
-                           waiting=services.waiting_rounds(current_user))
+                           rounds=services.voter_rounds(current_user),
+                           receipts=receipts.receipts_of(current_user))
 
 
 def _voting_round(round_id: int):
@@ -455,4 +536,29 @@ def cast(round_id: int):
     _checked_form()
     tracker = services.cast_ballot(current_user.person, round_, _marks_from_form(round_))
     db.session.commit()
-    return render_template("ballots/receipt.html", round=round_, tracker=tracker)
+    # Post/redirect/get: the receipt is a page of its own that a reload shows again. The
+    # tracker goes into the signed session cookie, never into the database (see receipts).
+    receipts.remember(current_user, round_.id, tracker)
+    return redirect(url_for("ballots.receipt", round_id=round_.id), 303)
+
+
+@bp.get("/vote/<int:round_id>/receipt")
+@login_required
+def receipt(round_id: int):
+    round_ = _voting_round(round_id)
+    tracker = receipts.tracker_for(current_user, round_.id)
+    if tracker is None and not services.has_voted(round_, current_user.person_id):
+        return redirect(url_for("ballots.ballot", round_id=round_.id))
+    return render_template("ballots/receipt.html", round=round_, tracker=tracker,
+                           can_see_trackers=services.can_see_trackers(current_user, round_))
+
+
+@bp.get("/vote/<int:round_id>/receipt.txt")
+@login_required
+def receipt_file(round_id: int):
+    round_ = _voting_round(round_id)
+    tracker = receipts.tracker_for(current_user, round_.id)
+    if tracker is None:
+        raise NotFound(_("This device keeps no receipt for this round."))
+    return Response(receipts.receipt_text(round_, tracker), mimetype="text/plain", headers={
+        "Content-Disposition": f'attachment; filename="bien-nhan-phieu-dot-{round_.id}.txt"'})

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import selectinload
 
 from evalapp.audit.services import record
 from evalapp.auth.models import Role, User
-from evalapp.auth.permissions import SYSTEM, has_role
+from evalapp.auth.permissions import SYSTEM, has_role, scope_paths
 from evalapp.auth.services import create_voter_accounts
 from evalapp.ballots.models import (
     Ballot,
@@ -116,6 +117,16 @@ def can_see_all_results(user, round_: BallotRound) -> bool:
     return round_.published_at is not None and voter_entry(user, round_) is not None
 
 
+def can_finalise(user, round_: BallotRound) -> bool:
+    """Finalising and publishing the results: an admin of the unit or the chair."""
+    return can_manage_round(user, round_) or OfficerRole.CHAIR in _officer_roles(user, round_)
+
+
+def can_see_results(user, round_: BallotRound) -> bool:
+    """Whether the results page has anything for the user (all lines, or their own)."""
+    return can_see_all_results(user, round_) or can_see_own_result(user, round_)
+
+
 def can_see_trackers(user, round_: BallotRound) -> bool:
     """The list of trackers, after voting closes, for the round's voters and officers."""
     if round_.status in (RoundStatus.DRAFT, RoundStatus.ATTENDANCE, RoundStatus.VOTING):
@@ -136,18 +147,90 @@ def rounds_for(user) -> list[BallotRound]:
     return [r for r in everything if can_see_round(user, r)]
 
 
-def waiting_rounds(user) -> list[tuple[BallotRound, bool]]:
-    """Open rounds in which the user is a present voter: (round, already voted)."""
+@dataclass(frozen=True)
+class VoterRounds:
+    """The rounds a voter is summoned to that are being held, as their to-do list."""
+
+    waiting: list[BallotRound]      # voting is open, they are present and have not voted
+    voted: list[BallotRound]        # voting is open and they have voted
+    not_present: list[BallotRound]  # voting is open but they are not recorded present
+    upcoming: list[BallotRound]     # attendance is being taken; voting opens later
+
+
+def voter_rounds(user) -> VoterRounds:
+    person_id = getattr(user, "person_id", None)
+    result = VoterRounds([], [], [], [])
+    if person_id is None:
+        return result
+    rows = db.session.execute(
+        select(BallotRound, BallotVoter.present)
+        .join(BallotVoter, BallotVoter.round_id == BallotRound.id)
+        .where(BallotVoter.person_id == person_id,
+               BallotRound.status.in_((RoundStatus.ATTENDANCE, RoundStatus.VOTING)))
+        .order_by(BallotRound.id)
+    ).all()
+    for round_, present in rows:
+        if round_.status is RoundStatus.ATTENDANCE:
+            result.upcoming.append(round_)
+        elif not present:
+            result.not_present.append(round_)
+        elif has_voted(round_, person_id):
+            result.voted.append(round_)
+        else:
+            result.waiting.append(round_)
+    return result
+
+
+HELD = (RoundStatus.ATTENDANCE, RoundStatus.VOTING, RoundStatus.CLOSED, RoundStatus.COUNTED)
+
+
+def _rounds_where(user, statuses, *, officer: bool) -> list[BallotRound]:
+    """Rounds in `statuses` in the user's admin scope (and, with officer=True, those in which
+    they are an officer), oldest first."""
+    paths = scope_paths(user, Role.ADMIN)
+    reach = []
+    if paths is None:
+        reach.append(BallotRound.id.is_not(None))
+    elif paths:
+        reach.append(BallotRound.unit_id.in_(
+            select(Unit.id).where(or_(*(Unit.path.startswith(p) for p in paths)))))
+    user_id = getattr(user, "id", None)
+    if officer and user_id is not None:
+        reach.append(BallotRound.id.in_(
+            select(BallotOfficer.round_id).where(BallotOfficer.user_id == user_id)))
+    if not reach:
+        return []
+    return list(db.session.execute(
+        select(BallotRound).options(selectinload(BallotRound.officers))
+        .where(BallotRound.status.in_(statuses), or_(*reach))
+        .order_by(BallotRound.id)).scalars())
+
+
+def rounds_to_run(user) -> list[BallotRound]:
+    """Rounds being held (attendance to counted) that the user runs or counts: as the chair,
+    secretary or a counting-team member, or as an admin of the round's unit."""
+    return [r for r in _rounds_where(user, HELD, officer=True) if can_count(user, r)]
+
+
+def rounds_in_progress(user) -> list[BallotRound]:
+    """Rounds not finalised yet that the user administers."""
+    statuses = [s for s in RoundStatus if s is not RoundStatus.FINALISED]
+    return [r for r in _rounds_where(user, statuses, officer=False)
+            if can_manage_round(user, r)]
+
+
+def own_candidacies(user) -> list[tuple[BallotRound, BallotCandidate]]:
+    """The rounds past their draft in which the user is voted on, newest first."""
     person_id = getattr(user, "person_id", None)
     if person_id is None:
         return []
     rows = db.session.execute(
-        select(BallotRound).join(BallotVoter, BallotVoter.round_id == BallotRound.id)
-        .where(BallotVoter.person_id == person_id, BallotVoter.present.is_(True),
-               BallotRound.status == RoundStatus.VOTING)
-        .order_by(BallotRound.id)
-    ).scalars().all()
-    return [(r, has_voted(r, person_id)) for r in rows]
+        select(BallotRound, BallotCandidate)
+        .join(BallotCandidate, BallotCandidate.round_id == BallotRound.id)
+        .where(BallotCandidate.person_id == person_id, BallotCandidate.excluded.is_(False),
+               BallotRound.status != RoundStatus.DRAFT)
+        .order_by(BallotRound.id.desc())).all()
+    return [(r, c) for r, c in rows]
 
 
 def has_voted(round_: BallotRound, person_id: int) -> bool:
@@ -421,20 +504,70 @@ def start_attendance(actor, round_: BallotRound) -> None:
     record(actor, "ballot_round.attendance_started", round_)
 
 
-def set_attendance(actor, round_: BallotRound, present_voter_ids: Iterable[int]) -> int:
-    """Mark exactly these voters present (everyone else absent); returns the number present."""
+@dataclass(frozen=True)
+class AttendanceChange:
+    """What saving the attendance changed, so that the secretary's message can name it."""
+
+    present: int
+    summoned: int
+    marked_present: list[str]  # names, in Vietnamese order
+    marked_absent: list[str]
+
+
+def set_attendance(actor, round_: BallotRound, present_voter_ids: Iterable[int]
+                   ) -> AttendanceChange:
+    """Mark exactly these voters present (everyone else absent)."""
     _require(can_run_meeting(actor, round_))
     _require_status(round_, RoundStatus.ATTENDANCE)
     present = {int(i) for i in present_voter_ids}
     known = {v.id for v in round_.voters}
     if present - known:
         raise ValidationFailed(_l("Some of the marked people are not on the list."))
-    for voter in round_.voters:
-        voter.present = voter.id in present
+    came, left = [], []
+    for voter in voters_sorted(round_):
+        now = voter.id in present
+        if now != voter.present:
+            (came if now else left).append(voter.full_name)
+        voter.present = now
     db.session.flush()
     record(actor, "ballot_round.attendance_recorded", round_, present=len(present),
            summoned=len(known))
-    return len(present)
+    return AttendanceChange(present=len(present), summoned=len(known), marked_present=came,
+                            marked_absent=left)
+
+
+def admit_latecomer(actor, round_: BallotRound, voter_id: int) -> BallotVoter:
+    """Admit a member of the summoned list who arrives after voting opened: they are recorded
+    present, counted into the number present frozen at opening (the quorum, the ballots issued
+    and the percentages use it), and may vote.
+
+    Only this way round: once voting is open nobody is marked absent, since a ballot already
+    cast cannot be taken back, and whether someone has voted is not shown to the officers.
+    """
+    _require(can_run_meeting(actor, round_))
+    # The round's row, locked and read afresh, as close_voting does: an admission and a close
+    # never interleave, and two admissions at once each add their one.
+    db.session.execute(select(BallotRound).where(BallotRound.id == round_.id)
+                       .with_for_update().execution_options(populate_existing=True))
+    _require_status(round_, RoundStatus.VOTING)
+    voter = next((v for v in round_.voters if v.id == voter_id), None)
+    if voter is None:
+        raise NotFound(_l("This person is not on the summoned list of this round."))
+    admitted = db.session.execute(
+        update(BallotVoter).where(BallotVoter.id == voter.id, BallotVoter.present.is_(False))
+        .values(present=True).execution_options(synchronize_session=False)).rowcount
+    if not admitted:
+        raise InvalidState(_l("%(name)s is already recorded present."), name=voter.full_name)
+    db.session.execute(
+        update(BallotRound).where(BallotRound.id == round_.id)
+        .values(present_count=BallotRound.present_count + 1)
+        .execution_options(synchronize_session=False))
+    db.session.refresh(round_, ["present_count"])
+    db.session.refresh(voter, ["present"])
+    record(actor, "ballot_round.latecomer_admitted", round_, voter_id=voter.id,
+           person_id=voter.person_id, name=voter.full_name, present=round_.present_count,
+           summoned=round_.summoned_count)
+    return voter
 
 
 @dataclass(frozen=True)
@@ -446,6 +579,11 @@ class Turnout:
     @property
     def quorum_met(self) -> bool:
         return rules.quorum_met(self.present, self.summoned)
+
+    @property
+    def not_voted(self) -> int:
+        """Present members who have not voted yet: a number, never who."""
+        return max(self.present - self.voted, 0)
 
 
 def turnout(round_: BallotRound) -> Turnout:
@@ -687,7 +825,7 @@ def tally_of(round_: BallotRound, line_counts=None) -> rules.Tally:
 
 
 def finalise_round(actor, round_: BallotRound) -> None:
-    _require(can_manage_round(actor, round_) or OfficerRole.CHAIR in _officer_roles(actor, round_))
+    _require(can_finalise(actor, round_))
     _require_status(round_, RoundStatus.COUNTED)
     round_.status = RoundStatus.FINALISED
     round_.finalised_at = utcnow()
@@ -696,7 +834,7 @@ def finalise_round(actor, round_: BallotRound) -> None:
 
 def publish_results(actor, round_: BallotRound) -> None:
     """Show the results to every voter of the round: a deliberate step."""
-    _require(can_manage_round(actor, round_) or OfficerRole.CHAIR in _officer_roles(actor, round_))
+    _require(can_finalise(actor, round_))
     if not results_available(round_):
         raise InvalidState(_l("Results can be published only after counting."))
     if round_.published_at is not None:

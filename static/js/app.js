@@ -44,26 +44,126 @@ document.addEventListener("submit", function (event) {
   });
 })();
 
-// Live turnout: refresh the numbers every few seconds. Never shows ballot content.
+// Print buttons (no inline handlers: the CSP forbids them).
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) window.print();
+});
+
+// ---- hall: live turnout (turnout page, projector view, round page while voting) -------------
+// Every few seconds, the numbers of the round (present, voted, not voted, quorum, status) from
+// turnout.json: counts only, never who and never how. Elements marked data-field="<name>"
+// show them; the close form's question says how many present members have not voted.
 (function () {
-  var box = document.getElementById("turnout");
-  if (!box) return;
-  var url = box.getAttribute("data-turnout-url");
+  var source = document.querySelector("[data-live-turnout]");
+  if (!source) return;
+  var url = source.getAttribute("data-live-turnout");
+  function show(data) {
+    document.querySelectorAll("[data-field]").forEach(function (el) {
+      var name = el.getAttribute("data-field");
+      var value = name === "quorum"
+        ? source.getAttribute(data.quorum_met ? "data-met-text" : "data-not-met-text")
+        : data[name];
+      if (value !== undefined && value !== null && el.textContent !== String(value)) {
+        el.textContent = value;
+      }
+    });
+    var close = document.getElementById("close-form");
+    if (close) {
+      close.setAttribute("data-confirm", data.not_voted
+        ? close.getAttribute("data-confirm-many").replace("__N__", data.not_voted)
+        : close.getAttribute("data-confirm-none"));
+    }
+  }
   function refresh() {
     fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (data) {
-        if (!data) return;
-        document.getElementById("turnout-voted").textContent = data.voted;
-        document.getElementById("turnout-present").textContent = data.present;
-        document.getElementById("turnout-status").textContent = data.status_label;
-      })
+      .then(function (data) { if (data) show(data); })
       .catch(function () {});
   }
   setInterval(refresh, 3000);
 })();
 
-// Print buttons (no inline handlers: the CSP forbids them).
-document.addEventListener("click", function (event) {
-  if (event.target.closest("[data-print]")) window.print();
-});
+// ---- hall: attendance, the quorum as boxes are ticked ---------------------------------------
+(function () {
+  var form = document.getElementById("attendance-form");
+  var box = document.getElementById("quorum");
+  if (!form || !box) return;
+  var summoned = parseInt(box.getAttribute("data-summoned"), 10);
+  var boxes = form.querySelectorAll(".attendance-box");
+  function ticked() {
+    var state = [];
+    boxes.forEach(function (b) { if (b.checked) state.push(b.value); });
+    return state.join(",");
+  }
+  var saved = ticked();
+  function update() {
+    var present = form.querySelectorAll(".attendance-box:checked").length;
+    var met = present * 3 >= summoned * 2;  // integer arithmetic, as the server counts
+    document.getElementById("quorum-count").textContent =
+      box.getAttribute("data-present-text").replace("__P__", present);
+    document.getElementById("quorum-verdict").textContent =
+      box.getAttribute(met ? "data-met-text" : "data-not-met-text");
+    document.getElementById("quorum-unsaved").textContent =
+      ticked() === saved ? "" : box.getAttribute("data-unsaved-text");
+    box.classList.toggle("alert-success", met);
+    box.classList.toggle("alert-warning", !met);
+  }
+  form.addEventListener("change", update);
+})();
+
+// ---- hall: the ballot, a line's "not marked yet" goes once it is marked ----------------------
+(function () {
+  var form = document.getElementById("ballot-form");
+  if (!form) return;
+  form.addEventListener("change", function (event) {
+    var line = event.target.closest(".ballot-line.line-unmarked");
+    if (!line) return;
+    line.classList.remove("line-unmarked", "border-danger");
+    line.removeAttribute("aria-describedby");
+    var note = line.querySelector(".unmarked-note");
+    if (note) note.hidden = true;
+  });
+})();
+
+// ---- hall: trackers, found with or without dashes ---------------------------------------------
+(function () {
+  function hex(text) { return text.toLowerCase().replace(/[^0-9a-f]/g, ""); }
+  document.querySelectorAll("[data-filter-trackers]").forEach(function (input) {
+    var rows = document.querySelectorAll(input.getAttribute("data-filter-trackers"));
+    input.addEventListener("input", function () {
+      var wanted = hex(input.value);
+      rows.forEach(function (row) {
+        row.hidden = wanted !== "" && row.getAttribute("data-tracker").indexOf(wanted) === -1;
+      });
+    });
+  });
+})();
+
+// ---- hall: receipt and projector buttons that need a script ----------------------------------
+(function () {
+  document.querySelectorAll("[data-needs-js]").forEach(function (el) { el.hidden = false; });
+  // Copy: only where the browser allows it (a secure context).
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    if (!(navigator.clipboard && window.isSecureContext)) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var text = document.querySelector(button.getAttribute("data-copy")).textContent
+        .replace(/\s+/g, "");
+      navigator.clipboard.writeText(text).then(function () {
+        var status = document.getElementById("copy-status");
+        if (status) status.textContent = button.getAttribute("data-copied") + ": " + text;
+      }).catch(function () {});
+    });
+  });
+  // Full screen, for the projector.
+  document.querySelectorAll("[data-fullscreen]").forEach(function (button) {
+    if (!document.fullscreenEnabled) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      document.documentElement.requestFullscreen().catch(function () {});
+    });
+    document.addEventListener("fullscreenchange", function () {
+      button.hidden = document.fullscreenElement !== null;
+    });
+  });
+})();

@@ -59,12 +59,22 @@ ROWS = [
      expect(admin=200, scoped_admin=200, secretary=200)),
     ("POST", "/ballots/{open_round}/attendance", R + "/attendance",
      expect(admin=409, scoped_admin=409, secretary=409)),
+    # A latecomer is admitted by whoever runs the meeting; the empty form names nobody (422).
+    ("POST", "/ballots/{open_round}/attendance/latecomer", R + "/attendance/latecomer",
+     expect(admin=422, scoped_admin=422, secretary=422)),
     ("GET", "/ballots/{open_round}/turnout", R + "/turnout",
      expect(admin=200, scoped_admin=200, secretary=200, counter=200)),
     ("GET", "/ballots/{open_round}/turnout.json", R + "/turnout.json",
      expect(admin=200, scoped_admin=200, secretary=200, counter=200)),
     ("GET", "/ballots/{open_round}/results", R + "/results", expect()),
     ("GET", "/ballots/{counted_round}/results", R + "/results",
+     expect(admin=200, scoped_admin=200, secretary=200, counter=200, evaluee=200)),
+    # The export follows the results page; counted_round has fewer ballots than its secrecy
+    # threshold, so without the acknowledgement the export sends back to the warning.
+    ("GET", "/ballots/{open_round}/results.xlsx", R + "/results.xlsx", expect()),
+    ("GET", "/ballots/{counted_round}/results.xlsx", R + "/results.xlsx",
+     expect(admin=302, scoped_admin=302, secretary=302, counter=302, evaluee=302)),
+    ("GET", "/ballots/{counted_round}/results.xlsx?acknowledged=1", R + "/results.xlsx",
      expect(admin=200, scoped_admin=200, secretary=200, counter=200, evaluee=200)),
     # The voters and officers of the round; the person voted on (EVALUEE) is neither.
     ("GET", "/ballots/{counted_round}/trackers", R + "/trackers",
@@ -74,6 +84,13 @@ ROWS = [
     ("POST", "/vote/{open_round}/review", "/vote/<int:round_id>/review", expect(voter=422)),
     ("POST", "/vote/{open_round}/change", "/vote/<int:round_id>/change", expect(voter=200)),
     ("POST", "/vote/{open_round}/cast", "/vote/<int:round_id>/cast", expect(voter=422)),
+    # The receipt: a voter who has not voted is sent to the ballot; one who voted elsewhere (in
+    # another session) is told so; the text file exists only in the session that voted.
+    ("GET", "/vote/{open_round}/receipt", "/vote/<int:round_id>/receipt", expect(voter=302)),
+    ("GET", "/vote/{counted_round}/receipt", "/vote/<int:round_id>/receipt",
+     expect(voter=200)),
+    ("GET", "/vote/{counted_round}/receipt.txt", "/vote/<int:round_id>/receipt.txt",
+     expect(voter=404)),
 ]
 
 ROWS += [

@@ -7,6 +7,7 @@ and the tests commit, since services never do.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -52,6 +53,16 @@ def marks(round_: BallotRound, levels: Sequence[str]) -> dict[int, str]:
     candidates = round_.active_candidates
     assert len(levels) == len(candidates)
     return {c.id: str(level) for c, level in zip(candidates, levels, strict=True)}
+
+
+TRACKER_ON_PAGE = re.compile(r'id="tracker"[^>]*>(.*?)</p>', re.S)
+
+
+def tracker_on(html: str) -> str:
+    """The tracker shown on a receipt page (in groups of four: 6c1d-5af3-…), as stored."""
+    shown = re.sub(r"<[^>]+>", "", TRACKER_ON_PAGE.search(html).group(1)).strip()
+    assert re.fullmatch(r"([0-9a-f]{4}-){7}[0-9a-f]{4}", shown), shown
+    return shown.replace("-", "")
 
 
 def last_seq() -> int:

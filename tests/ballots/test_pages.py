@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from evalapp.auth.models import Role
 from evalapp.ballots.models import Ballot, BallotRound
+from tests.ballots.conftest import tracker_on
 from tests.conftest import PASSWORD
 
 
@@ -82,9 +83,15 @@ def test_a_whole_round_through_the_pages(app, db, committee):
         assert incomplete.status_code == 422
         review = voter.post(f"/vote/{round_id}/review", data=marks)
         assert review.status_code == 200 and "cast-button" in review.get_data(as_text=True)
-        receipt = voter.post(f"/vote/{round_id}/cast", data=marks)
+        cast = voter.post(f"/vote/{round_id}/cast", data=marks)
+        # Post/redirect/get: the receipt is a page of its own, shown again on a reload.
+        assert cast.status_code == 303
+        assert cast.headers["Location"].endswith(f"/vote/{round_id}/receipt")
+        receipt = voter.get(cast.headers["Location"])
         assert receipt.status_code == 200
-        assert re.search(r'id="tracker">[0-9a-f]{32}<', receipt.get_data(as_text=True))
+        tracker = tracker_on(receipt.get_data(as_text=True))
+        assert tracker_on(voter.get(f"/vote/{round_id}/receipt").get_data(as_text=True)) \
+            == tracker
         again = voter.post(f"/vote/{round_id}/cast", data=marks)
         assert again.status_code == 409
         # A voter never sees counts or results while voting is open.
@@ -110,7 +117,7 @@ def test_a_whole_round_through_the_pages(app, db, committee):
     assert 'count-low">4<' in second_row and 'percent-low">80,00<' in second_row
     assert "badge text-bg-danger" in second_row and "badge" not in first_row
     trackers = counter.get(f"/ballots/{round_id}/trackers").get_data(as_text=True)
-    assert len(re.findall(r"<li>[0-9a-f]{32}</li>", trackers)) == 5
+    assert len(re.findall(r'<li data-tracker="[0-9a-f]{32}"', trackers)) == 5
 
 
 def test_results_of_a_tiny_round_are_shown_only_after_a_warning(app, db, factory):

@@ -45,7 +45,7 @@ from evalapp.ballots.models import RoundStatus
 from evalapp.core.errors import ValidationFailed
 from evalapp.extensions import db as _db
 from evalapp.tally.rules import Level, Scale
-from tests.ballots.conftest import advance, last_seq, secret_counts
+from tests.ballots.conftest import advance, last_seq, secret_counts, tracker_on
 from tests.conftest import PASSWORD, TEST_CONFIG
 
 N = 30
@@ -110,10 +110,10 @@ def closed_box(app, meeting, factory, db) -> Box:
         assert client.post("/login", data={"username": users[i].username,
                                            "password": PASSWORD}).status_code == 302
         form = {f"mark-{c}": content_of(i)[j] for c, j in candidate_bit.items()}
-        response = client.post(f"/vote/{round_id}/cast", data=form)
+        response = client.post(f"/vote/{round_id}/cast", data=form, follow_redirects=True)
         assert response.status_code == 200, response.get_data(as_text=True)[:300]
-        tracker = re.search(r'id="tracker">([0-9a-f]{32})<',
-                            response.get_data(as_text=True)).group(1)
+        assert response.request.path == f"/vote/{round_id}/receipt"
+        tracker = tracker_on(response.get_data(as_text=True))
         box.tracker_owner[tracker] = i
         assert client.post("/logout").status_code == 302
     assert client.post("/login", data={"username": admin.username,
@@ -485,7 +485,8 @@ def test_ballot_content_reaches_neither_the_audit_trail_nor_the_logs(app, meetin
         refused_pages.append(response.get_data(as_text=True))
         # ...then the real one.
         form = {f"mark-{c}": levels[(i + j) % 3] for j, c in enumerate(ids)}
-        assert client.post(f"/vote/{rid}/cast", data=form).status_code == 200
+        assert client.post(f"/vote/{rid}/cast", data=form).status_code == 303
+        assert client.get(f"/vote/{rid}/receipt").status_code == 200
         assert client.post("/logout").status_code == 302
     formatter = logging.Formatter()
     log_text = "\n".join(formatter.format(record) for record in caplog.records)
