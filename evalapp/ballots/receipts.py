@@ -71,7 +71,7 @@ def receipt_text(round_, tracker: str) -> str:
              format_date(round_.meeting_date, "dd/MM/yyyy") if round_.meeting_date else ""]
     lines = [_("Receipt of a secret ballot"), "", round_.title,
              " · ".join(part for part in where if part), "",
-             f"{_('Receipt tracker')}: {grouped(tracker)}", "",
+             _("Receipt tracker: %(tracker)s", tracker=grouped(tracker)), "",
              _("After voting closes, the list of all trackers is shown; find yours there to "
                "check that your ballot was counted. The tracker says nothing about how you "
                "voted."), ""]

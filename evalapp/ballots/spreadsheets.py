@@ -48,7 +48,8 @@ def results_workbook(round_: BallotRound, tally: Tally, shown: Collection[int]) 
     levels = SCALE_LEVELS[round_.scale]
     heading = [str(_l("No.")), str(_l("Full name")), str(_l("Post")), str(_l("Unit"))]
     for level in levels:
-        heading += [f"{LEVEL_LABELS[level]}: {_l('votes')}", f"{LEVEL_LABELS[level]}: %"]
+        heading += [str(_l("%(level)s: votes", level=LEVEL_LABELS[level])),
+                    f"{LEVEL_LABELS[level]}: %"]
     heading.append(str(_l("Flag")))
     sheet.append(heading)
     heading_row = sheet.max_row
