@@ -181,7 +181,7 @@ def test_a_confidence_round_from_creation_to_results(
     quorum = secretary.locator("#quorum")
     expect(quorum).to_contain_text(translate(
         "%(present)s of %(summoned)s summoned are present.", present=0, summoned=6))
-    secretary.locator('#attendance-form button[name="all"]').click()
+    secretary.locator('#mark-all button').click()
     expect(quorum).to_contain_text(translate(
         "%(present)s of %(summoned)s summoned are present.", present=6, summoned=6))
     expect(secretary.locator("#attendance-form input.attendance-box:checked")).to_have_count(6)
@@ -286,7 +286,9 @@ def test_a_confidence_round_from_creation_to_results(
         voter.locator("#cast-button").tap()
         expect(voter.locator("#main h1")).to_have_text(translate("Your ballot has been received"))
         tracker = voter.locator("#tracker")
-        expect(tracker).to_have_text(re.compile(r"^[0-9a-f]{32}$"))
+        # Post/redirect/get: the receipt has an address of its own; the tracker is grouped.
+        expect(voter).to_have_url(re.compile(rf"/vote/{round_id}/receipt$"))
+        expect(tracker).to_have_text(re.compile(r"^([0-9a-f]{4}-){7}[0-9a-f]{4}$"))
         trackers.append(tracker.inner_text())
 
         # The secretary's turnout tab counts up by itself.
@@ -312,7 +314,9 @@ def test_a_confidence_round_from_creation_to_results(
             assert again.status == 409
             assert already in again.text()
             voter.goto("/vote/")
-            expect(entry).to_contain_text(translate("You have voted"))
+            voted_entry = voter.locator(f'#rounds-voted a[href="/vote/{round_id}/receipt"]')
+            expect(voted_entry).to_contain_text(translate("You have voted"))
+            expect(entry).to_have_count(0)  # no longer under "waiting for your vote"
             expect(voted).to_have_text("5")
         voter_context.close()
 
@@ -322,7 +326,8 @@ def test_a_confidence_round_from_creation_to_results(
     secretary.reload()
     secretary.locator(f'form[action="{round_url}/close"] button').click()
     status_is(secretary, "Voting closed")
-    assert dialogs[-1] == translate("Close voting now? Nobody will be able to vote after this.")
+    assert dialogs[-1] == translate(
+        "Every present member has voted. Close voting? Nobody will be able to vote after this.")
     expect(turnout.locator("#turnout-status")).to_have_text(translate("Voting closed"))
     expect(voted).to_have_text("5")
     # The turnout tab was never reloaded, and never showed or received a choice.
@@ -332,7 +337,7 @@ def test_a_confidence_round_from_creation_to_results(
     assert len(turnout_responses) >= 5
     for response in turnout_responses:
         assert set(response.json()) == {"status", "status_label", "summoned", "present",
-                                        "voted", "quorum_met"}
+                                        "voted", "not_voted", "quorum_met"}
     turnout.close()
 
     # ------------------------------------------------ the counting team counts (on a phone)
