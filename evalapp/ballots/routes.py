@@ -27,7 +27,14 @@ from evalapp.ballots.forms import (
 )
 from evalapp.ballots.models import BAND_LABELS, BASE_LABELS, LEVEL_LABELS, RoundStatus
 from evalapp.ballots.spreadsheets import results_workbook
-from evalapp.core.errors import DomainError, NotFound, ValidationFailed
+from evalapp.core.errors import (
+    AlreadyVoted,
+    DomainError,
+    InvalidState,
+    NotAllowed,
+    NotFound,
+    ValidationFailed,
+)
 from evalapp.core.forms import attach_error
 from evalapp.extensions import db
 from evalapp.org import services as org
@@ -345,17 +352,30 @@ def transition(round_id: int, step: str):
 @login_required
 def attendance(round_id: int):
     round_ = _round(round_id, services.can_run_meeting)
-    if request.method == "POST":
-        _checked_form()
-        present = [v.id for v in round_.voters] if request.form.get("all") else \
-            request.form.getlist("present", type=int)
+    if request.method == "GET":
+        return _attendance_page(round_)
+    _checked_form()
+    present = [v.id for v in round_.voters] if request.form.get("all") else \
+        request.form.getlist("present", type=int)
+    try:
         change = services.set_attendance(current_user, round_, present)
-        db.session.commit()
-        flash(_attendance_message(change), "success")
-        return redirect(url_for("ballots.attendance", round_id=round_.id))
+    except DomainError as error:  # e.g. a page left open from before voting opened
+        return _attendance_page(round_, error)
+    db.session.commit()
+    flash(_attendance_message(change), "success")
+    return redirect(url_for("ballots.attendance", round_id=round_.id))
+
+
+def _attendance_page(round_, error: DomainError | None = None):
+    """The attendance page as the round stands, with the refusal of a step, if any, said on
+    it (never a bare error page)."""
+    if error is not None:
+        db.session.rollback()
     return render_template("ballots/attendance.html", round=round_,
                            voters=services.voters_sorted(round_),
-                           turnout=services.turnout(round_), action_form=ActionForm())
+                           turnout=services.turnout(round_), action_form=ActionForm(),
+                           problem=error.text() if error else None), \
+        error.status if error else 200
 
 
 def _names(names: list[str], most: int = 10) -> str:
@@ -381,10 +401,13 @@ def _attendance_message(change: services.AttendanceChange) -> str:
 def admit_latecomer(round_id: int):
     round_ = _round(round_id, services.can_run_meeting)
     _checked_form()
-    voter_id = request.form.get("voter_id", type=int)
-    if voter_id is None:
-        raise ValidationFailed(_("Choose the member who has arrived."))
-    voter = services.admit_latecomer(current_user, round_, voter_id)
+    try:
+        voter_id = request.form.get("voter_id", type=int)
+        if voter_id is None:
+            raise ValidationFailed(_("Choose the member who has arrived."))
+        voter = services.admit_latecomer(current_user, round_, voter_id)
+    except DomainError as error:  # already admitted, voting closed meanwhile, ...
+        return _attendance_page(round_, error)
     db.session.commit()
     flash(_("%(name)s has been admitted and can vote now. Present: %(present)s of "
             "%(summoned)s.", name=voter.full_name, present=round_.present_count,
@@ -534,7 +557,15 @@ def change(round_id: int):
 def cast(round_id: int):
     round_ = _voting_round(round_id)
     _checked_form()
-    tracker = services.cast_ballot(current_user.person, round_, _marks_from_form(round_))
+    try:
+        tracker = services.cast_ballot(current_user.person, round_, _marks_from_form(round_))
+    except (AlreadyVoted, InvalidState, NotAllowed) as refused:
+        # Said on the ballot page, which shows the round as it now stands (voted, closed, not
+        # present) and never the marks that were sent. An incomplete or altered ballot
+        # (ValidationFailed) gets the plain error page, which echoes nothing either.
+        db.session.rollback()
+        return _ballot_page("ballots/ballot.html", round_, {}, refused.status,
+                            refusal=refused.text())
     db.session.commit()
     # Post/redirect/get: the receipt is a page of its own that a reload shows again. The
     # tracker goes into the signed session cookie, never into the database (see receipts).

@@ -231,3 +231,37 @@ def test_the_export_follows_the_results_page_access(app, meeting, factory, db):
     assert voter.get(url + "?acknowledged=1").status_code == 200
     assert f'href="/ballots/{m.round_id}/results"' in \
         voter.get(f"/ballots/{m.round_id}").get_data(as_text=True)
+
+
+def test_a_refused_cast_is_said_on_the_ballot_page(app, voting):
+    m = voting
+    client = _client(app, "uyvien0")
+    _cast(client, m)
+    again = _cast(client, m, (LOW, LOW))
+    assert again.status_code == 409
+    html = again.get_data(as_text=True)
+    refusal = html.split('id="cast-refused"')[1].split("</div>")[0]
+    assert "Bạn đã bỏ phiếu trong đợt này. Mỗi người chỉ bỏ phiếu một lần." in refusal
+    assert 'id="ballot-form"' not in html and 'value="low"' not in html
+    assert f'href="/vote/{m.round_id}/receipt"' in html
+    # Voting closed while a member was reviewing: said on the page too.
+    advance(m, RoundStatus.CLOSED)
+    late = _client(app, "uyvien1")
+    closed = _cast(late, m)
+    assert closed.status_code == 409
+    html = closed.get_data(as_text=True)
+    assert 'id="cast-refused"' in html and 'id="ballot-form"' not in html
+
+
+def test_a_stale_attendance_form_is_answered_on_the_attendance_page(app, voting, factory):
+    factory.user("bantochuc", roles=(Role.ADMIN,))
+    client = _client(app, "bantochuc")
+    entries = [v.id for v in voting.round.voters]
+    # A page opened before voting began posts its boxes: refused, on the attendance page
+    # that explains what can still be done.
+    response = client.post(f"/ballots/{voting.round_id}/attendance",
+                           data={"present": entries[:2]})
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert 'id="attendance-problem"' in html and 'id="attendance-frozen"' in html
+    assert voting.reload().present_count == 4
