@@ -52,12 +52,25 @@ document.addEventListener("click", function (event) {
 // ---- hall: live turnout (turnout page, projector view, round page while voting) -------------
 // Every few seconds, the numbers of the round (present, voted, not voted, quorum, status) from
 // turnout.json: counts only, never who and never how. Elements marked data-field="<name>"
-// show them; the close form's question says how many present members have not voted.
+// show them; the close form's question says how many present members have not voted; the
+// round page (data-reload-unless) reloads once the round has left that status.
 (function () {
   var source = document.querySelector("[data-live-turnout]");
   if (!source) return;
   var url = source.getAttribute("data-live-turnout");
+  var reloadUnless = source.getAttribute("data-reload-unless");
+  var leaving = false;  // a form was sent: the next page is on its way
+  document.addEventListener("submit", function (event) {
+    if (!event.defaultPrevented) leaving = true;
+  });
   function show(data) {
+    if (leaving) return;
+    // The round page's buttons belong to a state: when someone else moves the round on
+    // (closes voting), show the page as it now is rather than let a stale button fail.
+    if (reloadUnless && data.status !== reloadUnless) {
+      window.location.reload();
+      return;
+    }
     document.querySelectorAll("[data-field]").forEach(function (el) {
       var name = el.getAttribute("data-field");
       var value = name === "quorum"

@@ -481,3 +481,34 @@ def test_the_hall_pages_fit_a_phone_and_pass_axe(build, fresh_context, login, tr
         "() => getComputedStyle(document.querySelector('.results-wrap')).overflowX")
     assert overflow == "visible"
     expect(desktop.locator("#results-table tbody tr")).to_have_count(3)
+
+
+def test_the_round_page_follows_the_voting_live(build, db, page: Page, login, translate):
+    round_id = build(RoundStatus.VOTING, present=6, ballots=[["high"] * 3])
+    dialogs: list[str] = []
+    login(page, "thuky", PASSWORD)
+    page.goto(f"/ballots/{round_id}")
+    expect(page.locator("#fact-not-voted")).to_have_text("5")
+    round_ = db.session.get(BallotRound, round_id)
+    voter = db.session.execute(select(Person).where(Person.staff_code == MEMBERS[1][0])
+                               ).scalar_one()
+    services.cast_ballot(voter, round_, {c.id: "low" for c in round_.active_candidates})
+    db.session.commit()
+    # The numbers and the close question follow by themselves...
+    expect(page.locator("#fact-voted")).to_have_text("2")
+    expect(page.locator("#fact-not-voted")).to_have_text("4")
+
+    def dismiss(dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    page.locator("#close-form button").click()
+    assert dialogs == [translate("%(n)s present members have not voted yet. Close voting? "
+                                 "Nobody will be able to vote after this.", n=4)]
+    # ...and when the chair closes voting elsewhere, the page shows the closed round.
+    services.close_voting(SYSTEM, db.session.get(BallotRound, round_id))
+    db.session.commit()
+    services.scrub_storage()
+    expect(page.locator("#round-status")).to_have_text(translate("Voting closed"))
+    expect(page.locator("#close-form")).to_have_count(0)
