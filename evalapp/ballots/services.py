@@ -419,10 +419,17 @@ def reorder_candidates(actor, round_: BallotRound, ordered_ids: list[int]) -> No
 
 
 def move_candidate(actor, round_: BallotRound, candidate_id: int, step: int) -> None:
-    order = [c.id for c in sorted(round_.candidates, key=lambda c: c.position)]
-    index = order.index(_candidate(round_, candidate_id).id)
-    target = min(max(index + step, 0), len(order) - 1)
-    order.insert(target, order.pop(index))
+    """Move someone one place up (step -1) or down (+1) among the people voted on (or among
+    the excluded, for an excluded person): past the next one of the same kind, so that each
+    move changes the numbers on the ballot."""
+    ordered = sorted(round_.candidates, key=lambda c: c.position)
+    moving = _candidate(round_, candidate_id)
+    same_kind = [c for c in ordered if c.excluded == moving.excluded]
+    index = same_kind.index(moving)
+    neighbour = same_kind[min(max(index + step, 0), len(same_kind) - 1)]
+    order = [c.id for c in ordered if c is not moving]
+    at = order.index(neighbour.id) if neighbour is not moving else ordered.index(moving)
+    order.insert(at + (1 if step > 0 and neighbour is not moving else 0), moving.id)
     reorder_candidates(actor, round_, order)
 
 
