@@ -555,7 +555,8 @@ def set_officers(actor, round_: BallotRound, *, chair, secretary, counter_head,
 
     Refused, changing nothing, with the error on the slot concerned: an account outside the
     round's scope (officer_in_scope), a person voted on in the round (not excluded), and one
-    person in two slots (the same account, or two accounts of the same person).
+    person in two slots (an account is linked to at most one person, and a person has at most
+    one account).
     """
     _require(can_manage_round(actor, round_))
     _require_status(round_, RoundStatus.DRAFT, RoundStatus.ATTENDANCE)
@@ -565,7 +566,7 @@ def set_officers(actor, round_: BallotRound, *, chair, secretary, counter_head,
                for n, user in enumerate(counters, start=1)]
     wanted = [(slot, role, user) for slot, role, user in wanted if user is not None]
     voted_on = {c.person_id for c in round_.active_candidates}
-    taken: dict = {}  # account id or ("person", id) -> the slot that holds it
+    taken: dict[int, str] = {}  # account id -> the slot that holds it
     for slot, _role, user in wanted:
         label = officer_slot_label(slot)
         if not officer_in_scope(user, round_):
@@ -578,14 +579,12 @@ def set_officers(actor, round_: BallotRound, *, chair, secretary, counter_head,
                 _l("%(name)s is voted on in this round and cannot be “%(post)s”. Choose "
                    "someone else, or take them off the list of people voted on."),
                 field=slot, name=user.full_name, post=label)
-        keys = [user.id] + ([("person", user.person_id)] if user.person_id else [])
-        earlier = next((taken[k] for k in keys if k in taken), None)
-        if earlier is not None:
+        if user.id in taken:
             raise ValidationFailed(
                 _l("%(name)s is already “%(post)s”: one person holds one post among the chair, "
                    "the secretary and the counting team."),
-                field=slot, name=user.full_name, post=officer_slot_label(earlier))
-        taken.update(dict.fromkeys(keys, slot))
+                field=slot, name=user.full_name, post=officer_slot_label(taken[user.id]))
+        taken[user.id] = slot
     round_.officers.clear()
     db.session.flush()
     for _slot, role, user in wanted:
