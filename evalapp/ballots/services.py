@@ -137,11 +137,8 @@ def can_see_own_result(user, round_: BallotRound) -> bool:
 
 
 def rounds_for(user) -> list[BallotRound]:
-    """Rounds the user works on or votes in, newest first."""
-    everything = db.session.execute(
-        select(BallotRound).order_by(BallotRound.created_at.desc(), BallotRound.id.desc())
-    ).scalars()
-    return [r for r in everything if can_see_round(user, r)]
+    """Rounds the user works on or votes in (as can_see_round says), newest first."""
+    return list_rounds(user)
 
 
 ROUND_SORTS = ("newest", "date", "title", "status")

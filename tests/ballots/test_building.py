@@ -8,6 +8,7 @@ import re
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from evalapp.auth.models import Role
 from evalapp.auth.permissions import SYSTEM
@@ -504,3 +505,31 @@ def test_the_rounds_list_pages_and_shows_only_what_one_may_open(app, db, factory
     own = voter.get("/ballots/").get_data(as_text=True)
     assert own.count('class="stack-grow round-title"') == 1
     assert "Lấy phiếu tín nhiệm 2026" in own
+
+
+def test_the_rounds_listed_are_exactly_those_one_may_open(db, factory, board):
+    from evalapp.ballots.models import BallotRound
+
+    users, people = board["users"], board["people"]
+    own = board["round"]
+    services.set_officers(SYSTEM, own, chair=None, secretary=users["office"],
+                          counter_head=None, counters=[])
+    deputy = next(c for c in own.candidates if c.person_id == people["deputy"].id)
+    services.set_candidate_excluded(SYSTEM, own, deputy.id, "Nghỉ ốm dài ngày")
+    other = _new_round(board["elsewhere"], title="Sở Y tế 2026")
+    services.add_voters(SYSTEM, other, [people["outsider"].id])
+    db.session.commit()
+    everyone = list(db.session.execute(select(BallotRound)).scalars())
+    accounts = [*users.values(), factory.user("toanquyen", roles=(Role.ADMIN,)),
+                factory.user("ytead", roles=(Role.ADMIN,), unit=board["elsewhere"])]
+    seen = {}
+    for user in accounts:
+        listed = {r.id for r in services.list_rounds(user)}
+        assert listed == {r.id for r in everyone if services.can_see_round(user, r)}, \
+            user.username
+        seen[user.username] = listed
+    # The cases at stake: an officer, a voter, a person voted on, one excluded, admins.
+    assert seen["vanphong"] == {own.id} and seen["uclerk"] == {own.id}
+    assert seen["uhead"] == {own.id} and seen["udeputy"] == set()
+    assert seen["uoutsider"] == {other.id} and seen["ytead"] == {other.id}
+    assert seen["tctinh"] == {own.id} and seen["toanquyen"] == {own.id, other.id}
