@@ -18,6 +18,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, func, insert, or_, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import joinedload
 
 from evalapp.audit.services import record
 from evalapp.auth.models import Role, User
@@ -523,6 +524,8 @@ def officer_in_scope(user: User, round_: BallotRound) -> bool:
     office, a secretariat): an account holding the administrator, secretary or counting-team
     role over the round's unit (a grant on it, on a unit above it, or organisation-wide).
     """
+    if not user.active:
+        return False
     person = user.person
     if person is not None and person.active and round_.unit.contains(person.unit):
         return True
@@ -533,7 +536,9 @@ def officer_in_scope(user: User, round_: BallotRound) -> bool:
 def officer_candidates(round_: BallotRound | None = None) -> list[User]:
     """Active accounts that can be named chair, secretary or counting-team member (of `round_`:
     see officer_in_scope), in Vietnamese order of names."""
-    users = db.session.execute(select(User).where(User.active.is_(True))).scalars().all()
+    users = db.session.execute(select(User).where(User.active.is_(True)).options(
+        joinedload(User.person).joinedload(Person.unit),
+        joinedload(User.person).joinedload(Person.post))).scalars().all()
     if round_ is not None:
         users = [u for u in users if officer_in_scope(u, round_)]
     return sorted(users, key=lambda u: person_sort_key(u.full_name))

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from evalapp.auth.models import Role
 from evalapp.auth.permissions import SYSTEM
+from evalapp.auth.services import set_user_active
 from evalapp.ballots import services
 from evalapp.ballots.models import RoundStatus
 from evalapp.core.errors import ValidationFailed
@@ -77,11 +78,18 @@ def board(factory, db):
 # ---------------------------------------------------------------- the officers' rules
 
 
-def test_officers_are_offered_from_the_rounds_scope(board):
+def test_officers_are_offered_from_the_rounds_scope(board, db):
     offered = {u.username for u in services.officer_candidates(board["round"])}
     # People of the board and its division; staff holding a role over the board (organisation-
     # wide, or on a unit above it). Not the department elsewhere, nor its secretary.
     assert offered == {"uhead", "udeputy", "uclerk", "uclerk2", "vanphong", "tctinh"}
+    # A deactivated account is neither offered nor accepted.
+    set_user_active(SYSTEM, board["users"]["clerk2"], False)
+    db.session.commit()
+    assert "uclerk2" not in {u.username for u in services.officer_candidates(board["round"])}
+    with pytest.raises(ValidationFailed):
+        services.set_officers(SYSTEM, board["round"], chair=None, secretary=None,
+                              counter_head=board["users"]["clerk2"], counters=[])
 
 
 def test_an_account_outside_the_scope_is_refused(board, db):
