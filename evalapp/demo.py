@@ -144,9 +144,15 @@ def seed_demo(seed: int = 2026) -> list[tuple[str, str, str]]:
 
     accounts = []
     users = {}
-    staff = iter(people[1:])
+    # The secretary and the counting-team member are staff of the committee's office and of its
+    # organisation board: officers of the demo rounds, so never among the people voted on.
+    def staff_of(code: str) -> list[Person]:
+        return [p for p in people if p.unit_id == units[code].id]
+
+    persons = {Role.SECRETARY: staff_of("VPTU")[-1], Role.COUNTER: staff_of("BTC")[-1],
+               Role.VOTER: people[3], Role.EVALUEE: people[4]}
     for account in DEMO_ACCOUNTS:
-        person = None if account.role == Role.ADMIN else next(staff)
+        person = persons.get(account.role)
         users[account.role] = create_user(
             SYSTEM, username=account.username, full_name=account.full_name or person.full_name,
             password=DEMO_PASSWORD, grants=[GrantSpec(account.role, None)], person=person)

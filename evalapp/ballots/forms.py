@@ -5,9 +5,8 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import NumberRange, Optional
 
-from evalapp.ballots.models import BASE_LABELS, SCALE_LABELS
+from evalapp.ballots.models import BASE_LABELS, PRESET_LABELS, SCALE_LABELS
 from evalapp.core.forms import AppForm, choices, max_length, required
-from evalapp.tally.presets import PRESETS
 
 
 class RoundForm(AppForm):
@@ -23,8 +22,7 @@ class RoundForm(AppForm):
     scale = SelectField(_l("Kind of vote"),
                         choices=choices((s.value, label) for s, label in SCALE_LABELS.items()))
     preset = SelectField(_l("Rule set"),
-                         choices=choices((key, f"{key} — {p.source}")
-                                         for key, p in PRESETS.items()))
+                         choices=choices((key, label) for key, label in PRESET_LABELS.items()))
     submit = SubmitField(_l("Save"))
 
 
@@ -56,18 +54,31 @@ class OfficersForm(AppForm):
     chair = SelectField(_l("Chair"), choices=[], default="")
     secretary = SelectField(_l("Secretary"), choices=[], default="")
     counter_head = SelectField(_l("Head of the counting team"), choices=[], default="")
-    counter_1 = SelectField(_l("Counting team member"), choices=[], default="")
-    counter_2 = SelectField(_l("Counting team member"), choices=[], default="")
-    counter_3 = SelectField(_l("Counting team member"), choices=[], default="")
-    counter_4 = SelectField(_l("Counting team member"), choices=[], default="")
+    # Numbered, so that the four members are told apart (by screen readers too).
+    counter_1 = SelectField(_l("Counting team member %(n)s", n=1), choices=[], default="")
+    counter_2 = SelectField(_l("Counting team member %(n)s", n=2), choices=[], default="")
+    counter_3 = SelectField(_l("Counting team member %(n)s", n=3), choices=[], default="")
+    counter_4 = SelectField(_l("Counting team member %(n)s", n=4), choices=[], default="")
     submit = SubmitField(_l("Save"))
 
     COUNTER_FIELDS = ("counter_1", "counter_2", "counter_3", "counter_4")
+    SLOTS = ("chair", "secretary", "counter_head", *COUNTER_FIELDS)
 
-    def set_users(self, users) -> None:
-        options = choices([("", _l("— none —"))] + [(str(u.id), f"{u.full_name} ({u.username})")
-                                                    for u in users])
-        for name in ("chair", "secretary", "counter_head", *self.COUNTER_FIELDS):
+    def set_users(self, users, voted_on: set[int] = frozenset()) -> None:
+        """The accounts offered in every slot: name, post and unit of their person, username.
+        People voted on in the round are marked (choosing them is refused with a message)."""
+        def label(user) -> str:
+            person = user.person
+            where = ", ".join(filter(None, (person.post.name if person and person.post else None,
+                                            person.unit.name if person else None)))
+            text = f"{user.full_name} — {where} ({user.username})" if where else \
+                f"{user.full_name} ({user.username})"
+            if user.person_id in voted_on:
+                text += " · " + str(_l("voted on in this round"))
+            return text
+
+        options = choices([("", _l("— none —"))] + [(str(u.id), label(u)) for u in users])
+        for name in self.SLOTS:
             getattr(self, name).choices = options
 
 

@@ -71,6 +71,19 @@ BAND_LABELS = {
     Band.TWO_THIRDS: _l("Two thirds or more low confidence"),
     Band.NO_CONFIDENCE: _l("Over one half no confidence"),
 }
+# Rule sets by the name of the text they follow (the keys stay the identifiers in the API); the
+# Vietnamese translations are the names in evalapp.tally.presets (a test keeps them in step).
+PRESET_LABELS = {
+    "party-2023": _l("Regulation 96-QĐ/TW (2023) of the Politburo"),
+    "assembly-2023": _l("Resolution 96/2023/QH15 of the National Assembly"),
+    "assembly-2014": _l("Resolution 85/2014/QH13 of the National Assembly (repealed)"),
+}
+
+
+def preset_label(key: str) -> str:
+    return str(PRESET_LABELS.get(key, key))
+
+
 BASE_LABELS = {
     Base.COLLECTED: _l("Ballots collected"),
     Base.ISSUED: _l("Ballots issued"),
@@ -91,11 +104,20 @@ class OfficerRole(enum.StrEnum):
 
 
 OFFICER_LABELS = {
-    OfficerRole.CHAIR: _l("Chair"),
+    OfficerRole.CHAIR: _l("Chair"),  # chủ trì, the one term for the chair everywhere
     OfficerRole.SECRETARY: _l("Secretary"),
     OfficerRole.COUNTER_HEAD: _l("Head of the counting team"),
     OfficerRole.COUNTER: _l("Counting team member"),
 }
+
+
+def officer_slot_label(slot: str) -> str:
+    """The label of one of the officers' slots: "chair", "secretary", "counter_head", or
+    "counter_<n>" (the n-th member of the counting team, so that the four are told apart)."""
+    number = slot.removeprefix("counter_")
+    if number.isdigit():
+        return str(_l("Counting team member %(n)s", n=int(number)))
+    return OfficerRole(slot).label
 
 
 class BallotRound(db.Model):
@@ -155,6 +177,21 @@ class BallotRound(db.Model):
     @property
     def active_candidates(self) -> list[BallotCandidate]:
         return [c for c in self.candidates if not c.excluded]
+
+    @property
+    def excluded_candidates(self) -> list[BallotCandidate]:
+        return [c for c in self.candidates if c.excluded]
+
+    @property
+    def ballot_numbers(self) -> dict[int, int]:
+        """candidate id -> the number printed before the name: the people voted on, counted
+        from 1 in ballot order. Excluded people have none. The round page, the ballot and the
+        minutes all number people this way."""
+        return {c.id: n for n, c in enumerate(self.active_candidates, start=1)}
+
+    @property
+    def preset_label(self) -> str:
+        return preset_label(self.preset)
 
 
 class BallotCandidate(db.Model):

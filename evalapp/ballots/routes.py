@@ -25,7 +25,14 @@ from evalapp.ballots.forms import (
     SettingsForm,
     VotersFileForm,
 )
-from evalapp.ballots.models import BAND_LABELS, BASE_LABELS, LEVEL_LABELS, RoundStatus
+from evalapp.ballots.models import (
+    BAND_LABELS,
+    BASE_LABELS,
+    LEVEL_LABELS,
+    STATUS_LABELS,
+    RoundStatus,
+    preset_label,
+)
 from evalapp.ballots.spreadsheets import results_workbook
 from evalapp.core.errors import (
     AlreadyVoted,
@@ -59,10 +66,15 @@ def tracker_filter(value: str) -> str:
     return receipts.grouped(value)
 
 
+bp.add_app_template_filter(preset_label, "preset_label")
+
+
 def _round(round_id: int, allowed=services.can_see_round):
     round_ = services.get_round(round_id)
     if not allowed(current_user, round_):
-        abort(403)
+        # A domain error, so that a button pressed on a page that has gone stale brings the
+        # person back to that page with the reason (see core.web._handle_domain_error).
+        raise NotAllowed()
     return round_
 
 
@@ -78,10 +90,25 @@ def _back(round_, anchor: str = ""):
 # ---------------------------------------------------------------- rounds
 
 
+ROUNDS_PER_PAGE = 25
+
+
 @bp.get("/ballots/")
 @login_required
 def rounds():
-    return render_template("ballots/rounds.html", rounds=services.rounds_for(current_user))
+    status = request.args.get("status", "")
+    status = RoundStatus(status) if status in RoundStatus._value2member_map_ else None
+    sort = request.args.get("sort", "newest")
+    sort = sort if sort in services.ROUND_SORTS else "newest"
+    search = request.args.get("q", "")[:200]
+    found = services.list_rounds(current_user, status=status, search=search, sort=sort)
+    pages = max(1, -(-len(found) // ROUNDS_PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    shown = found[(page - 1) * ROUNDS_PER_PAGE:page * ROUNDS_PER_PAGE]
+    return render_template("ballots/rounds.html", rounds=shown, total=len(found), page=page,
+                           pages=pages, first=(page - 1) * ROUNDS_PER_PAGE + 1,
+                           status=status.value if status else "", search=search, sort=sort,
+                           statuses=STATUS_LABELS, filtered=bool(status or search))
 
 
 @bp.route("/ballots/new", methods=["GET", "POST"])
@@ -124,7 +151,8 @@ def round_page(round_id: int):
         can_count=services.can_count(current_user, round_),
         can_finalise=services.can_finalise(current_user, round_),
         can_see_results=services.can_see_results(current_user, round_),
-        can_see_trackers=services.can_see_trackers(current_user, round_))
+        can_see_trackers=services.can_see_trackers(current_user, round_),
+        start_blockers=services.start_attendance_blockers(round_))
 
 
 @bp.route("/ballots/<int:round_id>/settings", methods=["GET", "POST"])
@@ -155,16 +183,35 @@ def settings(round_id: int):
 # ---------------------------------------------------------------- people voted on
 
 
+def _people_search():
+    """The search of the pages that build a round: words and a unit (with its sub-units)."""
+    search = request.args.get("q", "")[:200]
+    unit_id = request.args.get("unit", type=int)
+    units = org.units_in_scope(current_user, active_only=True)
+    unit = next((u for u in units if u.id == unit_id), None)
+    found = services.find_people(current_user, search=search, unit=unit)
+    return {"search": search, "unit": unit, "units": units, "found": found.people,
+            "found_total": found.total, "searched": bool(search.strip() or unit)}
+
+
+def _chosen_people() -> list[int]:
+    """The people ticked, or every person listed when "all found" was ticked (which works
+    without JavaScript: the listed ids travel in the form)."""
+    field = "found_id" if request.form.get("all_found") else "person_id"
+    return request.form.getlist(field, type=int)
+
+
+def _search_args() -> dict:
+    """The search the form was sent from, to come back to it."""
+    return {key: request.form[key][:200] for key in ("q", "unit") if request.form.get(key)}
+
+
 @bp.get("/ballots/<int:round_id>/candidates")
 @login_required
 def candidates(round_id: int):
     round_ = _round(round_id, services.can_manage_round)
-    search = request.args.get("q", "")[:200]
-    found = db.session.execute(
-        org.people_query(current_user, search=search).limit(100)).scalars().all() \
-        if search else []
-    return render_template("ballots/candidates.html", round=round_, search=search,
-                           found=found, action_form=ActionForm())
+    return render_template("ballots/candidates.html", round=round_, action_form=ActionForm(),
+                           **_people_search())
 
 
 @bp.post("/ballots/<int:round_id>/candidates")
@@ -172,11 +219,11 @@ def candidates(round_id: int):
 def add_candidates(round_id: int):
     round_ = _round(round_id, services.can_manage_round)
     _checked_form()
-    ids = request.form.getlist("person_id", type=int)
-    added = services.add_candidates(current_user, round_, ids)
+    added = services.add_candidates(current_user, round_, _chosen_people())
     db.session.commit()
-    flash(_("%(n)s people added to the ballot.", n=len(added)), "success")
-    return redirect(url_for("ballots.candidates", round_id=round_.id))
+    flash(_("%(n)s people added to the ballot: %(names)s.", n=len(added),
+            names=", ".join(c.full_name for c in added)), "success")
+    return redirect(url_for("ballots.candidates", round_id=round_.id, **_search_args()))
 
 
 @bp.post("/ballots/<int:round_id>/candidates/<int:candidate_id>/<any(up,down):direction>")
@@ -216,8 +263,12 @@ def include_candidate(round_id: int, candidate_id: int):
 def remove_candidate(round_id: int, candidate_id: int):
     round_ = _round(round_id, services.can_manage_round)
     _checked_form()
-    services.remove_candidate(current_user, round_, candidate_id)
+    removed = services.remove_candidate(current_user, round_, candidate_id)
     db.session.commit()
+    flash(_("%(name)s has been taken off the list of people voted on.", name=removed.full_name),
+          "success")
+    if request.form.get("back") == "candidates":
+        return redirect(url_for("ballots.candidates", round_id=round_.id, **_search_args()))
     return _back(round_, "#candidates")
 
 
@@ -228,14 +279,11 @@ def remove_candidate(round_id: int, candidate_id: int):
 @login_required
 def voters(round_id: int):
     round_ = _round(round_id, services.can_manage_round)
-    search = request.args.get("q", "")[:200]
-    found = db.session.execute(
-        org.people_query(current_user, search=search).limit(100)).scalars().all() \
-        if search else []
-    return render_template("ballots/voters.html", round=round_, search=search, found=found,
-                           voters=services.voters_sorted(round_), action_form=ActionForm(),
-                           file_form=VotersFileForm(),
-                           units=org.units_in_scope(current_user, active_only=True))
+    roll = services.voters_sorted(round_)
+    return render_template("ballots/voters.html", round=round_, voters=roll,
+                           with_account=services.people_with_accounts(v.person_id for v in roll),
+                           action_form=ActionForm(), file_form=VotersFileForm(),
+                           **_people_search())
 
 
 @bp.post("/ballots/<int:round_id>/voters")
@@ -247,11 +295,10 @@ def add_voters(round_id: int):
     if unit_id:
         added = services.add_voters_from_unit(current_user, round_, org.get_unit(unit_id))
     else:
-        added = services.add_voters(current_user, round_,
-                                    request.form.getlist("person_id", type=int))
+        added = services.add_voters(current_user, round_, _chosen_people())
     db.session.commit()
     flash(_("%(n)s voters added.", n=added), "success")
-    return redirect(url_for("ballots.voters", round_id=round_.id))
+    return redirect(url_for("ballots.voters", round_id=round_.id, **_search_args()))
 
 
 @bp.post("/ballots/<int:round_id>/voters/file")
@@ -284,9 +331,11 @@ def voter_accounts(round_id: int):
 def remove_voter(round_id: int, voter_id: int):
     round_ = _round(round_id, services.can_manage_round)
     _checked_form()
-    services.remove_voter(current_user, round_, voter_id)
+    removed = services.remove_voter(current_user, round_, voter_id)
     db.session.commit()
-    return redirect(url_for("ballots.voters", round_id=round_.id))
+    flash(_("%(name)s has been taken off the summoned list.", name=removed.full_name),
+          "success")
+    return redirect(url_for("ballots.voters", round_id=round_.id, **_search_args()))
 
 
 @bp.route("/ballots/<int:round_id>/officers", methods=["GET", "POST"])
@@ -294,17 +343,21 @@ def remove_voter(round_id: int, voter_id: int):
 def officers(round_id: int):
     round_ = _round(round_id, services.can_manage_round)
     form = OfficersForm(data=None if request.method == "POST" else _officer_data(round_))
-    users = services.officer_candidates()
-    form.set_users(users)
+    users = services.officer_candidates(round_)
+    form.set_users(users, voted_on={c.person_id for c in round_.active_candidates})
     if not form.validate_on_submit():
         return render_template("ballots/officers.html", form=form, round=round_), \
             422 if form.errors else 200
     by_id = {str(u.id): u for u in users}
-    services.set_officers(
-        current_user, round_, chair=by_id.get(form.chair.data),
-        secretary=by_id.get(form.secretary.data), counter_head=by_id.get(form.counter_head.data),
-        counters=[by_id[getattr(form, f).data] for f in form.COUNTER_FIELDS
-                  if getattr(form, f).data in by_id])
+    try:
+        services.set_officers(
+            current_user, round_, chair=by_id.get(form.chair.data),
+            secretary=by_id.get(form.secretary.data),
+            counter_head=by_id.get(form.counter_head.data),
+            counters=[by_id.get(getattr(form, f).data) for f in form.COUNTER_FIELDS])
+    except DomainError as error:
+        attach_error(form, error)
+        return render_template("ballots/officers.html", form=form, round=round_), error.status
     db.session.commit()
     flash(_("The chair, secretary and counting team have been saved."), "success")
     return _back(round_)

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, insert, or_, select, text, update
+from sqlalchemy import delete, exists, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from evalapp.audit.services import record
 from evalapp.auth.models import Role, User
@@ -36,6 +36,7 @@ from evalapp.ballots.models import (
     BallotVoter,
     OfficerRole,
     RoundStatus,
+    officer_slot_label,
 )
 from evalapp.core.errors import (
     AlreadyVoted,
@@ -44,10 +45,17 @@ from evalapp.core.errors import (
     NotFound,
     ValidationFailed,
 )
-from evalapp.core.text import nfc, nfc_or_none, person_sort_key
+from evalapp.core.text import (
+    collation_key,
+    fold_for_search,
+    nfc,
+    nfc_or_none,
+    person_sort_key,
+)
 from evalapp.core.time import utcnow
 from evalapp.extensions import db
-from evalapp.org.models import Person, Unit
+from evalapp.org.models import Person, Post, Unit
+from evalapp.org.services import people_query
 from evalapp.org.spreadsheets import read_staff_codes
 from evalapp.tally import rules
 from evalapp.tally.presets import PRESETS
@@ -140,11 +148,60 @@ def can_see_own_result(user, round_: BallotRound) -> bool:
 
 
 def rounds_for(user) -> list[BallotRound]:
-    """Rounds the user works on or votes in, newest first."""
-    everything = db.session.execute(
-        select(BallotRound).order_by(BallotRound.created_at.desc(), BallotRound.id.desc())
-    ).scalars()
-    return [r for r in everything if can_see_round(user, r)]
+    """Rounds the user works on or votes in (as can_see_round says), newest first."""
+    return list_rounds(user)
+
+
+ROUND_SORTS = ("newest", "date", "title", "status")
+_STATUS_ORDER = {status: i for i, status in enumerate(RoundStatus)}
+
+
+def _visible_rounds_query(user):
+    """The rounds `user` may open (as can_see_round says), as one query."""
+    query = select(BallotRound).join(BallotRound.unit)
+    paths = scope_paths(user, Role.ADMIN)
+    if paths is None:
+        return query
+    user_id = getattr(user, "id", None)
+    person_id = getattr(user, "person_id", None)
+    seen = [Unit.path.startswith(p) for p in paths]
+    if user_id is not None:
+        seen.append(exists().where(BallotOfficer.round_id == BallotRound.id,
+                                   BallotOfficer.user_id == user_id))
+    if person_id is not None:
+        seen.append(exists().where(BallotVoter.round_id == BallotRound.id,
+                                   BallotVoter.person_id == person_id))
+        seen.append(exists().where(BallotCandidate.round_id == BallotRound.id,
+                                   BallotCandidate.person_id == person_id,
+                                   BallotCandidate.excluded.is_(False)))
+    return query.where(or_(False, *seen))
+
+
+def list_rounds(user, *, status: RoundStatus | None = None, search: str = "",
+                sort: str = "newest") -> list[BallotRound]:
+    """The rounds list: the rounds `user` may open, of one status and matching the words of
+    `search` (in the title, body or place, tones ignored), sorted by `sort` (ROUND_SORTS):
+    newest first, by meeting date (latest first), by title (Vietnamese order) or by stage."""
+    query = _visible_rounds_query(user)
+    if status is not None:
+        query = query.where(BallotRound.status == status)
+    rounds = list(db.session.execute(
+        query.order_by(BallotRound.created_at.desc(), BallotRound.id.desc())).scalars())
+    words = fold_for_search(search).split()
+    if words:
+        def text_of(r: BallotRound) -> str:
+            return fold_for_search(" ".join(filter(None, (r.title, r.body_name, r.place))))
+        rounds = [r for r in rounds if all(w in text_of(r) for w in words)]
+    if sort == "date":
+        # Latest meeting first, undated rounds last; the sort is stable, so ties stay newest
+        # first.
+        rounds.sort(key=lambda r: (r.meeting_date is None,
+                                   -r.meeting_date.toordinal() if r.meeting_date else 0))
+    elif sort == "title":
+        rounds.sort(key=lambda r: collation_key(r.title))
+    elif sort == "status":
+        rounds.sort(key=lambda r: _STATUS_ORDER[r.status])
+    return rounds
 
 
 @dataclass(frozen=True)
@@ -337,6 +394,53 @@ def _people(actor, person_ids: Iterable[int]) -> list[Person]:
     return list(people)
 
 
+PEOPLE_SHOWN = 200  # people listed by one search on the round-building pages
+
+
+@dataclass
+class PeopleFound:
+    people: list[Person]
+    total: int  # all who match; only the first PEOPLE_SHOWN are in `people`
+
+
+def find_people(actor, *, search: str = "", unit: Unit | None = None,
+                limit: int = PEOPLE_SHOWN) -> PeopleFound:
+    """Active people the actor administers, for the pages that build a round.
+
+    Each word of `search` must appear, tones and case ignored, in the person's name or staff
+    code, the name of their post or the name of their unit ("truong phong tai chinh" finds the
+    heads of division of the Finance department); `unit` keeps that unit and its sub-units.
+    Without either, nobody: the pages do not list the whole organisation.
+    """
+    words = fold_for_search(search).split()
+    if not words and unit is None:
+        return PeopleFound([], 0)
+    query = people_query(actor, unit=unit)
+    if words:
+        posts = [(p.id, fold_for_search(p.name)) for p in db.session.execute(
+            select(Post)).scalars()]
+        units = [(u.id, fold_for_search(u.name)) for u in db.session.execute(
+            select(Unit)).scalars()]
+        for word in words:
+            query = query.where(or_(
+                Person.search_text.contains(word, autoescape=True),
+                Person.post_id.in_([i for i, name in posts if word in name]),
+                Person.unit_id.in_([i for i, name in units if word in name])))
+    total = db.session.execute(
+        select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+    people = db.session.execute(query.limit(limit)).unique().scalars().all()
+    return PeopleFound(list(people), total)
+
+
+def people_with_accounts(person_ids: Iterable[int]) -> set[int]:
+    """Which of these people have an active account (linked to their person) to vote with."""
+    ids = list(set(person_ids))
+    if not ids:
+        return set()
+    return set(db.session.execute(select(User.person_id).where(
+        User.person_id.in_(ids), User.active.is_(True))).scalars())
+
+
 def add_candidates(actor, round_: BallotRound, person_ids: Iterable[int]) -> list[BallotCandidate]:
     """Add people voted on, copying their name, post and unit as they are today."""
     _require(can_manage_round(actor, round_))
@@ -349,6 +453,13 @@ def add_candidates(actor, round_: BallotRound, person_ids: Iterable[int]) -> lis
     if inactive:
         raise ValidationFailed(_l("These people are no longer active: %(names)s."),
                                names=", ".join(inactive))
+    officers = _officer_people(round_)
+    serving = [f"{p.full_name} ({officers[p.id]})" for p in people if p.id in officers]
+    if serving:
+        raise ValidationFailed(
+            _l("%(names)s cannot be voted on in this round: they are among its chair, "
+               "secretary and counting team. Change the officers first."),
+            names=", ".join(serving))
     # New names go to the end, highest post first, as the admin usually orders them.
     people.sort(key=lambda p: (p.post.rank if p.post else 10**6, p.sort_key))
     position = max((c.position for c in round_.candidates), default=0)
@@ -388,10 +499,17 @@ def reorder_candidates(actor, round_: BallotRound, ordered_ids: list[int]) -> No
 
 
 def move_candidate(actor, round_: BallotRound, candidate_id: int, step: int) -> None:
-    order = [c.id for c in sorted(round_.candidates, key=lambda c: c.position)]
-    index = order.index(_candidate(round_, candidate_id).id)
-    target = min(max(index + step, 0), len(order) - 1)
-    order.insert(target, order.pop(index))
+    """Move someone one place up (step -1) or down (+1) among the people voted on (or among
+    the excluded, for an excluded person): past the next one of the same kind, so that each
+    move changes the numbers on the ballot."""
+    ordered = sorted(round_.candidates, key=lambda c: c.position)
+    moving = _candidate(round_, candidate_id)
+    same_kind = [c for c in ordered if c.excluded == moving.excluded]
+    index = same_kind.index(moving)
+    neighbour = same_kind[min(max(index + step, 0), len(same_kind) - 1)]
+    order = [c.id for c in ordered if c is not moving]
+    at = order.index(neighbour.id) if neighbour is not moving else ordered.index(moving)
+    order.insert(at + (1 if step > 0 and neighbour is not moving else 0), moving.id)
     reorder_candidates(actor, round_, order)
 
 
@@ -403,6 +521,12 @@ def set_candidate_excluded(actor, round_: BallotRound, candidate_id: int,
     _require_status(round_, RoundStatus.DRAFT)
     candidate = _candidate(round_, candidate_id)
     reason = nfc_or_none(reason)
+    # Someone excluded (not voted on) may serve as an officer; voted on again, they may not.
+    role = _officer_people(round_).get(candidate.person_id)
+    if reason is None and candidate.excluded and role is not None:
+        raise ValidationFailed(
+            _l("%(name)s cannot be voted on in this round: they are its %(role)s. Change the "
+               "officers first."), name=candidate.full_name, role=role)
     candidate.excluded = reason is not None
     candidate.exclusion_reason = reason
     db.session.flush()
@@ -411,13 +535,15 @@ def set_candidate_excluded(actor, round_: BallotRound, candidate_id: int,
     return candidate
 
 
-def remove_candidate(actor, round_: BallotRound, candidate_id: int) -> None:
+def remove_candidate(actor, round_: BallotRound, candidate_id: int) -> BallotCandidate:
+    """Take someone off the list of people voted on; returns them (for the message)."""
     _require(can_manage_round(actor, round_))
     _require_status(round_, RoundStatus.DRAFT)
     candidate = _candidate(round_, candidate_id)
     round_.candidates.remove(candidate)
     db.session.flush()
     record(actor, "ballot_round.candidate_removed", round_, person_id=candidate.person_id)
+    return candidate
 
 
 def add_voters(actor, round_: BallotRound, person_ids: Iterable[int]) -> int:
@@ -459,47 +585,118 @@ def add_voters_from_file(actor, round_: BallotRound, filename: str, content: byt
     return add_voters(actor, round_, found.values())
 
 
-def remove_voter(actor, round_: BallotRound, voter_id: int) -> None:
+def remove_voter(actor, round_: BallotRound, voter_id: int) -> BallotVoter:
+    """Take someone off the summoned list; returns them (for the message)."""
     _require(can_manage_round(actor, round_))
     _require_status(round_, RoundStatus.DRAFT)
     voter = next((v for v in round_.voters if v.id == voter_id), None)
     if voter is None:
-        raise NotFound()
+        raise NotFound(_l("This person is not on the summoned list of the round."))
     round_.voters.remove(voter)
     db.session.flush()
     record(actor, "ballot_round.voter_removed", round_, person_id=voter.person_id)
+    return voter
+
+
+def officer_in_scope(user: User, round_: BallotRound) -> bool:
+    """Whether an account may be named chair, secretary or counting-team member of the round.
+
+    The round's own people: an account whose linked person is active in the round's unit or one
+    of its sub-units. And the staff who serve that unit without belonging to it (the personnel
+    office, a secretariat): an account holding the administrator, secretary or counting-team
+    role over the round's unit (a grant on it, on a unit above it, or organisation-wide).
+    """
+    if not user.active:
+        return False
+    person = user.person
+    if person is not None and person.active and round_.unit.contains(person.unit):
+        return True
+    return any(has_role(user, role, round_.unit)
+               for role in (Role.ADMIN, Role.SECRETARY, Role.COUNTER))
+
+
+def officer_candidates(round_: BallotRound | None = None) -> list[User]:
+    """Active accounts that can be named chair, secretary or counting-team member (of `round_`:
+    see officer_in_scope), in Vietnamese order of names."""
+    users = db.session.execute(select(User).where(User.active.is_(True)).options(
+        joinedload(User.person).joinedload(Person.unit),
+        joinedload(User.person).joinedload(Person.post))).scalars().all()
+    if round_ is not None:
+        users = [u for u in users if officer_in_scope(u, round_)]
+    return sorted(users, key=lambda u: person_sort_key(u.full_name))
+
+
+def _officer_people(round_: BallotRound) -> dict[int, str]:
+    """person id -> the post they hold among the round's officers (through their account)."""
+    return {o.user.person_id: o.role.label for o in round_.officers
+            if o.user is not None and o.user.person_id is not None}
 
 
 def set_officers(actor, round_: BallotRound, *, chair, secretary, counter_head,
                  counters: Iterable) -> None:
+    """Name the chair, the secretary, the head and the members of the counting team (None: the
+    post stays empty; `counters` in the order of the counting-team slots 1, 2, ...).
+
+    Refused, changing nothing, with the error on the slot concerned: an account outside the
+    round's scope (officer_in_scope), a person voted on in the round (not excluded), and one
+    person in two slots (an account is linked to at most one person, and a person has at most
+    one account).
+    """
     _require(can_manage_round(actor, round_))
     _require_status(round_, RoundStatus.DRAFT, RoundStatus.ATTENDANCE)
-    wanted = [(OfficerRole.CHAIR, chair), (OfficerRole.SECRETARY, secretary),
-              (OfficerRole.COUNTER_HEAD, counter_head)]
-    wanted += [(OfficerRole.COUNTER, user) for user in counters]
+    wanted = [("chair", OfficerRole.CHAIR, chair), ("secretary", OfficerRole.SECRETARY, secretary),
+              ("counter_head", OfficerRole.COUNTER_HEAD, counter_head)]
+    wanted += [(f"counter_{n}", OfficerRole.COUNTER, user)
+               for n, user in enumerate(counters, start=1)]
+    wanted = [(slot, role, user) for slot, role, user in wanted if user is not None]
+    voted_on = {c.person_id for c in round_.active_candidates}
+    taken: dict[int, str] = {}  # account id -> the slot that holds it
+    for slot, _role, user in wanted:
+        label = officer_slot_label(slot)
+        if not officer_in_scope(user, round_):
+            raise ValidationFailed(
+                _l("%(name)s is not one of the people of %(unit)s and holds no role over it. "
+                   "Choose someone of the round's unit."),
+                field=slot, name=user.full_name, unit=round_.unit.name)
+        if user.person_id in voted_on:
+            raise ValidationFailed(
+                _l("%(name)s is voted on in this round and cannot be “%(post)s”. Choose "
+                   "someone else, or take them off the list of people voted on."),
+                field=slot, name=user.full_name, post=label)
+        if user.id in taken:
+            raise ValidationFailed(
+                _l("%(name)s is already “%(post)s”: one person holds one post among the chair, "
+                   "the secretary and the counting team."),
+                field=slot, name=user.full_name, post=officer_slot_label(taken[user.id]))
+        taken[user.id] = slot
     round_.officers.clear()
     db.session.flush()
-    seen = set()
-    for role, user in wanted:
-        if user is None or (role, user.id) in seen:
-            continue
-        seen.add((role, user.id))
+    for _slot, role, user in wanted:
         round_.officers.append(BallotOfficer(user_id=user.id, role=role))
     db.session.flush()
     record(actor, "ballot_round.officers_set", round_,
-           officers=sorted(f"{role.value}:{user_id}" for role, user_id in seen))
+           officers=sorted(f"{role.value}:{user.id}" for _slot, role, user in wanted))
 
 
 # ---------------------------------------------------------------- lifecycle
 
 
+def start_attendance_blockers(round_: BallotRound) -> list[str]:
+    """Why attendance cannot start yet (nothing: it can)."""
+    reasons = []
+    if not round_.active_candidates:
+        reasons.append(str(_l("Add at least one person to vote on first.")))
+    if not round_.voters:
+        reasons.append(str(_l("Add the voters (the summoned list) first.")))
+    return reasons
+
+
 def start_attendance(actor, round_: BallotRound) -> None:
     _require(can_manage_round(actor, round_))
     _require_status(round_, RoundStatus.DRAFT)
-    if not round_.active_candidates:
-        raise InvalidState(_l("Add at least one person to vote on first."))
-    if not round_.voters:
-        raise InvalidState(_l("Add the voters (the summoned list) first."))
+    reasons = start_attendance_blockers(round_)
+    if reasons:
+        raise InvalidState(" ".join(reasons))
     round_.status = RoundStatus.ATTENDANCE
     record(actor, "ballot_round.attendance_started", round_)
 
@@ -855,12 +1052,6 @@ def below_secrecy_threshold(round_: BallotRound) -> bool:
 def voters_sorted(round_: BallotRound) -> list[BallotVoter]:
     return sorted(round_.voters, key=lambda v: person_sort_key(v.full_name))
 
-
-
-def officer_candidates():
-    """Active accounts that can be named chair, secretary or counting-team member."""
-    users = db.session.execute(select(User).where(User.active.is_(True))).scalars().all()
-    return sorted(users, key=lambda u: person_sort_key(u.full_name))
 
 
 def create_accounts_for_roll(actor, round_: BallotRound) -> list[tuple[User, str]]:

@@ -6,12 +6,24 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from flask import Flask, g, has_request_context, jsonify, render_template, request, session
+from flask import (
+    Flask,
+    current_app,
+    flash,
+    g,
+    has_request_context,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+)
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RoutingException
 
 from evalapp.core.errors import DomainError, ValidationFailed
 
@@ -88,10 +100,40 @@ def error_response(status: int, message: str | None = None, errors: list | None 
                            errors=errors or []), status
 
 
+def _page_sent_from() -> str | None:
+    """The page of this site that sent the current request (its path and query), when a GET
+    can show it again; None otherwise (another site, no Referer, or a page that was itself the
+    answer to a POST, such as a ballot's review)."""
+    referrer = request.referrer
+    if not referrer:
+        return None
+    parts = urlsplit(referrer)
+    root = request.script_root
+    if parts.netloc != request.host or not is_safe_next(parts.path) \
+            or not parts.path.startswith(root + "/"):
+        return None
+    try:
+        current_app.url_map.bind(request.host, script_name=root or None).match(
+            parts.path[len(root):], method="GET")
+    except (HTTPException, RoutingException):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 def _handle_domain_error(error: DomainError):
+    """A refused action. Sent from a page (a button or form posted from a page of this site
+    that can be shown again), the reason is shown as a message on that page (a redirect, 303):
+    the person stays where they were, nothing changed, and they never meet a bare error page.
+    Otherwise (JSON and the API, a GET, a request from no such page, an error listing several
+    problems) an error page or body with the error's own status (403, 404, 409, 422)."""
     errors = None
     if isinstance(error, ValidationFailed) and error.errors:
         errors = [getattr(e, "__dict__", e) for e in error.errors]
+    if request.method not in ("GET", "HEAD") and not wants_json() and errors is None:
+        back = _page_sent_from()
+        if back is not None:
+            flash(error.text(), "danger")
+            return redirect(back, 303)
     return error_response(error.status, error.text(), errors)
 
 

@@ -180,3 +180,29 @@ document.addEventListener("click", function (event) {
     });
   });
 })();
+
+// ---- Building a round: "choose everyone listed" ticks the boxes of the results, and a box
+// unticked by hand unticks it again (the server reads it as "add everyone listed"); a live
+// count of the people chosen.
+(function () {
+  document.querySelectorAll("[data-select-all]").forEach(function (all) {
+    var selector = all.getAttribute("data-select-all");
+    var counter = document.querySelector(all.getAttribute("data-chosen-count") || "#none");
+    function boxes() { return Array.prototype.slice.call(document.querySelectorAll(selector)); }
+    function update() {
+      var list = boxes();
+      var chosen = list.filter(function (box) { return box.checked; }).length;
+      all.checked = list.length > 0 && chosen === list.length;
+      all.indeterminate = chosen > 0 && chosen < list.length;
+      if (counter) counter.textContent = counter.getAttribute("data-template").replace("__N__", chosen);
+    }
+    all.addEventListener("change", function () {
+      boxes().forEach(function (box) { box.checked = all.checked; });
+      update();
+    });
+    document.addEventListener("change", function (event) {
+      if (event.target !== all && event.target.matches(selector)) update();
+    });
+    update();
+  });
+})();

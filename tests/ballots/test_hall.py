@@ -188,7 +188,7 @@ def test_the_close_question_says_how_many_present_have_not_voted(app, meeting, f
     client.post("/login", data={"username": "bantochuc", "password": "correct-horse-9"})
     page = client.get(f"/ballots/{m.round_id}").get_data(as_text=True)
     form = page.split('id="close-form"')[1].split(">")[0]
-    assert 'data-confirm="Còn 3 người có mặt chưa bỏ phiếu. Kết thúc bỏ phiếu?' in form
+    assert 'data-confirm="Còn 3 người có mặt chưa bỏ phiếu. Khóa hòm phiếu?' in form
     assert 'id="fact-not-voted" data-field="not_voted">3<' in page
     turnout = client.get(f"/ballots/{m.round_id}/turnout").get_data(as_text=True)
     assert 'id="turnout-not-voted" data-field="not_voted">3<' in turnout
@@ -252,7 +252,7 @@ def test_officers_and_admins_see_the_rounds_they_run_with_the_next_step(app, mee
         notes = {t.round.id: t.note for t in todos}
         assert steps[attendance.round_id] == ["Điểm danh"]  # no quorum yet: no "open"
         assert steps[voting.round_id] == ["Theo dõi số người đã bỏ phiếu",
-                                          "Ghi nhận người đến muộn", "Kết thúc bỏ phiếu…"]
+                                          "Ghi nhận người đến muộn", "Khóa hòm phiếu…"]
         assert notes[voting.round_id] == ("1/3 người có mặt đã bỏ phiếu; còn 2 người chưa bỏ "
                                           "phiếu.")
         assert steps[closed.round_id] == ["Kiểm phiếu"]

@@ -242,7 +242,7 @@ def test_a_latecomer_admitted_during_voting_votes_and_is_counted(
     expect(secretary.locator("#round-status")).to_have_text(translate("Voting closed"))
     assert dialogs[-1] == translate("%(n)s present members have not voted yet. Close voting? "
                                     "Nobody will be able to vote after this.", n=3)
-    assert dialogs[-1].startswith("Còn 3 người có mặt chưa bỏ phiếu. Kết thúc bỏ phiếu?")
+    assert dialogs[-1].startswith("Còn 3 người có mặt chưa bỏ phiếu. Khóa hòm phiếu?")
     expect(projector.locator("#turnout-status")).to_have_text(translate("Voting closed"))
 
     # Counted: the number present grew by one, and the latecomer's ballot is in the count.
