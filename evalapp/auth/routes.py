@@ -3,7 +3,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -14,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from evalapp.auth import home as _home  # noqa: F401  (registers its home sections)
-from evalapp.auth import services
+from evalapp.auth import services, throttle
 from evalapp.auth.forms import (
     ApiTokenForm,
     ChangePasswordForm,
@@ -32,25 +31,27 @@ from evalapp.org.services import find_person_by_code, unit_tree
 bp = Blueprint("auth", __name__)
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(throttle.account_limit, key_func=throttle.account_key, methods=["POST"],
+               deduct_when=throttle.failed, on_breach=throttle.refuse_for_account)
+@limiter.limit(throttle.client_limit, key_func=throttle.client_key, methods=["POST"],
+               deduct_when=throttle.failed, exempt_when=throttle.client_exempt,
+               on_breach=throttle.refuse_for_client)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
-    form = LoginForm()
+    form = LoginForm(username=request.args.get("u", "")[:80] or None)
     if form.validate_on_submit():
         user = services.authenticate(form.username.data, form.password.data)
         if user is not None:
             login_user(user, remember=form.remember.data)
             db.session.commit()
             target = request.args.get("next")
-            return redirect(target if is_safe_next(target) else url_for("core.home"))
+            response = redirect(target if is_safe_next(target) else url_for("core.home"))
+            throttle.remember_device(response, form.username.data)
+            return response
         form.password.errors.append(_("The username or password is not correct."))
-        return render_template("auth/login.html", form=form), 401
+        return render_template("auth/login.html", form=form), throttle.FAILED_STATUS
     return render_template("auth/login.html", form=form), 422 if form.errors else 200
 
 

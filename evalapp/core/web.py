@@ -98,6 +98,8 @@ def _handle_domain_error(error: DomainError):
 def _handle_http_error(error: HTTPException):
     if error.code is None or error.code < 400:
         return error
+    if error.response is not None:  # a page made for this refusal (the login's rate limit)
+        return error.response
     if error.code == 401 and not wants_json():
         return error
     return error_response(error.code)
