@@ -67,3 +67,18 @@ document.addEventListener("submit", function (event) {
 document.addEventListener("click", function (event) {
   if (event.target.closest("[data-print]")) window.print();
 });
+
+// ---- office (issue 7) ----
+// File pickers (the field macro): the chosen file's name, in the page's language.
+(function () {
+  document.querySelectorAll(".file-picker-input").forEach(function (input) {
+    var status = document.getElementById(input.id + "-chosen");
+    if (!status) return;
+    function show() {
+      var names = Array.prototype.map.call(input.files || [], function (file) { return file.name; });
+      status.textContent = names.length ? names.join(", ") : status.getAttribute("data-none");
+    }
+    input.addEventListener("change", show);
+    show();
+  });
+})();
