@@ -3,14 +3,26 @@ template helpers."""
 
 from __future__ import annotations
 
+import io
 import logging
 from urllib.parse import urlsplit
 
-from flask import Flask, g, has_request_context, jsonify, render_template, request, session
+from flask import (
+    Flask,
+    current_app,
+    g,
+    has_request_context,
+    jsonify,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from evalapp.core.errors import DomainError, ValidationFailed
@@ -143,6 +155,30 @@ def vn_number(value, digits: int = 0) -> str:
     return format_decimal(value, format=pattern)
 
 
+def public_base_url() -> str:
+    """The address people are told to open: PUBLIC_BASE_URL when set (it should be, in
+    production: a request's Host header is not to be trusted with what gets printed), else the
+    address this request came to. Ends with a slash."""
+    return (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/") + "/"
+
+
+def public_url(endpoint: str, **values) -> str:
+    """url_for() on the public address, for printed slips and QR codes."""
+    return public_base_url() + url_for(endpoint, **values).lstrip("/")
+
+
+def qr_svg(text: str, css_class: str = "qr-code") -> Markup:
+    """A QR code as inline SVG (nothing to fetch; sized by CSS)."""
+    import segno
+
+    buffer = io.BytesIO()
+    segno.make(text, error="m").save(buffer, kind="svg", xmldecl=False, svgns=True, border=2,
+                                     omitsize=True, nl=False, svgclass=css_class)
+    # Decorative for assistive technology: the page says in words what the code holds.
+    return Markup(buffer.getvalue().decode("ascii").replace(
+        "<svg ", '<svg aria-hidden="true" focusable="false" ', 1))
+
+
 def init_app(app: Flask) -> None:
     from evalapp.auth import permissions
     from evalapp.org.spreadsheets import accepted_headings
@@ -163,6 +199,8 @@ def init_app(app: Flask) -> None:
         current_locale=select_locale,
         LANGUAGES=LANGUAGES,
         accepted_headings=accepted_headings,
+        public_url=public_url,
+        qr_svg=qr_svg,
     )
 
     @app.before_request
