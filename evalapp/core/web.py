@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import io
 import logging
+import math
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import (
     Flask,
     current_app,
+    flash,
     g,
     has_request_context,
     jsonify,
+    redirect,
     render_template,
     request,
     session,
@@ -153,6 +157,50 @@ def vn_number(value, digits: int = 0) -> str:
         return ""
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
     return format_decimal(value, format=pattern)
+
+
+def flash_change(text: str, *, undo_url: str | None = None, undo_fields: dict | None = None,
+                 category: str = "success") -> None:
+    """A flash message naming what changed, with an Undo button when the change can be
+    reversed by one POST (rendered by the flash_messages macro)."""
+    if undo_url:
+        flash({"text": str(text), "undo": {"url": undo_url, "fields": undo_fields or {}}},
+              category)
+    else:
+        flash(str(text), category)
+
+
+def back_to_list(default: str):
+    """Back to the list page the request came from (its filters and page kept), or `default`."""
+    target = request.referrer
+    if target and target.startswith(request.host_url):
+        return redirect(target)
+    return redirect(default)
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    pages: int
+    size: int
+    total: int
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+
+def page_of(total: int, size: int) -> Page:
+    """The page asked for in ?page=, within range."""
+    pages = max(1, math.ceil(total / size))
+    number = min(max(1, request.args.get("page", 1, type=int)), pages)
+    return Page(number, pages, size, total)
+
+
+def sort_of(allowed, default: str) -> tuple[str, bool]:
+    """(?sort= if allowed else default, ?dir=desc)."""
+    sort = request.args.get("sort", default)
+    return (sort if sort in allowed else default), request.args.get("dir") == "desc"
 
 
 def public_base_url() -> str:

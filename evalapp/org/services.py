@@ -70,6 +70,35 @@ def units_in_scope(user, *, active_only: bool = False) -> list[Unit]:
     return unit_tree(list(db.session.execute(query).scalars()))
 
 
+@dataclass
+class UnitRow:
+    unit: Unit
+    trail: list[str]  # the names of the units above it, from the top
+    people: int       # active people in the unit itself
+
+
+def unit_listing(viewer, *, search: str = "", status: str = "all") -> list[UnitRow]:
+    """The units the viewer manages, in tree order, with the names above each (shown when a
+    search has taken them out of their tree) and their number of active people."""
+    units = units_in_scope(viewer)
+    names = {unit.id: unit.name for unit in units}
+    counts = dict(db.session.execute(
+        select(Person.unit_id, func.count(Person.id)).where(Person.active.is_(True))
+        .group_by(Person.unit_id)).all())
+    words = fold_for_search(search).split()
+    rows = []
+    for unit in units:
+        if (status == "active" and not unit.active) or (status == "inactive" and unit.active):
+            continue
+        text = fold_for_search(f"{unit.name} {unit.short_name or ''} {unit.code or ''}")
+        if any(word not in text for word in words):
+            continue
+        above = [int(part) for part in unit.path.strip("/").split("/")[:-1] if part]
+        rows.append(UnitRow(unit, [names[i] for i in above if i in names],
+                            counts.get(unit.id, 0)))
+    return rows
+
+
 def _check_unit_fields(name: str, code: str | None) -> None:
     if not name:
         raise ValidationFailed(_l("Enter the unit name."), field="name")
@@ -341,11 +370,33 @@ def get_person(person_id: int) -> Person:
     return person
 
 
+PEOPLE_SORTS = ("name", "staff_code", "birth_year", "post", "unit")
+
+
+def _people_order(sort: str, descending: bool) -> list:
+    """ORDER BY for a people list; empty values last either way, ties by name."""
+    def direction(column):
+        return column.desc() if descending else column.asc()
+
+    by_name = [direction(Person.sort_key), Person.id]
+    if sort == "staff_code":
+        return [Person.staff_code.is_(None), direction(Person.staff_code), *by_name]
+    if sort == "birth_year":
+        return [Person.birth_year.is_(None), direction(Person.birth_year), *by_name]
+    if sort == "post":
+        return [Post.rank.is_(None), direction(Post.rank), direction(Post.name), *by_name]
+    if sort == "unit":
+        return [direction(Unit.sort_key), Unit.id, *by_name]
+    return by_name
+
+
 def people_query(viewer, *, search: str = "", unit: Unit | None = None,
-                 include_sub_units: bool = True, status: str = "active") -> Select:
-    """People the viewer may see, filtered, in Vietnamese order of given name then full name."""
-    query = select(Person).join(Person.unit).options(
-        contains_eager(Person.unit), joinedload(Person.post), joinedload(Person.duty_group))
+                 include_sub_units: bool = True, status: str = "active", sort: str = "name",
+                 descending: bool = False) -> Select:
+    """People the viewer may see, filtered; by default in Vietnamese order of given name then
+    full name (sort: one of PEOPLE_SORTS)."""
+    query = select(Person).join(Person.unit).outerjoin(Person.post).options(
+        contains_eager(Person.unit), contains_eager(Person.post), joinedload(Person.duty_group))
     paths = scope_paths(viewer, Role.ADMIN)
     if paths is not None:
         query = query.where(or_(False, *(Unit.path.startswith(p) for p in paths)))
@@ -358,7 +409,7 @@ def people_query(viewer, *, search: str = "", unit: Unit | None = None,
         query = query.where(Person.active.is_(False))
     for word in fold_for_search(search).split():
         query = query.where(Person.search_text.contains(word, autoescape=True))
-    return query.order_by(Person.sort_key, Person.id)
+    return query.order_by(*_people_order(sort if sort in PEOPLE_SORTS else "name", descending))
 
 
 def count(query: Select) -> int:

@@ -143,3 +143,6 @@ document.addEventListener("click", function (event) {
     next();
   });
 })();
+
+// Menus and other controls that behave differently once scripts run (see app.css).
+document.documentElement.classList.add("js");
