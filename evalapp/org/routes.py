@@ -304,13 +304,20 @@ def set_person_active(person_id: int):
     return back_to_list(url_for("org.people"))
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 @bp.get("/people/export.xlsx")
 def export_people():
     content = services.export_people_xlsx(current_user, **_people_filters())
-    return send_file(io.BytesIO(content), as_attachment=True,
-                     download_name=f"danh-sach-can-bo-{date.today():%Y%m%d}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument"
-                              ".spreadsheetml.sheet")
+    return send_file(io.BytesIO(content), as_attachment=True, mimetype=XLSX,
+                     download_name=f"danh-sach-can-bo-{date.today():%Y%m%d}.xlsx")
+
+
+@bp.get("/people/import/template.xlsx")
+def import_template():
+    return send_file(io.BytesIO(services.people_template_xlsx(current_user)),
+                     as_attachment=True, mimetype=XLSX, download_name="mau-nhap-can-bo.xlsx")
 
 
 @bp.route("/people/import", methods=["GET", "POST"])

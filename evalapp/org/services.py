@@ -20,7 +20,12 @@ from evalapp.core.text import collation_key, fold_for_search, nfc, nfc_or_none, 
 from evalapp.core.time import utcnow
 from evalapp.extensions import db
 from evalapp.org.models import DutyGroup, Gender, PeopleImport, Person, Post, Unit, UnitKind
-from evalapp.org.spreadsheets import COLUMNS, read_people_file, write_people_workbook
+from evalapp.org.spreadsheets import (
+    COLUMNS,
+    people_template_workbook,
+    read_people_file,
+    write_people_workbook,
+)
 
 MIN_BIRTH_YEAR = 1900
 
@@ -517,7 +522,25 @@ def plan_people_import(actor, filename: str, content: bytes) -> ImportPlan:
 
         unit = None
         unit_text = values.get("unit", "")
-        if not unit_text:
+        unit_code = values.get("unit_code", "")
+        if unit_code:
+            # The code names the unit; a name beside it must be that unit's (or its code).
+            unit = units_by_code.get(unit_code.lower())
+            if unit is None:
+                fail("unit_code", _l("There is no unit with the code %(code)s."),
+                     code=unit_code)
+            elif unit_text and unit_text.lower() not in (nfc(unit.name).lower(),
+                                                          unit_code.lower()):
+                fail("unit", _l("The unit code %(code)s is %(name)s, not %(other)s."),
+                     code=unit_code, name=unit.name, other=unit_text)
+                unit = None
+            if unit is not None and not can_manage_org(actor, unit):
+                fail("unit", _l("You do not manage the unit %(name)s."), name=unit.name)
+                unit = None
+            elif unit is not None and not unit.active:
+                fail("unit", _l("The unit %(name)s is no longer active."), name=unit.name)
+                unit = None
+        elif not unit_text:
             fail("unit", _l("The unit is empty."))
         else:
             unit = units_by_code.get(unit_text.lower())
@@ -702,12 +725,26 @@ def export_people_xlsx(viewer, **filters) -> bytes:
         {
             "staff_code": p.staff_code, "full_name": p.full_name,
             "gender": p.gender.label if p.gender else None, "birth_year": p.birth_year,
-            "post": p.post.name if p.post else None, "unit": p.unit.code or p.unit.name,
+            "post": p.post.name if p.post else None, "unit_code": p.unit.code,
+            "unit": p.unit.name,
             "duty_group": p.duty_group.name if p.duty_group else None,
             "active": yes if p.active else no,
         }
         for p in people
     )
+
+
+def people_template_xlsx(viewer) -> bytes:
+    """The import template, its example row in one of the viewer's own units."""
+    units = units_in_scope(viewer, active_only=True)
+    unit = units[0] if units else None
+    posts = list_posts(active_only=True)
+    return people_template_workbook({
+        "staff_code": "CB0001", "full_name": "Nguyễn Văn An", "gender": "Nam",
+        "birth_year": 1980, "post": posts[-1].name if posts else "Chuyên viên",
+        "unit_code": unit.code if unit else "SNV",
+        "unit": unit.name if unit else "Sở Nội vụ", "duty_group": None, "active": "Có",
+    })
 
 
 def find_person_by_code(staff_code: str | None) -> Person | None:
