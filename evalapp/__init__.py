@@ -23,6 +23,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(load_config(app.instance_path, config))
     logging.getLogger("evalapp").setLevel(logging.INFO)
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind N proxies, the client is the address the Nth one saw; without this every
+        # user behind the TLS proxy (or a hall's Wi-Fi router) would look like one client.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     from evalapp.core import web
     from evalapp.core.routes import bp as core_bp

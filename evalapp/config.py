@@ -33,6 +33,14 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         secret_key = secrets.token_hex(32)
 
     secure_cookies = environment == "production"
+    try:
+        trusted_proxies = int(overrides.get("TRUSTED_PROXIES",
+                                            env.get("EVALAPP_TRUSTED_PROXIES", "0") or 0))
+    except ValueError as error:
+        raise ConfigError("EVALAPP_TRUSTED_PROXIES must be a whole number (0 = no proxy)") \
+            from error
+    if trusted_proxies < 0:
+        raise ConfigError("EVALAPP_TRUSTED_PROXIES cannot be negative")
     config: dict[str, Any] = {
         "ENV_NAME": environment,
         "SECRET_KEY": secret_key,
@@ -54,7 +62,13 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "LANGUAGES": ("vi", "en"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Failed logins only (a correct password never counts): per account, from clients
+        # that have not logged in to it before, and per client address (see auth.throttle).
         "LOGIN_RATE_LIMIT": env.get("EVALAPP_LOGIN_RATE_LIMIT", "10 per minute"),
+        "LOGIN_CLIENT_RATE_LIMIT": env.get("EVALAPP_LOGIN_CLIENT_RATE_LIMIT", "60 per minute"),
+        # How many proxies in front of the app set X-Forwarded-For/-Proto (Werkzeug's
+        # ProxyFix); 0 trusts no such header, so a client cannot choose its own address.
+        "TRUSTED_PROXIES": trusted_proxies,
         "PEOPLE_PAGE_SIZE": 50,
         "PASSWORD_HASH_METHOD": env.get("EVALAPP_PASSWORD_HASH", "scrypt"),
         # Fernet key(s) that encrypt the signers' PKCS#12 files, comma-separated (the first

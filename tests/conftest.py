@@ -36,6 +36,7 @@ TEST_CONFIG = {
     # The limiter is one object shared by every app in the process, so it stays enabled and
     # tests get a limit they never reach; the rate-limit test builds an app with a low one.
     "LOGIN_RATE_LIMIT": "10000 per minute",
+    "LOGIN_CLIENT_RATE_LIMIT": "10000 per minute",
     "WTF_CSRF_ENABLED": False,
 }
 

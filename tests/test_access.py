@@ -82,6 +82,8 @@ TABLE = [
     ("GET", "/org/people/export.xlsx", "/org/people/export.xlsx",
      statuses(LOGIN, 200, 200, 403)),
     ("GET", "/org/people/import", "/org/people/import", statuses(LOGIN, 200, 200, 403)),
+    ("GET", "/org/people/import/template.xlsx", "/org/people/import/template.xlsx",
+     statuses(LOGIN, 200, 200, 403)),
     ("POST", "/org/people/import", "/org/people/import", statuses(LOGIN, 422, 422, 403)),
     ("POST", "/org/people/import/999/apply", "/org/people/import/<int:import_id>/apply",
      statuses(LOGIN, 404, 404, 403)),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -117,11 +118,30 @@ def verify_chain() -> ChainProblem | None:
     return None
 
 
-def list_entries(*, page: int, size: int) -> tuple[int, list[AuditEntry]]:
-    """Newest first."""
-    total = db.session.execute(select(func.count(AuditEntry.id))).scalar_one()
+@dataclass(frozen=True)
+class EntryFilter:
+    action: str | None = None
+    actor: str | None = None        # part of the username
+    since: datetime | None = None   # inclusive, aware
+    until: datetime | None = None   # exclusive, aware
+
+
+def list_entries(*, page: int, size: int,
+                 where: EntryFilter = EntryFilter()) -> tuple[int, list[AuditEntry]]:
+    """The entries matching `where`, newest first, one page of them, and how many match."""
+    query = select(AuditEntry)
+    if where.action:
+        query = query.where(AuditEntry.action == where.action)
+    if where.actor:
+        query = query.where(func.lower(AuditEntry.actor_label).contains(
+            where.actor.lower(), autoescape=True))
+    if where.since is not None:
+        query = query.where(AuditEntry.at >= where.since)
+    if where.until is not None:
+        query = query.where(AuditEntry.at < where.until)
+    total = db.session.execute(
+        select(func.count()).select_from(query.subquery())).scalar_one()
     rows = db.session.execute(
-        select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(size)
-        .offset(max(0, page - 1) * size)
+        query.order_by(AuditEntry.seq.desc()).limit(size).offset(max(0, page - 1) * size)
     ).scalars().all()
     return total, list(rows)

@@ -3,7 +3,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -14,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from evalapp.auth import home as _home  # noqa: F401  (registers its home sections)
-from evalapp.auth import services
+from evalapp.auth import services, throttle
 from evalapp.auth.forms import (
     ApiTokenForm,
     ChangePasswordForm,
@@ -22,35 +21,38 @@ from evalapp.auth.forms import (
     ResetPasswordForm,
     UserForm,
 )
+from evalapp.auth.models import ROLE_LABELS, Role
 from evalapp.auth.permissions import can_manage_accounts
-from evalapp.core.errors import DomainError
+from evalapp.core.errors import DomainError, ValidationFailed
 from evalapp.core.forms import attach_error
-from evalapp.core.web import is_safe_next
+from evalapp.core.web import back_to_list, flash_change, is_safe_next, page_of, sort_of
 from evalapp.extensions import db, limiter
 from evalapp.org.services import find_person_by_code, unit_tree
 
 bp = Blueprint("auth", __name__)
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(throttle.account_limit, key_func=throttle.account_key, methods=["POST"],
+               deduct_when=throttle.failed, on_breach=throttle.refuse_for_account)
+@limiter.limit(throttle.client_limit, key_func=throttle.client_key, methods=["POST"],
+               deduct_when=throttle.failed, exempt_when=throttle.client_exempt,
+               on_breach=throttle.refuse_for_client)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
-    form = LoginForm()
+    form = LoginForm(username=request.args.get("u", "")[:80] or None)
     if form.validate_on_submit():
         user = services.authenticate(form.username.data, form.password.data)
         if user is not None:
             login_user(user, remember=form.remember.data)
             db.session.commit()
             target = request.args.get("next")
-            return redirect(target if is_safe_next(target) else url_for("core.home"))
+            response = redirect(target if is_safe_next(target) else url_for("core.home"))
+            throttle.remember_device(response, form.username.data)
+            return response
         form.password.errors.append(_("The username or password is not correct."))
-        return render_template("auth/login.html", form=form), 401
+        return render_template("auth/login.html", form=form), throttle.FAILED_STATUS
     return render_template("auth/login.html", form=form), 422 if form.errors else 200
 
 
@@ -113,9 +115,10 @@ def create_token():
 @bp.post("/account/tokens/<int:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):
-    services.revoke_api_token(current_user, token_id)
+    token = services.revoke_api_token(current_user, token_id)
     db.session.commit()
-    flash(_("The token has been revoked."), "success")
+    flash(_("The token “%(name)s” has been revoked; programs using it can no longer connect.",
+            name=token.name), "success")
     return redirect(url_for("auth.account"))
 
 
@@ -127,11 +130,33 @@ def _require_account_admin() -> None:
         abort(403)
 
 
+USERS_PAGE_SIZE = 50
+
+
+def _user_filters() -> dict:
+    role = request.args.get("role", "")
+    status = request.args.get("status", "all")
+    sort, descending = sort_of(services.USER_SORTS, "name")
+    return {"search": request.args.get("q", "")[:200],
+            "role": Role(role) if role in {r.value for r in Role} else None,
+            "status": status if status in ("active", "inactive", "all") else "all",
+            "sort": sort, "descending": descending}
+
+
+def _users_page(status: int = 200, problem: str | None = None):
+    filters = _user_filters()
+    found = services.list_users(**filters)
+    page = page_of(len(found), USERS_PAGE_SIZE)
+    return render_template("auth/users.html", users=found[page.offset:page.offset + page.size],
+                           total=page.total, page=page.number, pages=page.pages,
+                           filters=filters, roles=ROLE_LABELS, problem=problem), status
+
+
 @bp.get("/users")
 @login_required
 def users():
     _require_account_admin()
-    return render_template("auth/users.html", users=services.list_users())
+    return _users_page()
 
 
 def _user_form_page(form, user=None, status=200):
@@ -186,10 +211,19 @@ def edit_user(user_id: int):
 def set_user_active(user_id: int):
     _require_account_admin()
     user = services.get_user(user_id)
-    services.set_user_active(current_user, user, request.form.get("active") == "1")
+    active = request.form.get("active") == "1"
+    try:
+        services.set_user_active(current_user, user, active)
+    except ValidationFailed as error:  # one's own account: said on the list, not an error page
+        return _users_page(error.status, error.text())
     db.session.commit()
-    flash(_("The account has been saved."), "success")
-    return redirect(url_for("auth.users"))
+    name = f"{user.full_name} ({user.username})"
+    flash_change(_("The account %(name)s is active again.", name=name) if active else
+                 _("The account %(name)s has been deactivated; it can no longer log in.",
+                   name=name),
+                 undo_url=url_for("auth.set_user_active", user_id=user.id),
+                 undo_fields={"active": "0" if active else "1"})
+    return back_to_list(url_for("auth.users"))
 
 
 @bp.post("/users/<int:user_id>/password")

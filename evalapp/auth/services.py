@@ -15,8 +15,8 @@ from evalapp.audit.services import record
 from evalapp.auth.models import ApiToken, Role, RoleGrant, User
 from evalapp.auth.permissions import can_manage_accounts, has_role
 from evalapp.core.errors import AlreadyExists, NotAllowed, NotFound, ValidationFailed
-from evalapp.core.text import collation_key, fold_for_search, nfc
-from evalapp.core.time import utcnow
+from evalapp.core.text import fold_for_search, nfc, person_sort_key
+from evalapp.core.time import as_utc, utcnow
 from evalapp.extensions import db
 from evalapp.org.models import Person, Unit
 
@@ -44,13 +44,22 @@ def find_user(username: str) -> User | None:
     ).scalar_one_or_none()
 
 
+def _password_matches(user: User, password: str) -> bool:
+    if check_password_hash(user.password_hash, password):
+        return True
+    # A slip password typed as read: in capitals, without the dashes, an "l" or "1" for "i".
+    slip = canonical_slip_password(password)
+    return slip is not None and slip != password and check_password_hash(user.password_hash,
+                                                                          slip)
+
+
 def authenticate(username: str, password: str) -> User | None:
     """The active account with these credentials, or None. Records the login."""
     user = find_user(username)
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
-    if not check_password_hash(user.password_hash, password) or not user.active:
+    if not _password_matches(user, password) or not user.active:
         return None
     user.last_login_at = utcnow()
     record(user, "auth.login", user)
@@ -226,9 +235,36 @@ def list_tokens(user: User) -> list[ApiToken]:
     ).scalars())
 
 
-def list_users() -> list[User]:
-    users = db.session.execute(select(User)).scalars().all()
-    return sorted(users, key=lambda u: collation_key(u.full_name))
+USER_SORTS = ("name", "username", "last_login", "status")
+
+
+def list_users(*, search: str = "", role: Role | None = None, status: str = "all",
+               sort: str = "name", descending: bool = False) -> list[User]:
+    """Accounts, filtered and sorted. Names sort by the Vietnamese alphabet (given name first,
+    as everywhere else), which only Python can do on every database, so the filtering and
+    sorting are done here; an organisation has thousands of accounts at most."""
+    query = select(User)
+    if status == "active":
+        query = query.where(User.active.is_(True))
+    elif status == "inactive":
+        query = query.where(User.active.is_(False))
+    if role is not None:
+        query = query.where(User.grants.any(RoleGrant.role == role))
+    users = db.session.execute(query).scalars().all()
+    words = fold_for_search(search).split()
+    if words:
+        users = [u for u in users
+                 if all(w in fold_for_search(f"{u.full_name} {u.username}") for w in words)]
+    by_name = sorted(users, key=lambda u: person_sort_key(u.full_name))
+    if sort == "username":
+        return sorted(users, key=lambda u: u.username, reverse=descending)
+    if sort == "last_login":  # ties in name order; never logged in last either way
+        seen = sorted((u for u in by_name if u.last_login_at),
+                      key=lambda u: as_utc(u.last_login_at), reverse=descending)
+        return seen + [u for u in by_name if not u.last_login_at]
+    if sort == "status":
+        return sorted(by_name, key=lambda u: u.active == descending)  # active first
+    return by_name[::-1] if descending else by_name
 
 
 def _free_username(base: str, taken: set[str]) -> str:
@@ -242,22 +278,70 @@ def _free_username(base: str, taken: set[str]) -> str:
     return candidate
 
 
-def create_voter_accounts(actor, people: list[Person]) -> list[tuple[User, str]]:
-    """Accounts with the voter role for the people who have none, each with a new random
-    password returned here once (to print and hand out) and stored only as a hash."""
-    missing = [p for p in people if db.session.execute(
-        select(User.id).where(User.person_id == p.id)).first() is None]
+# ---------------------------------------------------------------- voter accounts and slips
+
+# Passwords printed on voter slips. They are generated, never chosen by a person: 12 symbols
+# drawn uniformly from 32 give 2**60 possibilities. The alphabet leaves out what reads like
+# something else (0 and o, 1 and l; no capitals at all), and at login an "l" or "1" is read as
+# the "i" it was taken for, capitals as small letters, and dashes and spaces are ignored.
+SLIP_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+SLIP_GROUPS, SLIP_GROUP_SIZE = 3, 4
+_SLIP_LENGTH = SLIP_GROUPS * SLIP_GROUP_SIZE
+_SLIP_READ_AS = str.maketrans({"l": "i", "1": "i"})
+# Why a fast hash is sound here: scrypt at ~0.3 s each made 300 accounts take minutes (and a
+# hall of logins saturate the server). Slow hashes protect *guessable* passwords against offline
+# guessing; a 60-bit random one needs ~2**59 guesses on average, and with 10,000 salted
+# PBKDF2-SHA256 rounds each (a few milliseconds here) that is beyond any attacker's budget
+# (about 6·10**21 SHA-256 pairs per account). Online guessing is held back by the login limits.
+# A voter who sets their own password later gets the normal PASSWORD_HASH_METHOD again.
+SLIP_HASH_METHOD = "pbkdf2:sha256:10000"
+
+
+def generate_slip_password() -> str:
+    symbols = "".join(secrets.choice(SLIP_ALPHABET) for _ in range(_SLIP_LENGTH))
+    return "-".join(symbols[i:i + SLIP_GROUP_SIZE] for i in range(0, _SLIP_LENGTH,
+                                                                   SLIP_GROUP_SIZE))
+
+
+def canonical_slip_password(typed: str) -> str | None:
+    """The slip password `typed` stands for, as printed (`hxk7-m4pq-wr9t`), or None when it
+    cannot be one."""
+    symbols = "".join(ch for ch in typed.lower() if ch not in " -\t").translate(_SLIP_READ_AS)
+    if len(symbols) != _SLIP_LENGTH or any(ch not in SLIP_ALPHABET for ch in symbols):
+        return None
+    return "-".join(symbols[i:i + SLIP_GROUP_SIZE] for i in range(0, _SLIP_LENGTH,
+                                                                   SLIP_GROUP_SIZE))
+
+
+def people_without_account(people: list[Person]) -> list[Person]:
+    """Those of `people` (in their order) to whom no account is linked."""
+    ids = [p.id for p in people]
+    linked = set(db.session.execute(
+        select(User.person_id).where(User.person_id.in_(ids))).scalars()) if ids else set()
+    return [p for p in people if p.id not in linked]
+
+
+def create_voter_accounts(actor, people: list[Person],
+                          limit: int | None = None) -> list[tuple[User, str]]:
+    """Accounts with the voter role for the people who have none (the first `limit` of them, in
+    the order given, when a limit is set, so that a long list can be done in batches with a
+    progress bar), each with a new slip password returned here once (to print and hand out)
+    and stored only as a hash."""
+    missing = people_without_account(people)
     outside = [p.full_name for p in missing if not has_role(actor, Role.ADMIN, p.unit)]
     if outside:
         raise NotAllowed(_l("You do not administer the units of: %(names)s."),
                          names=", ".join(outside[:20]))
+    if limit is not None:
+        missing = missing[:max(0, limit)]
     taken = set(db.session.execute(select(func.lower(User.username))).scalars())
     created = []
     for person in missing:
         username = _free_username(person.staff_code or person.full_name, taken)
-        password = secrets.token_urlsafe(8)
+        password = generate_slip_password()
         user = User(username=username, full_name=person.full_name, person=person,
-                    password_hash=hash_password(password), active=True, session_version=1)
+                    password_hash=generate_password_hash(password, method=SLIP_HASH_METHOD),
+                    active=True, session_version=1)
         user.grants.append(RoleGrant(role=Role.VOTER, unit=None))
         db.session.add(user)
         created.append((user, password))

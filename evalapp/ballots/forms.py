@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import NumberRange, Optional
 
 from evalapp.ballots.models import BASE_LABELS, PRESET_LABELS, SCALE_LABELS
-from evalapp.core.forms import AppForm, choices, max_length, required
+from evalapp.core.forms import AppForm, DayMonthYearField, choices, max_length, required
 
 
 class RoundForm(AppForm):
@@ -17,8 +17,7 @@ class RoundForm(AppForm):
                             description=_l("Printed at the top left of the minutes."))
     unit_id = SelectField(_l("Unit the round belongs to"), choices=[], validators=[required()])
     place = StringField(_l("Place"), validators=[max_length(300)])
-    meeting_date = DateField(_l("Date of the meeting"), validators=[Optional()],
-                             render_kw={"type": "date"})
+    meeting_date = DayMonthYearField(_l("Date of the meeting"), validators=[Optional()])
     scale = SelectField(_l("Kind of vote"),
                         choices=choices((s.value, label) for s, label in SCALE_LABELS.items()))
     preset = SelectField(_l("Rule set"),

@@ -5,6 +5,7 @@ from flask import (
     Response,
     abort,
     flash,
+    get_template_attribute,
     jsonify,
     redirect,
     render_template,
@@ -319,11 +320,21 @@ def add_voters_file(round_id: int):
 @bp.post("/ballots/<int:round_id>/voters/accounts")
 @login_required
 def voter_accounts(round_id: int):
+    """Without JavaScript, one request makes every missing account and shows the slips; the
+    page's script posts `batch` instead and gets JSON, to show a progress bar."""
     round_ = _round(round_id, services.can_manage_round)
     _checked_form()
-    created = services.create_accounts_for_roll(current_user, round_)
+    batch = request.form.get("batch", type=int)
+    created = services.create_accounts_for_roll(current_user, round_,
+                                                limit=min(max(batch, 1), 100) if batch else None)
     db.session.commit()
-    return render_template("ballots/voter_accounts.html", round=round_, created=created)
+    if batch is None:
+        return render_template("ballots/voter_accounts.html", round=round_, created=created)
+    slips = get_template_attribute("ballots/_voter_slips.html", "slip_cards")
+    frame = get_template_attribute("ballots/_voter_slips.html", "slips_frame")
+    return jsonify(created=len(created), html=str(slips(created, round_)),
+                   remaining=services.count_voters_without_account(round_),
+                   frame=str(frame(round_, "__N__")))
 
 
 @bp.post("/ballots/<int:round_id>/voters/<int:voter_id>/remove")

@@ -23,7 +23,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from evalapp.audit.services import record
 from evalapp.auth.models import Role, User
 from evalapp.auth.permissions import SYSTEM, has_role, scope_paths
-from evalapp.auth.services import create_voter_accounts
+from evalapp.auth.services import create_voter_accounts, people_without_account
 from evalapp.ballots.models import (
     Ballot,
     BallotCandidate,
@@ -1054,9 +1054,14 @@ def voters_sorted(round_: BallotRound) -> list[BallotVoter]:
 
 
 
-def create_accounts_for_roll(actor, round_: BallotRound) -> list[tuple[User, str]]:
+def create_accounts_for_roll(actor, round_: BallotRound,
+                             limit: int | None = None) -> list[tuple[User, str]]:
     """Voter accounts for the members of the summoned list who have none (see
-    auth.services.create_voter_accounts): the passwords are shown once, to print as slips."""
+    auth.services.create_voter_accounts): the passwords are shown once, to print as slips.
+    With a limit, only the first `limit` of them in the list's order (a batch)."""
     _require(can_manage_round(actor, round_))
-    created = create_voter_accounts(actor, [v.person for v in round_.voters])
-    return sorted(created, key=lambda pair: person_sort_key(pair[0].full_name))
+    return create_voter_accounts(actor, [v.person for v in voters_sorted(round_)], limit)
+
+
+def count_voters_without_account(round_: BallotRound) -> int:
+    return len(people_without_account([v.person for v in round_.voters]))

@@ -3,7 +3,10 @@ template helpers."""
 
 from __future__ import annotations
 
+import io
 import logging
+import math
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import (
@@ -17,11 +20,13 @@ from flask import (
     render_template,
     request,
     session,
+    url_for,
 )
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RoutingException
 
@@ -140,6 +145,8 @@ def _handle_domain_error(error: DomainError):
 def _handle_http_error(error: HTTPException):
     if error.code is None or error.code < 400:
         return error
+    if error.response is not None:  # a page made for this refusal (the login's rate limit)
+        return error.response
     if error.code == 401 and not wants_json():
         return error
     return error_response(error.code)
@@ -183,6 +190,74 @@ def vn_number(value, digits: int = 0) -> str:
     return format_decimal(value, format=pattern)
 
 
+def flash_change(text: str, *, undo_url: str | None = None, undo_fields: dict | None = None,
+                 category: str = "success") -> None:
+    """A flash message naming what changed, with an Undo button when the change can be
+    reversed by one POST (rendered by the flash_messages macro)."""
+    if undo_url:
+        flash({"text": str(text), "undo": {"url": undo_url, "fields": undo_fields or {}}},
+              category)
+    else:
+        flash(str(text), category)
+
+
+def back_to_list(default: str):
+    """Back to the list page the request came from (its filters and page kept), or `default`."""
+    target = request.referrer
+    if target and target.startswith(request.host_url):
+        return redirect(target)
+    return redirect(default)
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    pages: int
+    size: int
+    total: int
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+
+def page_of(total: int, size: int) -> Page:
+    """The page asked for in ?page=, within range."""
+    pages = max(1, math.ceil(total / size))
+    number = min(max(1, request.args.get("page", 1, type=int)), pages)
+    return Page(number, pages, size, total)
+
+
+def sort_of(allowed, default: str) -> tuple[str, bool]:
+    """(?sort= if allowed else default, ?dir=desc)."""
+    sort = request.args.get("sort", default)
+    return (sort if sort in allowed else default), request.args.get("dir") == "desc"
+
+
+def public_base_url() -> str:
+    """The address people are told to open: PUBLIC_BASE_URL when set (it should be, in
+    production: a request's Host header is not to be trusted with what gets printed), else the
+    address this request came to. Ends with a slash."""
+    return (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/") + "/"
+
+
+def public_url(endpoint: str, **values) -> str:
+    """url_for() on the public address, for printed slips and QR codes."""
+    return public_base_url() + url_for(endpoint, **values).lstrip("/")
+
+
+def qr_svg(text: str, css_class: str = "qr-code") -> Markup:
+    """A QR code as inline SVG (nothing to fetch; sized by CSS)."""
+    import segno
+
+    buffer = io.BytesIO()
+    segno.make(text, error="m").save(buffer, kind="svg", xmldecl=False, svgns=True, border=2,
+                                     omitsize=True, nl=False, svgclass=css_class)
+    # Decorative for assistive technology: the page says in words what the code holds.
+    return Markup(buffer.getvalue().decode("ascii").replace(
+        "<svg ", '<svg aria-hidden="true" focusable="false" ', 1))
+
+
 def init_app(app: Flask) -> None:
     from evalapp.auth import permissions
     from evalapp.org.spreadsheets import accepted_headings
@@ -203,6 +278,8 @@ def init_app(app: Flask) -> None:
         current_locale=select_locale,
         LANGUAGES=LANGUAGES,
         accepted_headings=accepted_headings,
+        public_url=public_url,
+        qr_svg=qr_svg,
     )
 
     @app.before_request

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import io
-import math
 from datetime import date
 
 from flask import (
@@ -20,8 +19,9 @@ from flask_login import current_user, login_required
 
 from evalapp.auth.models import Role
 from evalapp.auth.permissions import can_manage_org, scope_paths
-from evalapp.core.errors import DomainError, ValidationFailed
+from evalapp.core.errors import DomainError, InvalidState, ValidationFailed
 from evalapp.core.forms import attach_error, choices
+from evalapp.core.web import back_to_list, flash_change, page_of, sort_of
 from evalapp.extensions import db
 from evalapp.org import home as _home  # noqa: F401  (registers its home sections)
 from evalapp.org import services
@@ -55,9 +55,21 @@ def _org_wide_only() -> None:
 # ---------------------------------------------------------------- units
 
 
+UNITS_PAGE_SIZE = 100
+
+
+def _units_page(status: int = 200, problem: str | None = None):
+    search = request.args.get("q", "")[:200]
+    rows = services.unit_listing(current_user, search=search, status=_status_filter())
+    page = page_of(len(rows), UNITS_PAGE_SIZE)
+    return render_template("org/units.html", rows=rows[page.offset:page.offset + page.size],
+                           total=page.total, page=page.number, pages=page.pages,
+                           search=search, status=_status_filter(), problem=problem), status
+
+
 @bp.get("/units")
 def units():
-    return render_template("org/units.html", units=services.units_in_scope(current_user))
+    return _units_page()
 
 
 def _unit_form_page(form, unit=None, status=200):
@@ -118,10 +130,17 @@ def edit_unit(unit_id: int):
 @bp.post("/units/<int:unit_id>/active")
 def set_unit_active(unit_id: int):
     unit = services.get_unit(unit_id)
-    services.set_unit_active(current_user, unit, request.form.get("active") == "1")
+    active = request.form.get("active") == "1"
+    try:
+        services.set_unit_active(current_user, unit, active)
+    except (InvalidState, ValidationFailed) as error:  # a step not possible yet: say why here
+        return _units_page(error.status, error.text())
     db.session.commit()
-    flash(_("The unit has been saved."), "success")
-    return redirect(url_for("org.units"))
+    flash_change(_("The unit %(name)s is active again.", name=unit.name) if active else
+                 _("The unit %(name)s has been deactivated.", name=unit.name),
+                 undo_url=url_for("org.set_unit_active", unit_id=unit.id),
+                 undo_fields={"active": "0" if active else "1"})
+    return back_to_list(url_for("org.units"))
 
 
 # ---------------------------------------------------------------- posts and duty groups
@@ -182,13 +201,18 @@ def edit_duty_group(group_id: int | None):
 # ---------------------------------------------------------------- people
 
 
+def _status_filter() -> str:
+    status = request.args.get("status", "active")
+    return status if status in ("active", "inactive", "all") else "active"
+
+
 def _people_filters() -> dict:
     unit_id = request.args.get("unit", type=int)
-    status = request.args.get("status", "active")
+    sort, descending = sort_of(services.PEOPLE_SORTS, "name")
     return {
         "search": request.args.get("q", "")[:200],
         "unit": services.get_unit(unit_id) if unit_id else None,
-        "status": status if status in ("active", "inactive", "all") else "active",
+        "status": _status_filter(), "sort": sort, "descending": descending,
     }
 
 
@@ -196,13 +220,10 @@ def _people_filters() -> dict:
 def people():
     filters = _people_filters()
     query = services.people_query(current_user, **filters)
-    total = services.count(query)
-    size = current_app.config["PEOPLE_PAGE_SIZE"]
-    pages = max(1, math.ceil(total / size))
-    page = min(max(1, request.args.get("page", 1, type=int)), pages)
-    rows = db.session.execute(query.limit(size).offset((page - 1) * size)).scalars().all()
-    return render_template("org/people.html", people=rows, total=total, page=page, pages=pages,
-                           filters=filters, first_index=(page - 1) * size,
+    page = page_of(services.count(query), current_app.config["PEOPLE_PAGE_SIZE"])
+    rows = db.session.execute(query.limit(page.size).offset(page.offset)).scalars().all()
+    return render_template("org/people.html", people=rows, total=page.total, page=page.number,
+                           pages=page.pages, filters=filters, first_index=page.offset,
                            units=services.units_in_scope(current_user))
 
 
@@ -273,20 +294,30 @@ def edit_person(person_id: int):
 @bp.post("/people/<int:person_id>/active")
 def set_person_active(person_id: int):
     person = services.get_person(person_id)
-    services.set_person_active(current_user, person, request.form.get("active") == "1")
+    active = request.form.get("active") == "1"
+    services.set_person_active(current_user, person, active)
     db.session.commit()
-    flash(_("The changes have been saved."), "success")
-    return redirect(request.referrer if request.referrer and request.referrer.startswith(
-        request.host_url) else url_for("org.people"))
+    flash_change(_("%(name)s is followed again.", name=person.full_name) if active else
+                 _("Stopped following %(name)s.", name=person.full_name),
+                 undo_url=url_for("org.set_person_active", person_id=person.id),
+                 undo_fields={"active": "0" if active else "1"})
+    return back_to_list(url_for("org.people"))
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.get("/people/export.xlsx")
 def export_people():
     content = services.export_people_xlsx(current_user, **_people_filters())
-    return send_file(io.BytesIO(content), as_attachment=True,
-                     download_name=f"danh-sach-can-bo-{date.today():%Y%m%d}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument"
-                              ".spreadsheetml.sheet")
+    return send_file(io.BytesIO(content), as_attachment=True, mimetype=XLSX,
+                     download_name=f"danh-sach-can-bo-{date.today():%Y%m%d}.xlsx")
+
+
+@bp.get("/people/import/template.xlsx")
+def import_template():
+    return send_file(io.BytesIO(services.people_template_xlsx(current_user)),
+                     as_attachment=True, mimetype=XLSX, download_name="mau-nhap-can-bo.xlsx")
 
 
 @bp.route("/people/import", methods=["GET", "POST"])

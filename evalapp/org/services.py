@@ -20,7 +20,12 @@ from evalapp.core.text import collation_key, fold_for_search, nfc, nfc_or_none, 
 from evalapp.core.time import utcnow
 from evalapp.extensions import db
 from evalapp.org.models import DutyGroup, Gender, PeopleImport, Person, Post, Unit, UnitKind
-from evalapp.org.spreadsheets import COLUMNS, read_people_file, write_people_workbook
+from evalapp.org.spreadsheets import (
+    COLUMNS,
+    people_template_workbook,
+    read_people_file,
+    write_people_workbook,
+)
 
 MIN_BIRTH_YEAR = 1900
 
@@ -68,6 +73,35 @@ def units_in_scope(user, *, active_only: bool = False) -> list[Unit]:
     if active_only:
         query = query.where(Unit.active.is_(True))
     return unit_tree(list(db.session.execute(query).scalars()))
+
+
+@dataclass
+class UnitRow:
+    unit: Unit
+    trail: list[str]  # the names of the units above it, from the top
+    people: int       # active people in the unit itself
+
+
+def unit_listing(viewer, *, search: str = "", status: str = "all") -> list[UnitRow]:
+    """The units the viewer manages, in tree order, with the names above each (shown when a
+    search has taken them out of their tree) and their number of active people."""
+    units = units_in_scope(viewer)
+    names = {unit.id: unit.name for unit in units}
+    counts = dict(db.session.execute(
+        select(Person.unit_id, func.count(Person.id)).where(Person.active.is_(True))
+        .group_by(Person.unit_id)).all())
+    words = fold_for_search(search).split()
+    rows = []
+    for unit in units:
+        if (status == "active" and not unit.active) or (status == "inactive" and unit.active):
+            continue
+        text = fold_for_search(f"{unit.name} {unit.short_name or ''} {unit.code or ''}")
+        if any(word not in text for word in words):
+            continue
+        above = [int(part) for part in unit.path.strip("/").split("/")[:-1] if part]
+        rows.append(UnitRow(unit, [names[i] for i in above if i in names],
+                            counts.get(unit.id, 0)))
+    return rows
 
 
 def _check_unit_fields(name: str, code: str | None) -> None:
@@ -341,11 +375,33 @@ def get_person(person_id: int) -> Person:
     return person
 
 
+PEOPLE_SORTS = ("name", "staff_code", "birth_year", "post", "unit")
+
+
+def _people_order(sort: str, descending: bool) -> list:
+    """ORDER BY for a people list; empty values last either way, ties by name."""
+    def direction(column):
+        return column.desc() if descending else column.asc()
+
+    by_name = [direction(Person.sort_key), Person.id]
+    if sort == "staff_code":
+        return [Person.staff_code.is_(None), direction(Person.staff_code), *by_name]
+    if sort == "birth_year":
+        return [Person.birth_year.is_(None), direction(Person.birth_year), *by_name]
+    if sort == "post":
+        return [Post.rank.is_(None), direction(Post.rank), direction(Post.name), *by_name]
+    if sort == "unit":
+        return [direction(Unit.sort_key), Unit.id, *by_name]
+    return by_name
+
+
 def people_query(viewer, *, search: str = "", unit: Unit | None = None,
-                 include_sub_units: bool = True, status: str = "active") -> Select:
-    """People the viewer may see, filtered, in Vietnamese order of given name then full name."""
-    query = select(Person).join(Person.unit).options(
-        contains_eager(Person.unit), joinedload(Person.post), joinedload(Person.duty_group))
+                 include_sub_units: bool = True, status: str = "active", sort: str = "name",
+                 descending: bool = False) -> Select:
+    """People the viewer may see, filtered; by default in Vietnamese order of given name then
+    full name (sort: one of PEOPLE_SORTS)."""
+    query = select(Person).join(Person.unit).outerjoin(Person.post).options(
+        contains_eager(Person.unit), contains_eager(Person.post), joinedload(Person.duty_group))
     paths = scope_paths(viewer, Role.ADMIN)
     if paths is not None:
         query = query.where(or_(False, *(Unit.path.startswith(p) for p in paths)))
@@ -358,7 +414,7 @@ def people_query(viewer, *, search: str = "", unit: Unit | None = None,
         query = query.where(Person.active.is_(False))
     for word in fold_for_search(search).split():
         query = query.where(Person.search_text.contains(word, autoescape=True))
-    return query.order_by(Person.sort_key, Person.id)
+    return query.order_by(*_people_order(sort if sort in PEOPLE_SORTS else "name", descending))
 
 
 def count(query: Select) -> int:
@@ -466,7 +522,25 @@ def plan_people_import(actor, filename: str, content: bytes) -> ImportPlan:
 
         unit = None
         unit_text = values.get("unit", "")
-        if not unit_text:
+        unit_code = values.get("unit_code", "")
+        if unit_code:
+            # The code names the unit; a name beside it must be that unit's (or its code).
+            unit = units_by_code.get(unit_code.lower())
+            if unit is None:
+                fail("unit_code", _l("There is no unit with the code %(code)s."),
+                     code=unit_code)
+            elif unit_text and unit_text.lower() not in (nfc(unit.name).lower(),
+                                                          unit_code.lower()):
+                fail("unit", _l("The unit code %(code)s is %(name)s, not %(other)s."),
+                     code=unit_code, name=unit.name, other=unit_text)
+                unit = None
+            if unit is not None and not can_manage_org(actor, unit):
+                fail("unit", _l("You do not manage the unit %(name)s."), name=unit.name)
+                unit = None
+            elif unit is not None and not unit.active:
+                fail("unit", _l("The unit %(name)s is no longer active."), name=unit.name)
+                unit = None
+        elif not unit_text:
             fail("unit", _l("The unit is empty."))
         else:
             unit = units_by_code.get(unit_text.lower())
@@ -651,12 +725,26 @@ def export_people_xlsx(viewer, **filters) -> bytes:
         {
             "staff_code": p.staff_code, "full_name": p.full_name,
             "gender": p.gender.label if p.gender else None, "birth_year": p.birth_year,
-            "post": p.post.name if p.post else None, "unit": p.unit.code or p.unit.name,
+            "post": p.post.name if p.post else None, "unit_code": p.unit.code,
+            "unit": p.unit.name,
             "duty_group": p.duty_group.name if p.duty_group else None,
             "active": yes if p.active else no,
         }
         for p in people
     )
+
+
+def people_template_xlsx(viewer) -> bytes:
+    """The import template, its example row in one of the viewer's own units."""
+    units = units_in_scope(viewer, active_only=True)
+    unit = units[0] if units else None
+    posts = list_posts(active_only=True)
+    return people_template_workbook({
+        "staff_code": "CB0001", "full_name": "Nguyễn Văn An", "gender": "Nam",
+        "birth_year": 1980, "post": posts[-1].name if posts else "Chuyên viên",
+        "unit_code": unit.code if unit else "SNV",
+        "unit": unit.name if unit else "Sở Nội vụ", "duty_group": None, "active": "Có",
+    })
 
 
 def find_person_by_code(staff_code: str | None) -> Person | None:

@@ -29,12 +29,14 @@ COLUMNS: dict[str, tuple[object, tuple[str, ...]]] = {
     "birth_year": (_l("Year of birth"), ("nam sinh", "year of birth", "birth year",
                                          "birth_year")),
     "post": (_l("Post"), ("chuc vu", "post")),
-    "unit": (_l("Unit"), ("don vi", "don vi cong tac", "ma don vi", "unit", "unit code")),
+    "unit_code": (_l("Unit code"), ("ma don vi", "unit code", "unit_code")),
+    "unit": (_l("Unit"), ("don vi", "don vi cong tac", "ten don vi", "unit", "unit name")),
     "duty_group": (_l("Duty group"), ("nhom nhiem vu", "nhom", "duty group", "duty_group")),
     "active": (_l("Still working here"), ("dang cong tac", "con cong tac", "active",
                                           "still working here")),
 }
-REQUIRED_COLUMNS = ("staff_code", "full_name", "unit")
+REQUIRED_COLUMNS = ("staff_code", "full_name")
+UNIT_COLUMNS = ("unit_code", "unit")  # at least one: the unit by its code or by its name
 IGNORED_HEADINGS = ("stt", "tt", "no", "no.", "#")
 
 
@@ -72,6 +74,8 @@ def _match_headings(headings: list[str]) -> dict[int, str]:
             _l("Unknown columns: %(names)s. The accepted columns are: %(accepted)s."),
             names=", ".join(unknown), accepted=accepted_headings())
     missing = [str(COLUMNS[key][0]) for key in REQUIRED_COLUMNS if key not in columns.values()]
+    if not set(UNIT_COLUMNS) & set(columns.values()):
+        missing.append(" / ".join(str(COLUMNS[key][0]) for key in UNIT_COLUMNS))
     if missing:
         raise ValidationFailed(_l("Required columns are missing: %(names)s."),
                                names=", ".join(missing))
@@ -143,17 +147,97 @@ def read_people_file(filename: str, content: bytes) -> list[SheetRow]:
     raise ValidationFailed(_l("Upload an Excel (.xlsx) or CSV (.csv) file."))
 
 
-def write_people_workbook(rows: Iterable[dict[str, object]]) -> bytes:
-    """An .xlsx with the import columns, so an exported list can be edited and imported again."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=str(_l("People")))
-    keys = list(COLUMNS)
-    sheet.append([str(COLUMNS[key][0]) for key in keys])
+MAX_COLUMN_WIDTH = 60
+
+
+def _width(values) -> float:
+    longest = max((len(str(v)) for v in values if v is not None), default=0)
+    return min(MAX_COLUMN_WIDTH, max(8, longest * 1.15 + 2))
+
+
+def _people_sheet(workbook: Workbook, rows: list[list[object]]):
+    """The first sheet: the import columns' headings (bold, frozen, filterable), the rows, and
+    each column as wide as its content."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    sheet = workbook.active
+    sheet.title = str(_l("People"))
+    headings = [str(COLUMNS[key][0]) for key in COLUMNS]
+    sheet.append(headings)
     for row in rows:
-        sheet.append([row.get(key) for key in keys])
+        sheet.append(row)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    last = get_column_letter(len(headings))
+    sheet.auto_filter.ref = f"A1:{last}{max(1, len(rows)) + 1}"
+    for index, heading in enumerate(headings):
+        sheet.column_dimensions[get_column_letter(index + 1)].width = _width(
+            [heading, *(row[index] for row in rows)])
+    return sheet
+
+
+def _save(workbook: Workbook) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def write_people_workbook(rows: Iterable[dict[str, object]]) -> bytes:
+    """An .xlsx with the import columns (the unit by code and by name), so that an exported
+    list reads well and can be edited and imported again."""
+    workbook = Workbook()
+    _people_sheet(workbook, [[row.get(key) for key in COLUMNS] for row in rows])
+    return _save(workbook)
+
+
+COLUMN_NOTES = {
+    "staff_code": _l("Required. A row whose staff code exists updates that person."),
+    "full_name": _l("Required."),
+    "gender": _l("Nam or Nữ; may be left empty."),
+    "birth_year": _l("Four digits, e.g. 1980; may be left empty."),
+    "post": _l("The post's name; a post that does not exist yet is created."),
+    "unit_code": _l("The unit's code. Give the code or the name of the unit (or both)."),
+    "unit": _l("The unit's name, as in the list of units."),
+    "duty_group": _l("May be left empty; a duty group that does not exist yet is created."),
+    "active": _l("Có (the default) or Không."),
+}
+
+
+def people_template_workbook(example: dict[str, object]) -> bytes:
+    """The file to fill in for an import: the headings and one example row, drop-down lists
+    for gender and status, and a second sheet explaining each column (the import reads only
+    the first sheet)."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    workbook = Workbook()
+    sheet = _people_sheet(workbook, [[example.get(key) for key in COLUMNS]])
+    keys = list(COLUMNS)
+    for key, values in (("gender", "Nam,Nữ"), ("active", "Có,Không")):
+        letter = get_column_letter(keys.index(key) + 1)
+        listed = DataValidation(type="list", formula1=f'"{values}"', allow_blank=True)
+        listed.add(f"{letter}2:{letter}5000")
+        sheet.add_data_validation(listed)
+    for key, width in (("gender", 10), ("active", 14)):
+        letter = get_column_letter(keys.index(key) + 1)
+        sheet.column_dimensions[letter].width = max(width,
+                                                    sheet.column_dimensions[letter].width)
+
+    notes = workbook.create_sheet(str(_l("Instructions")))
+    notes.append([str(_l("Column")), str(_l("What to write"))])
+    for cell in notes[1]:
+        cell.font = Font(bold=True)
+    for key, (label, _aliases) in COLUMNS.items():
+        notes.append([str(label), str(COLUMN_NOTES[key])])
+    notes.append([])
+    notes.append([str(_l("Row 2 is an example: replace it with your people. Only the first "
+                         "sheet is imported."))])
+    notes.column_dimensions["A"].width = 22
+    notes.column_dimensions["B"].width = 80
+    return _save(workbook)
 
 
 def read_staff_codes(filename: str, content: bytes) -> list[tuple[int, str]]:

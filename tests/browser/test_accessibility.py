@@ -58,7 +58,7 @@ def open_units(page: Page, login) -> None:
 def open_import(page: Page, login) -> None:
     login(page, "admin")
     page.goto("/org/people/import")
-    expect(page.locator("#file")).to_be_visible()
+    expect(page.locator("label.file-picker-button[for=file]")).to_be_visible()
 
 
 PAGES = {

@@ -41,7 +41,12 @@ def test_phone_menu_and_people_list(demo, phone_page: Page, login, watch_errors)
     toggler.tap()
     expect(menu).to_have_class(re.compile(r"\bshow\b"))
     expect(toggler).to_have_attribute("aria-expanded", "true")
+    # People sit in the Organisation group, which opens in place on a phone.
+    expect(people_link).to_be_hidden()
+    menu.locator("#menu-org").tap()
+    expect(menu.locator("#menu-org")).to_have_attribute("aria-expanded", "true")
     expect(people_link).to_be_visible()
+    assert_no_sideways_scrolling(page)
     people_link.tap()
     expect(page).to_have_url(re.compile(r"/org/people$"))
     expect(menu).to_be_hidden()  # a new page starts with the menu closed

@@ -178,10 +178,16 @@ def test_export_round_trips_through_import(client, admin, login_as, factory, uni
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.data)).worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[0][:6]) == ["Mã cán bộ", "Họ và tên", "Giới tính", "Năm sinh", "Chức vụ",
-                                 "Đơn vị"]
+    assert list(rows[0][:7]) == ["Mã cán bộ", "Họ và tên", "Giới tính", "Năm sinh", "Chức vụ",
+                                 "Mã đơn vị", "Đơn vị"]
     assert [r[1] for r in rows[1:]] == ["Phạm Văn An", "Lê Thị Ánh", "Trần Văn Đạt"]
     assert rows[3][4] == "Giám đốc Sở"
+    # The unit by its code and by its name (a unit without a code: by its name alone).
+    assert rows[3][5:7] == ("SNV", "Sở Nội vụ") and rows[1][5:7] == (None, "Sở Tài chính")
+    # Columns as wide as their content, the headings kept in view.
+    assert sheet.column_dimensions["B"].width >= len("Trần Văn Đạt")
+    assert sheet.column_dimensions["G"].width >= len("Sở Tài chính")
+    assert sheet.freeze_panes == "A2" and sheet["A1"].font.bold
     preview = upload(client, response.data, "export.xlsx")
     assert preview.status_code == 200
     html = preview.get_data(as_text=True)
@@ -199,3 +205,64 @@ def test_cli_import_people(app, admin, units, db, tmp_path):
     result = app.test_cli_runner().invoke(args=["import-people", str(bad), "--as", "quantri"])
     assert result.exit_code != 0 and "2" in result.output
     assert people_count(db) == 1
+
+
+# ---------------------------------------------------------------- the template; unit columns
+
+UNIT_HEADINGS = ["Mã cán bộ", "Họ và tên", "Mã đơn vị", "Đơn vị"]
+
+
+def test_the_import_page_offers_a_template_that_imports(client, admin, login_as, units, db):
+    login_as(admin)
+    page = client.get("/org/people/import").get_data(as_text=True)
+    assert 'href="/org/people/import/template.xlsx"' in page
+    response = client.get("/org/people/import/template.xlsx")
+    assert response.status_code == 200
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    assert "mau-nhap-can-bo.xlsx" in response.headers["Content-Disposition"]
+
+    workbook = load_workbook(io.BytesIO(response.data))
+    sheet, notes = workbook.worksheets
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == ["Mã cán bộ", "Họ và tên", "Giới tính", "Năm sinh", "Chức vụ",
+                             "Mã đơn vị", "Đơn vị", "Nhóm nhiệm vụ", "Đang công tác"]
+    assert len(rows) == 2 and rows[1][1] == "Nguyễn Văn An"
+    # Drop-down lists for the columns with fixed words.
+    lists = {v.formula1 for v in sheet.data_validations.dataValidation}
+    assert lists == {'"Nam,Nữ"', '"Có,Không"'}
+    # The second sheet explains every column.
+    explained = [r[0] for r in notes.iter_rows(min_row=2, values_only=True) if r and r[0]]
+    assert explained[:9] == list(rows[0])
+
+    # The example row, as downloaded, passes the checks (one new person in a unit of ours).
+    preview = upload(client, response.data, "mau-nhap-can-bo.xlsx")
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200, html[html.find("import-errors"):][:600]
+    assert "Nguyễn Văn An" in html
+    client.post(f"/org/people/import/{staged_id(preview)}/apply")
+    assert people_count(db) == 1
+
+
+def test_units_by_code_by_name_or_both(client, admin, login_as, units, db):
+    login_as(admin)
+    good = xlsx([("K1", "Lê Văn Mã", "SNV", ""), ("K2", "Lê Văn Tên", "", "Sở Tài chính"),
+                 ("K3", "Lê Văn Cả", "snv", "Sở Nội vụ")], headings=UNIT_HEADINGS)
+    preview = upload(client, good)
+    assert preview.status_code == 200
+    client.post(f"/org/people/import/{staged_id(preview)}/apply")
+    assert people_count(db) == 3
+
+    bad = xlsx([("K4", "Lê Văn Sai", "SNV", "Sở Tài chính"),
+                ("K5", "Lê Văn Lạ", "KHONGCO", ""), ("K6", "Lê Văn Thiếu", "", "")],
+               headings=UNIT_HEADINGS)
+    response = upload(client, bad)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Mã đơn vị SNV là Sở Nội vụ, không phải Sở Tài chính" in html
+    assert "Không có đơn vị nào có mã KHONGCO" in html
+    assert people_count(db) == 3
+
+    # Without either unit column the file is refused before any row.
+    refused = upload(client, xlsx([("K7", "Lê Văn Bảy")], headings=["Mã cán bộ", "Họ và tên"]))
+    assert refused.status_code == 422
+    assert "Mã đơn vị / Đơn vị" in refused.get_data(as_text=True)

@@ -122,6 +122,10 @@ def test_deactivated_people_leave_the_default_list(client, admin, login_as, fact
     assert client.post(f"/org/people/{person.id}/active", data={"active": "0"}
                        ).status_code == 302
     assert _last_audit(db).action == "person.deactivated"
+    first = client.get("/org/people").get_data(as_text=True)
+    # The message names who changed, with an undo button; the list no longer shows her.
+    assert "Đã ngừng theo dõi cán bộ Hồ Thị Lan." in first and "Hoàn tác" in first
+    assert f'<a href="/org/people/{person.id}">' not in first
     assert "Hồ Thị Lan" not in client.get("/org/people").get_data(as_text=True)
     assert "Hồ Thị Lan" in client.get("/org/people?status=inactive").get_data(as_text=True)
 

@@ -1,0 +1,150 @@
+"""Slowing down password guessing without locking out a hall.
+
+Only *failed* logins count (Flask-Limiter's `deduct_when`): a hall of delegates behind one Wi-Fi
+router, or every user behind the TLS proxy, logging in correctly is never refused. Two limits:
+
+- per account (LOGIN_RATE_LIMIT, the username tried): stops guessing one account's password
+  from any number of clients;
+- per client address (LOGIN_CLIENT_RATE_LIMIT, taken through ProxyFix when TRUSTED_PROXIES is
+  set): stops one client trying one password on many accounts.
+
+So that someone typing wrong passwords for a colleague's account cannot lock that colleague out
+of the phone they already use, a browser that has logged in to an account gets a signed device
+cookie (OWASP's "device cookies"). Its failures for that account are counted on their own
+(the same per-account limit, keyed to the device), and it is exempt from the per-address limit.
+Every client the account has never logged in from shares the account's counter: while it is
+exhausted, a new device is refused even with the right password, until the window passes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import secrets
+import time
+
+from flask import current_app, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_limiter import RequestLimit
+from flask_limiter.util import get_remote_address
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from evalapp.core.text import nfc
+
+DEVICE_COOKIE = "evalapp_device"
+DEVICE_COOKIE_DAYS = 400
+MAX_ACCOUNTS_PER_DEVICE = 20  # a shared office computer
+FAILED_STATUS = 401
+
+
+def canonical_username(username: str | None) -> str:
+    """The username as the login looks it up (auth.services.find_user)."""
+    return nfc(username).lower()
+
+
+def _typed_username() -> str:
+    return canonical_username(request.form.get("username", ""))[:80]
+
+
+def _digest(text: str) -> str:
+    # Limiter storage (memory, Redis) then holds no usernames.
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="evalapp.login-device")
+
+
+def _tag(nonce: str, username: str) -> str:
+    key = str(current_app.secret_key).encode("utf-8")
+    return hmac.new(key, f"{nonce}\0{username}".encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def _read_device() -> tuple[str, list[str]] | None:
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw:
+        return None
+    try:
+        data = _serializer().loads(raw)
+        nonce, tags = data["n"], data["a"]
+    except (BadSignature, KeyError, TypeError):
+        return None
+    if not isinstance(nonce, str) or not isinstance(tags, list):
+        return None
+    return nonce, [tag for tag in tags if isinstance(tag, str)]
+
+
+def trusted_device(username: str) -> str | None:
+    """This browser's device id when it has logged in to `username` before, else None."""
+    device = _read_device()
+    if device is None:
+        return None
+    nonce, tags = device
+    return nonce if _tag(nonce, username) in tags else None
+
+
+def remember_device(response, username: str) -> None:
+    """After a successful login: this browser is now a known device of the account."""
+    username = canonical_username(username)
+    nonce, tags = _read_device() or (secrets.token_urlsafe(16), [])
+    tag = _tag(nonce, username)
+    tags = [t for t in tags if t != tag][-(MAX_ACCOUNTS_PER_DEVICE - 1):] + [tag]
+    config = current_app.config
+    response.set_cookie(
+        DEVICE_COOKIE, _serializer().dumps({"n": nonce, "a": tags}),
+        max_age=DEVICE_COOKIE_DAYS * 24 * 3600, path=url_for("auth.login"), httponly=True,
+        secure=config["SESSION_COOKIE_SECURE"], samesite="Lax")
+
+
+# ---------------------------------------------------------------- Flask-Limiter hooks
+
+
+def account_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def client_limit() -> str:
+    return current_app.config["LOGIN_CLIENT_RATE_LIMIT"]
+
+
+def account_key() -> str:
+    username = _typed_username()
+    device = trusted_device(username)
+    if device is not None:
+        return f"login-device:{_digest(device + chr(0) + username)}"
+    return f"login-account:{_digest(username)}"
+
+
+def client_key() -> str:
+    return f"login-client:{get_remote_address()}"
+
+
+def client_exempt() -> bool:
+    return trusted_device(_typed_username()) is not None
+
+
+def failed(response) -> bool:
+    return response.status_code == FAILED_STATUS
+
+
+def _seconds_left(limit: RequestLimit) -> int:
+    return max(1, math.ceil(limit.reset_at - time.time()))
+
+
+def _refusal(message: str):
+    from evalapp.auth.forms import LoginForm
+
+    return current_app.make_response(
+        (render_template("auth/login.html", form=LoginForm(), refusal=message), 429))
+
+
+def refuse_for_account(limit: RequestLimit):
+    return _refusal(_("This account has had too many wrong passwords. To protect it, try again "
+                      "in %(seconds)s seconds. If you have forgotten the password, ask the "
+                      "personnel office to set a new one.", seconds=_seconds_left(limit)))
+
+
+def refuse_for_client(limit: RequestLimit):
+    return _refusal(_("Too many failed logins have come from this network. Try again in "
+                      "%(seconds)s seconds.", seconds=_seconds_left(limit)))
