@@ -175,7 +175,7 @@ def test_marking_everyone_present_says_who_was_added(app, meeting, factory, db):
     assert 'data-confirm="' in page.split('id="mark-all"')[1].split("</form>")[0]
     page = client.post(f"/ballots/{m.round_id}/attendance", data={"all": "1"},
                        follow_redirects=True).get_data(as_text=True)
-    message = page.split('class="alert alert-success"')[1].split("</div>")[0]
+    message = page.split('class="alert alert-success flash-message"')[1].split("</div>")[0]
     assert m.voters[1].full_name in message and m.voters[2].full_name in message
     assert m.voters[0].full_name not in message  # already present: not a change
     assert "3/3" in message
