@@ -12,7 +12,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     request,
     url_for,
@@ -50,7 +49,7 @@ def signer_readiness(user):
     request and user."""
     from evalapp.documents.signing import readiness
 
-    cache = g.setdefault("signer_readiness", {})
+    cache = request.environ.setdefault("evalapp.signer_readiness", {})
     if user.id not in cache:
         cache[user.id] = readiness(user)
     return cache[user.id]

@@ -42,7 +42,8 @@ def test_the_secretary_issues_and_downloads_the_minutes(app, db):
     assert download.status_code == 200
     assert download.mimetype == "application/pdf" and download.data.startswith(b"%PDF-")
     assert download.headers["Content-Disposition"] == (
-        f'attachment; filename="bien-ban-kiem-phieu-{round_id}-{doc_id[:8]}.pdf"')
+        f'attachment; filename="bien-ban-kiem-phieu-so-01-bb-tu-{round_id}-{doc_id[:8]}'
+        '-chua-ky.pdf"')
     assert "no-store" in download.headers["Cache-Control"]
     assert download.data == db.session.get(IssuedDocument, doc_id).pdf
     # Printed through the request: the QR code leads to this server unless configured.
@@ -160,8 +161,8 @@ def test_each_signer_finds_a_sign_button_for_their_block_on_the_round_page(app, 
     secretary = login(app, built.users["secretary"])
     secretary.post(f"/ballots/{round_id}/documents/minutes")
     page = secretary.get(f"/ballots/{round_id}").get_data(as_text=True)
-    assert page.count('name="slot_id"') == 1  # only their own block
+    assert page.count("sign-link") == 1  # only their own block
     assert "Bùi Quang Chủ" in page and "Hoàng Minh Tuấn" in page
     chair_page = login(app, built.users["chair"]).get(f"/ballots/{round_id}").get_data(
         as_text=True)
-    assert chair_page.count('name="slot_id"') == 1
+    assert chair_page.count("sign-link") == 1
