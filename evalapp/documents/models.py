@@ -107,6 +107,9 @@ class IssuedDocument(db.Model):
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
     original_sha256: Mapped[str] = mapped_column(String(64), index=True)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
+    # What the first revision was rendered from (services.render_source): asking for the
+    # document again compares this instead of laying the PDF out again.
+    source_sha256: Mapped[str | None] = mapped_column(String(64))
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

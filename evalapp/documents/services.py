@@ -162,6 +162,7 @@ class RenderedPdf:
     pdf: bytes
     fields: tuple[FieldPlacement, ...]
     pages: int
+    source_sha256: str = ""
 
 
 def qr_svg(text: str) -> Markup:
@@ -225,6 +226,21 @@ def _signature_fields(field_labels: Mapping[str, str], placed: list[FieldPlaceme
     return finisher
 
 
+def render_source(template_name: str, *, stamp: Stamp,
+                  field_labels: Mapping[str, str] | None = None,
+                  **context: Any) -> tuple[str, str]:
+    """The HTML a document is rendered from, and the SHA-256 of everything its PDF is made of
+    (that HTML and the labels of its signature fields): the same digest, the same document,
+    without laying it out again."""
+    with force_locale(DOCUMENT_LOCALE):
+        html = render_template(template_name, stamp=stamp, qr=qr_svg(stamp.verify_url),
+                               fmt=Formats, **_nfc_strings(context))
+    html = unicodedata.normalize("NFC", html)
+    labels = json.dumps(dict(field_labels or {}), sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha256((html + "\0" + labels).encode("utf-8")).hexdigest()
+    return html, digest
+
+
 def render(template_name: str, *, stamp: Stamp, field_labels: Mapping[str, str] | None = None,
            url_fetcher=None, **context: Any) -> RenderedPdf:
     """Render `templates/<template_name>` to PDF, with a signature field over every `sig-N`
@@ -232,17 +248,16 @@ def render(template_name: str, *, stamp: Stamp, field_labels: Mapping[str, str] 
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    with force_locale(DOCUMENT_LOCALE):
-        html = render_template(template_name, stamp=stamp, qr=qr_svg(stamp.verify_url),
-                               fmt=Formats, **_nfc_strings(context))
-    html = unicodedata.normalize("NFC", html)
+    html, digest = render_source(template_name, stamp=stamp, field_labels=field_labels,
+                                 **context)
     fetcher = url_fetcher or static_fetcher()
     document = HTML(string=html, base_url=STATIC_ORIGIN, url_fetcher=fetcher).render(
         font_config=FontConfiguration())
     placed: list[FieldPlacement] = []
     pdf = document.write_pdf(pdf_identifier=stamp.document_id.encode("ascii"),
                              finisher=_signature_fields(field_labels or {}, placed))
-    return RenderedPdf(pdf=pdf, fields=tuple(placed), pages=len(document.pages))
+    return RenderedPdf(pdf=pdf, fields=tuple(placed), pages=len(document.pages),
+                       source_sha256=digest)
 
 
 def render_pdf(template_name: str, *, stamp: Stamp, **context: Any) -> bytes:
@@ -458,11 +473,10 @@ def issuing_unit(round_: BallotRound) -> Unit | None:
         if unicodedata.normalize("NFC", unit.name).strip().casefold() == wanted:
             return unit
         unit = unit.parent
-    for other in db.session.execute(select(Unit).where(Unit.active.is_(True))
-                                    .order_by(Unit.path, Unit.id)).scalars():
-        if unicodedata.normalize("NFC", other.name).strip().casefold() == wanted:
-            return other
-    return None
+    return db.session.execute(
+        select(Unit).where(Unit.active.is_(True),
+                           Unit.name == unicodedata.normalize("NFC", round_.body_name).strip())
+        .order_by(Unit.path, Unit.id).limit(1)).scalar()
 
 
 def register_unit(round_: BallotRound) -> Unit:
@@ -708,13 +722,20 @@ class DocumentPlan:
     roll_fingerprint: str
     context: dict[str, Any]
 
+    def _arguments(self) -> dict[str, Any]:
+        return dict(field_labels={s.field_name: f"{s.role_label}: {s.full_name}"
+                                  for s in self.signers},
+                    title=self.title, signers=self.signers,
+                    tally_fingerprint=self.tally_fingerprint,
+                    roll_fingerprint=self.roll_fingerprint, **self.context)
+
     def render(self, stamp: Stamp, url_fetcher=None) -> RenderedPdf:
         return render(TEMPLATES[self.kind], stamp=stamp, url_fetcher=url_fetcher,
-                      field_labels={s.field_name: f"{s.role_label}: {s.full_name}"
-                                    for s in self.signers},
-                      title=self.title, signers=self.signers,
-                      tally_fingerprint=self.tally_fingerprint,
-                      roll_fingerprint=self.roll_fingerprint, **self.context)
+                      **self._arguments())
+
+    def source_sha256(self, stamp: Stamp) -> str:
+        """What render() would be made of, without laying it out (see render_source)."""
+        return render_source(TEMPLATES[self.kind], stamp=stamp, **self._arguments())[1]
 
 
 def plan_document(round_: BallotRound, kind: DocumentKind,
@@ -846,8 +867,11 @@ def issue_document(actor, round_: BallotRound, kind: DocumentKind,
         if is_signed(existing):
             return existing
         label = existing.number.label if existing.number else None
-        again = plan.render(Stamp(existing.id, as_utc(existing.created_at), base_url, label))
-        if hashlib.sha256(again.pdf).hexdigest() == existing.original_sha256:
+        again = Stamp(existing.id, as_utc(existing.created_at), base_url, label)
+        if existing.source_sha256:  # the same source gives the same bytes: no layout needed
+            if plan.source_sha256(again) == existing.source_sha256:
+                return existing
+        elif hashlib.sha256(plan.render(again).pdf).hexdigest() == existing.original_sha256:
             return existing
 
     created = as_utc((clock or utcnow)()).replace(microsecond=0)
@@ -871,6 +895,7 @@ def issue_document(actor, round_: BallotRound, kind: DocumentKind,
         candidate_id=candidate.id if candidate else None, title=plan.title[:500],
         tally_fingerprint=plan.tally_fingerprint, roll_fingerprint=plan.roll_fingerprint,
         pdf=rendered.pdf, original_sha256=digest, sha256=digest,
+        source_sha256=rendered.source_sha256,
         created_by_id=getattr(actor, "id", None), created_at=created, number=number,
         slots=[SignatureSlot(position=s.position, field_name=s.field_name, signer_id=s.user_id,
                              role_label=s.role_label[:120]) for s in plan.signers])

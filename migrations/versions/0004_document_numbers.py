@@ -4,7 +4,10 @@ body line and place name printed in the documents' heading and date line.
 
 Read by hand: a number is unique within its body's register for the year (UNIQUE), is positive
 (CHECK), and is kept (RESTRICT) as long as a document printed with it exists; documents that
-replace an unsigned one of the same round, kind and person point to the same number.
+replace an unsigned one of the same round, kind and person point to the same number. An issued
+document also records the SHA-256 of what it was rendered from, so that asking for it again
+needs no new layout to tell whether anything changed (documents issued before have none and are
+compared by rendering, as before).
 
 Revision ID: 0004
 Revises: 0003
@@ -47,6 +50,7 @@ def upgrade():
     # SQLite cannot add a foreign key to an existing table: batch mode rebuilds it there.
     with op.batch_alter_table('issued_document') as batch:
         batch.add_column(sa.Column('number_id', sa.Integer(), nullable=True))
+        batch.add_column(sa.Column('source_sha256', sa.String(length=64), nullable=True))
         batch.create_foreign_key(op.f('fk_issued_document_number_id_document_number'),
                                  'document_number', ['number_id'], ['id'], ondelete='RESTRICT')
         batch.create_index(op.f('ix_issued_document_number_id'), ['number_id'])
@@ -58,6 +62,7 @@ def downgrade():
         batch.drop_constraint(op.f('fk_issued_document_number_id_document_number'),
                               type_='foreignkey')
         batch.drop_column('number_id')
+        batch.drop_column('source_sha256')
     op.drop_table('document_number')
     op.drop_column('ballot_round', 'locality')
     op.drop_column('ballot_round', 'governing_body_name')
