@@ -294,3 +294,17 @@ def test_signed_and_unsigned_versions_never_share_a_file_name(
     assert names[1].endswith("-da-ky-1-tren-2.pdf")
     assert names[2].endswith("-da-ky-2-tren-2.pdf")
     assert len(set(names)) == 3
+
+
+def test_the_stamp_uses_a_cut_of_its_font_unless_a_letter_is_missing(app):
+    """Embedding the whole Noto Serif took seconds per signature; the cut covers Vietnamese."""
+    from fontTools.ttLib import TTFont
+
+    full = str(app.static_folder) + "/fonts/NotoSerif-Regular.ttf"
+    with app.test_request_context():
+        cut = signing.stamp_font_path("Ký bởi: Trần Văn Chủ\nThời gian ký: 01/12/2026 – Ủy")
+        assert cut != full and cut.endswith(".ttf")
+        covered = TTFont(cut).getBestCmap()
+        assert all(ord(ch) in covered for ch in "ĐđƠơƯưẠạẶặỆệỘộỰựỸỹ“”–")
+        assert len(covered) < len(TTFont(full).getBestCmap())
+        assert signing.stamp_font_path("Ký bởi: Ωμέγα 中文") == full
