@@ -174,10 +174,13 @@ def seed_demo_rounds(rng: random.Random, units: dict, people: list[Person], user
     province = units["TU"]
     committee = units["UBND"]
 
-    def prepare(title, body, unit, candidates, present_share):
+    def prepare(title, body, governing, unit, candidates, present_share):
+        # The heading prints the governing body over the body ("TỈNH ỦY HÒA BÌNH XANH" over
+        # "BAN TỔ CHỨC"), and the date line "Hòa Bình Xanh, ngày … tháng … năm …".
         round_ = ballots.create_round(SYSTEM, ballots.RoundDetails(
             title=title, body_name=body, unit=unit, place="Hội trường Tỉnh ủy",
-            meeting_date=date.today()), Scale.THREE_LEVEL, "party-2023")
+            meeting_date=date.today(), governing_body_name=governing,
+            locality="Hòa Bình Xanh"), Scale.THREE_LEVEL, "party-2023")
         ballots.add_candidates(SYSTEM, round_, [p.id for p in candidates])
         ballots.add_voters(SYSTEM, round_, [p.id for p in people])
         ballots.set_officers(SYSTEM, round_, chair=users[Role.ADMIN],
@@ -199,7 +202,7 @@ def seed_demo_rounds(rng: random.Random, units: dict, people: list[Person], user
 
     leaders = [p for p in people if p.unit_id == province.id]
     finished = prepare("Lấy phiếu tín nhiệm đối với người giữ chức vụ do Ban Chấp hành bầu, "
-                       "năm 2025", province.name, province, leaders, 0.95)
+                       "năm 2025", "Ban Tổ chức", province.name, province, leaders, 0.95)
     present = [v for v in finished.voters if v.present]
     vote(finished, present[:-2])  # two members present did not hand in a ballot
     ballots.close_voting(SYSTEM, finished)
@@ -209,7 +212,7 @@ def seed_demo_rounds(rng: random.Random, units: dict, people: list[Person], user
 
     officials = [p for p in people if p.unit_id == committee.id]
     open_round = prepare("Lấy phiếu tín nhiệm lãnh đạo UBND tỉnh, năm 2026",
-                         "Ban Thường vụ Tỉnh ủy", committee, officials, 0.85)
+                         "Sở Nội vụ", "UBND tỉnh Hòa Bình Xanh", committee, officials, 0.85)
     voter_person = users[Role.VOTER].person_id
     others = [v for v in open_round.voters if v.present and v.person_id != voter_person]
     vote(open_round, others[:12])

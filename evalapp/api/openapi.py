@@ -218,6 +218,12 @@ _ROUND_DETAILS = {
     "unit_id": {"type": "integer"},
     "place": {"type": "string", "maxLength": 300, "nullable": True},
     "meeting_date": {"type": "string", "format": "date", "nullable": True},
+    "governing_body_name": {"type": "string", "maxLength": 300, "nullable": True,
+                            "description": "Printed above the body in the documents' heading "
+                                           "(e.g. UBND TỈNH … above SỞ NỘI VỤ)"},
+    "locality": {"type": "string", "maxLength": 120, "nullable": True,
+                 "description": "The place name of the documents' date line; when empty it "
+                                "is taken from the name of the body"},
 }
 
 
@@ -234,6 +240,7 @@ def _ballot_schemas() -> dict[str, Any]:
         "id": integer, "title": text, "body_name": text, "unit": ref("Ref"),
         "place": nullable_text, "meeting_date": {"type": "string", "format": "date",
                                                  "nullable": True},
+        "governing_body_name": nullable_text, "locality": nullable_text,
         "scale": scale, "preset": text, "status": status}
     return {
         "BallotRoundSummary": {"type": "object", "properties": summary},
@@ -481,11 +488,17 @@ def _document_schemas() -> dict[str, Any]:
         "round_id": {"type": "integer"},
         "candidate_id": {"type": "integer", "nullable": True},
         "title": {"type": "string"},
+        "number": {"type": "string", "nullable": True,
+                   "description": "The number in the body's register, as printed: 01/BB-SNV "
+                                  "(state) or 01-BB/TU (Party); none for blank ballots"},
         "created_at": {"type": "string", "format": "date-time"},
         "original_sha256": hex64, "sha256": hex64,
         "tally_fingerprint": {**hex64, "nullable": True},
         "roll_fingerprint": hex64,
-        "signed": {"type": "boolean"},
+        "signed": {"type": "boolean", "description": "At least one block is signed"},
+        "signatures_expected": {"type": "integer",
+                                "description": "How many signature blocks the document has"},
+        "signatures_made": {"type": "integer", "description": "How many of them are signed"},
         "signatures": {"type": "array", "items": {"type": "object", "properties": {
             "field_name": {"type": "string"}, "position": {"type": "integer"},
             "signer_id": {"type": "integer"}, "role_label": {"type": "string"},

@@ -264,6 +264,7 @@ def ballot_round_summary_json(round_) -> dict:
     return {"id": round_.id, "title": round_.title, "body_name": round_.body_name,
             "unit": {"id": round_.unit.id, "name": round_.unit.name}, "place": round_.place,
             "meeting_date": round_.meeting_date.isoformat() if round_.meeting_date else None,
+            "governing_body_name": round_.governing_body_name, "locality": round_.locality,
             "scale": round_.scale.value, "preset": round_.preset,
             "status": round_.status.value}
 
@@ -349,7 +350,8 @@ def _round_response(round_, status: int = 200):
     return response, status
 
 
-ROUND_DETAIL_FIELDS = {"title", "body_name", "unit_id", "place", "meeting_date"}
+ROUND_DETAIL_FIELDS = {"title", "body_name", "unit_id", "place", "meeting_date",
+                       "governing_body_name", "locality"}
 ROUND_SETTING_FIELDS = {"base", "bad_line_voids_ballot", "results_to_candidates",
                         "publish_to_voters", "secrecy_threshold"}
 OFFICER_FIELDS = {"chair_user_id", "secretary_user_id", "counter_head_user_id",
@@ -375,7 +377,9 @@ def _round_details(body: dict, round_=None) -> ballots.RoundDetails:
         title=read("title", _as_text(300)), body_name=read("body_name", _as_text(300)),
         unit=_existing(org.get_unit, "unit_id", read("unit_id", _as_id)),
         place=read("place", _as_text(300), optional=True),
-        meeting_date=read("meeting_date", _as_date, optional=True))
+        meeting_date=read("meeting_date", _as_date, optional=True),
+        governing_body_name=read("governing_body_name", _as_text(300), optional=True),
+        locality=read("locality", _as_text(120), optional=True))
 
 
 def _setting(body: dict, round_, name: str, convert):
@@ -584,11 +588,14 @@ def document_json(document) -> dict:
     return {
         "id": document.id, "kind": document.kind.value, "round_id": document.round_id,
         "candidate_id": document.candidate_id, "title": document.title,
+        "number": document.number.label if document.number else None,
         "created_at": _time(document.created_at),
         "original_sha256": document.original_sha256, "sha256": document.sha256,
         "tally_fingerprint": document.tally_fingerprint,
         "roll_fingerprint": document.roll_fingerprint,
         "signed": documents.is_signed(document),
+        "signatures_expected": len(document.slots),
+        "signatures_made": sum(1 for s in document.slots if s.signed_at is not None),
         "signatures": [{"field_name": s.field_name, "position": s.position,
                         "signer_id": s.signer_id, "role_label": s.role_label,
                         "signed_at": _time(s.signed_at)} for s in document.slots],

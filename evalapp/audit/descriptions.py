@@ -107,6 +107,10 @@ ACTIONS: dict[str, tuple[Any, Any]] = {
     "ballot_round.published": (_l("Results published to voters"),
                                _l("Published the results of “%(target)s” to its voters")),
     # documents and signatures
+    "ballot_round.document_details_updated": (
+        _l("Heading and place name of documents changed"),
+        _l("Set the governing body line and the place name of the documents of "
+           "“%(target)s”")),
     "document.issued": (_l("Document issued"), _l("Issued the document “%(target)s”")),
     "document.signed": (_l("Document signed"), _l("Digitally signed the document "
                                                   "“%(target)s”")),

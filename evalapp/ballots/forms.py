@@ -16,6 +16,15 @@ class RoundForm(AppForm):
     body_name = StringField(_l("Body holding the vote"), validators=[required(), max_length(300)],
                             description=_l("Printed at the top left of the minutes."))
     unit_id = SelectField(_l("Unit the round belongs to"), choices=[], validators=[required()])
+    governing_body_name = StringField(
+        _l("Governing body"), validators=[max_length(300)],
+        description=_l("Printed above the body holding the vote, e.g. “UBND tỉnh Hòa Bình "
+                       "Xanh” above “Sở Nội vụ”, or “Tỉnh ủy Hòa Bình Xanh” above “Ban Tổ "
+                       "chức”. Leave empty when the body has none above it."))
+    locality = StringField(
+        _l("Place name of the date line"), validators=[max_length(120)],
+        description=_l("Printed in the documents as “Hòa Bình Xanh, ngày … tháng … năm …”. "
+                       "Left empty, it is taken from the name of the body."))
     place = StringField(_l("Place"), validators=[max_length(300)])
     meeting_date = DayMonthYearField(_l("Date of the meeting"), validators=[Optional()])
     scale = SelectField(_l("Kind of vote"),
@@ -29,6 +38,8 @@ class SettingsForm(AppForm):
     title = RoundForm.title
     body_name = RoundForm.body_name
     unit_id = RoundForm.unit_id
+    governing_body_name = RoundForm.governing_body_name
+    locality = RoundForm.locality
     place = RoundForm.place
     meeting_date = RoundForm.meeting_date
     base = SelectField(_l("Percentages are taken of"),

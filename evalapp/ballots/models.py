@@ -132,6 +132,10 @@ class BallotRound(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
     body_name: Mapped[str] = mapped_column(String(300))  # the issuing body, on documents
+    # Printed above the issuing body in the documents' heading ("UBND TỈNH …" over "SỞ NỘI VỤ").
+    governing_body_name: Mapped[str | None] = mapped_column(String(300))
+    # The place name of the documents' date line ("Hòa Bình, ngày … tháng … năm …").
+    locality: Mapped[str | None] = mapped_column(String(120))
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
     place: Mapped[str | None] = mapped_column(String(300))
     meeting_date: Mapped[date | None] = mapped_column(Date)

@@ -137,7 +137,9 @@ def new_round():
 def _details(form) -> services.RoundDetails:
     return services.RoundDetails(title=form.title.data, body_name=form.body_name.data,
                                  unit=org.get_unit(int(form.unit_id.data)),
-                                 place=form.place.data, meeting_date=form.meeting_date.data)
+                                 place=form.place.data, meeting_date=form.meeting_date.data,
+                                 governing_body_name=form.governing_body_name.data,
+                                 locality=form.locality.data)
 
 
 @bp.get("/ballots/<int:round_id>")

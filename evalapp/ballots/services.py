@@ -323,6 +323,8 @@ class RoundDetails:
     unit: Unit
     place: str | None = None
     meeting_date: date | None = None
+    governing_body_name: str | None = None  # printed above the body on documents
+    locality: str | None = None             # the place name of the documents' date line
 
 
 def create_round(actor, details: RoundDetails, scale: Scale, preset_key: str) -> BallotRound:
@@ -339,7 +341,9 @@ def create_round(actor, details: RoundDetails, scale: Scale, preset_key: str) ->
                                field="body_name")
     round_ = BallotRound(
         title=title, body_name=body_name, unit=details.unit, place=nfc_or_none(details.place),
-        meeting_date=details.meeting_date, scale=scale, preset=preset.key, base=preset.base,
+        meeting_date=details.meeting_date,
+        governing_body_name=nfc_or_none(details.governing_body_name),
+        locality=nfc_or_none(details.locality), scale=scale, preset=preset.key, base=preset.base,
         bad_line_voids_ballot=preset.bad_line_voids_ballot,
         results_to_candidates=preset.results_to_candidates,
         publish_to_voters=preset.publish_to_voters,
@@ -366,6 +370,8 @@ def update_round(actor, round_: BallotRound, details: RoundDetails, *, base: Bas
                                field="secrecy_threshold")
     round_.title, round_.body_name, round_.unit = title, body_name, details.unit
     round_.place, round_.meeting_date = nfc_or_none(details.place), details.meeting_date
+    round_.governing_body_name = nfc_or_none(details.governing_body_name)
+    round_.locality = nfc_or_none(details.locality)
     round_.base, round_.bad_line_voids_ballot = base, bad_line_voids_ballot
     round_.results_to_candidates, round_.publish_to_voters = (results_to_candidates,
                                                               publish_to_voters)

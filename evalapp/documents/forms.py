@@ -5,8 +5,16 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import HiddenField, IntegerField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import Optional, ValidationError
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import InputRequired, Optional, ValidationError
 
 from evalapp.core.forms import AppForm, choices, max_length, required
 
@@ -47,7 +55,40 @@ class VerifyForm(AppForm):
                                      n=current_app.config["VERIFY_MAX_UPLOAD_MB"]))
 
 
+CONFIRM_READ = _l("Tick the box to confirm that you have read the document.")
+
+
 class SignForm(AppForm):
+    """The confirmation step of the signing page: the signer has seen the document."""
+
     slot_id = IntegerField(validators=[Optional()])
     next = HiddenField()
-    submit = SubmitField(_l("Sign"))
+    confirm = BooleanField(_l("I have read this document and I sign it."),
+                           validators=[InputRequired(CONFIRM_READ)])
+    submit = SubmitField(_l("Sign the document"))
+
+
+class SignAllForm(AppForm):
+    confirm = BooleanField(_l("I have read these documents and I sign each of them."),
+                           validators=[InputRequired(CONFIRM_READ)])
+    submit = SubmitField(_l("Sign them all"))
+
+
+class DocumentDetailsForm(AppForm):
+    """The heading's governing body line and the date line's place name of a round's
+    documents, which those who issue them may set at any time."""
+
+    governing_body_name = StringField(
+        _l("Governing body"), validators=[max_length(300)],
+        description=_l("Printed above the body, e.g. “UBND tỉnh Hòa Bình Xanh” above “Sở Nội "
+                       "vụ”. Leave empty when the body has none above it."))
+    locality = StringField(
+        _l("Place name of the date line"), validators=[max_length(120)],
+        description=_l("Printed as “Hòa Bình Xanh, ngày … tháng … năm …”. Left empty, it is "
+                       "taken from the name of the body."))
+    submit = SubmitField(_l("Save the heading and date line"))
+
+
+class DemoCertificateForm(AppForm):
+    next = HiddenField()
+    submit = SubmitField(_l("Give me a demo certificate (for testing only)"))

@@ -68,6 +68,29 @@ class SigningCertificate(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class DocumentNumber(db.Model):
+    """A number in the issuing body's register (sổ đăng ký văn bản): numbers run 1, 2, 3 … per
+    body (the round's unit) and year, restarting each year. A document that replaces an
+    unsigned one of the same round, kind and person keeps its number; `label` is the number as
+    printed ("01/BB-SNV", or "01-BB/TU" for a Party body)."""
+
+    __tablename__ = "document_number"
+    __table_args__ = (UniqueConstraint("unit_id", "year", "number"),
+                      CheckConstraint("number > 0", name="number_positive"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"))
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind, "document_kind"))
+    label: Mapped[str] = mapped_column(String(80))
+    round_id: Mapped[int] = mapped_column(ForeignKey("ballot_round.id", ondelete="RESTRICT"),
+                                          index=True)
+    candidate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ballot_candidate.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class IssuedDocument(db.Model):
     __tablename__ = "issued_document"
     audit_type = "document"
@@ -84,10 +107,17 @@ class IssuedDocument(db.Model):
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
     original_sha256: Mapped[str] = mapped_column(String(64), index=True)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
+    # What the first revision was rendered from (services.render_source): asking for the
+    # document again compares this instead of laying the PDF out again.
+    source_sha256: Mapped[str | None] = mapped_column(String(64))
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Minutes and notices carry a number of the body's register; blank ballots do not.
+    number_id: Mapped[int | None] = mapped_column(
+        ForeignKey("document_number.id", ondelete="RESTRICT"), index=True)
 
+    number: Mapped[DocumentNumber | None] = relationship()
     slots: Mapped[list[SignatureSlot]] = relationship(
         back_populates="document", order_by="SignatureSlot.position",
         cascade="all, delete-orphan")

@@ -23,7 +23,7 @@ import secrets
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,8 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from evalapp.audit.services import record
 from evalapp.ballots import services as ballots
@@ -49,11 +50,16 @@ from evalapp.ballots.models import (
     RoundStatus,
 )
 from evalapp.core.errors import InvalidState, NotAllowed, NotFound, ValidationFailed
-from evalapp.core.text import fold_for_search
+from evalapp.core.text import fold_for_search, nfc_or_none
 from evalapp.core.time import as_utc, utcnow
-from evalapp.documents.models import DocumentKind, IssuedDocument, SignatureSlot
+from evalapp.documents.models import (
+    DocumentKind,
+    DocumentNumber,
+    IssuedDocument,
+    SignatureSlot,
+)
 from evalapp.extensions import db
-from evalapp.org.models import Gender
+from evalapp.org.models import Gender, Unit
 from evalapp.tally import rules
 from evalapp.tally.rules import SCALE_LEVELS, Band, Scale
 
@@ -124,11 +130,13 @@ def static_fetcher():
 @dataclass(frozen=True)
 class Stamp:
     """What identifies one rendering: the document's id (printed, in the QR code and as the
-    PDF's /ID), its issue time (the PDF's creation date) and the public address of the app."""
+    PDF's /ID), its issue time (the PDF's creation date), the public address of the app, and
+    the number the body's register gave it."""
 
     document_id: str
     created: datetime
     base_url: str = DEFAULT_PUBLIC_BASE_URL
+    number: str | None = None  # the register number as printed ("01/BB-SNV"), if any
 
     @property
     def verify_url(self) -> str:
@@ -154,6 +162,7 @@ class RenderedPdf:
     pdf: bytes
     fields: tuple[FieldPlacement, ...]
     pages: int
+    source_sha256: str = ""
 
 
 def qr_svg(text: str) -> Markup:
@@ -217,6 +226,21 @@ def _signature_fields(field_labels: Mapping[str, str], placed: list[FieldPlaceme
     return finisher
 
 
+def render_source(template_name: str, *, stamp: Stamp,
+                  field_labels: Mapping[str, str] | None = None,
+                  **context: Any) -> tuple[str, str]:
+    """The HTML a document is rendered from, and the SHA-256 of everything its PDF is made of
+    (that HTML and the labels of its signature fields): the same digest, the same document,
+    without laying it out again."""
+    with force_locale(DOCUMENT_LOCALE):
+        html = render_template(template_name, stamp=stamp, qr=qr_svg(stamp.verify_url),
+                               fmt=Formats, **_nfc_strings(context))
+    html = unicodedata.normalize("NFC", html)
+    labels = json.dumps(dict(field_labels or {}), sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha256((html + "\0" + labels).encode("utf-8")).hexdigest()
+    return html, digest
+
+
 def render(template_name: str, *, stamp: Stamp, field_labels: Mapping[str, str] | None = None,
            url_fetcher=None, **context: Any) -> RenderedPdf:
     """Render `templates/<template_name>` to PDF, with a signature field over every `sig-N`
@@ -224,17 +248,16 @@ def render(template_name: str, *, stamp: Stamp, field_labels: Mapping[str, str] 
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    with force_locale(DOCUMENT_LOCALE):
-        html = render_template(template_name, stamp=stamp, qr=qr_svg(stamp.verify_url),
-                               fmt=Formats, **_nfc_strings(context))
-    html = unicodedata.normalize("NFC", html)
+    html, digest = render_source(template_name, stamp=stamp, field_labels=field_labels,
+                                 **context)
     fetcher = url_fetcher or static_fetcher()
     document = HTML(string=html, base_url=STATIC_ORIGIN, url_fetcher=fetcher).render(
         font_config=FontConfiguration())
     placed: list[FieldPlacement] = []
     pdf = document.write_pdf(pdf_identifier=stamp.document_id.encode("ascii"),
                              finisher=_signature_fields(field_labels or {}, placed))
-    return RenderedPdf(pdf=pdf, fields=tuple(placed), pages=len(document.pages))
+    return RenderedPdf(pdf=pdf, fields=tuple(placed), pages=len(document.pages),
+                       source_sha256=digest)
 
 
 def render_pdf(template_name: str, *, stamp: Stamp, **context: Any) -> bytes:
@@ -291,6 +314,15 @@ class Formats:
             return ""
         return cls.local(moment).strftime("%H:%M %d/%m/%Y")
 
+    @staticmethod
+    def number_line(is_party: bool, label: str | None, kind_code: str,
+                    issuer_code: str) -> str:
+        """"Số: 01/BB-SNV" (Nghị định 30/2020) or "Số 01-BB/TU" (Party documents); dots
+        where the number is not known (a rendering that is not issued)."""
+        if is_party:
+            return "Số " + (label or f"……-{kind_code}/{issuer_code}")
+        return "Số: " + (label or f"……/{kind_code}-{issuer_code}")
+
 
 # ---------------------------------------------------------------- fingerprints
 
@@ -344,6 +376,159 @@ def roll_fingerprint(round_: BallotRound) -> str:
     return _sha256_json(roll_fingerprint_payload(round_))
 
 
+# ---------------------------------------------------------------- heading, date line, number
+
+# Kinds of document that take a number of the body's register, with the abbreviation of their
+# kind in the number ("01/BB-SNV": biên bản; "05/TB-SNV": thông báo). Blank ballots are forms.
+NUMBERED_KINDS = {DocumentKind.MINUTES: "BB", DocumentKind.RESULT_NOTICE: "TB"}
+
+# Words that introduce a place name in the name of a Vietnamese body ("Ủy ban nhân dân tỉnh
+# Hòa Bình", "Sở Y tế thành phố Hà Nội", "Tỉnh ủy Hòa Bình", "Đảng ủy xã Tân Lập"); the place
+# name is what follows the last of them, when it starts with a capital letter.
+_PLACE_WORDS = ("tỉnh ủy", "thành ủy", "huyện ủy", "quận ủy", "thị ủy", "đảng ủy xã",
+                "đảng ủy phường", "đảng ủy đặc khu", "tỉnh", "thành phố", "đặc khu",
+                "thị trấn", "thị xã", "xã", "phường", "huyện", "quận")
+_PLACE_WORD = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in _PLACE_WORDS)
+                         + r")\s+(?=\w)")
+
+
+def locality_from_name(name: str | None) -> str | None:
+    """The place name a body's name carries: "Ủy ban nhân dân tỉnh Hòa Bình Xanh" → "Hòa Bình
+    Xanh", "Tỉnh ủy Hòa Bình" → "Hòa Bình", "UBND xã Tân Lập" → "Tân Lập"; None when the name
+    names no place ("Sở Nội vụ", "Ban Tổ chức")."""
+    text = unicodedata.normalize("NFC", name or "").strip()
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        return None
+    found = None
+    for match in _PLACE_WORD.finditer(lowered):
+        if text[match.end()].isupper():
+            found = match
+    if found is None:
+        return None
+    place = re.split(r"[,;()]", text[found.end():])[0].strip()
+    return place or None
+
+
+def locality_of(round_: BallotRound) -> str | None:
+    """The place name of the date line: the round's own, else the one configured for the
+    instance (EVALAPP_DOCUMENT_LOCALITY), else the one the name of the body, of its governing
+    body, or of the round's unit and the units above it carries."""
+    if round_.locality:
+        return round_.locality
+    configured = current_app.config.get("DOCUMENT_LOCALITY")
+    if configured:
+        return unicodedata.normalize("NFC", configured)
+    names = [round_.body_name, round_.governing_body_name]
+    unit = round_.unit
+    while unit is not None:
+        names.append(unit.name)
+        unit = unit.parent
+    return next((place for place in map(locality_from_name, names) if place), None)
+
+
+def document_date(round_: BallotRound) -> date | None:
+    """The date a round's documents bear: the meeting's date, else the day voting opened (in
+    Vietnam time), never the day of printing."""
+    if round_.meeting_date is not None:
+        return round_.meeting_date
+    for moment in (round_.opened_at, round_.closed_at, round_.counted_at):
+        if moment is not None:
+            return Formats.local(moment).date()
+    return None
+
+
+def _abbreviation(text: str) -> str:
+    """Initials without tone marks, Đ kept: "Sở Nội vụ" → "SNV", "Ủy ban nhân dân" → "UBND",
+    "Hội đồng nhân dân" → "HĐND"."""
+    initials = []
+    for word in re.findall(r"\w+", unicodedata.normalize("NFC", text)):
+        first = word[0].upper()
+        if first != "Đ":
+            first = unicodedata.normalize("NFD", first)[0]
+        initials.append(first)
+    return "".join(initials)[:12]
+
+
+def _organ(name: str) -> str:
+    """A body's name without its place: "Ủy ban nhân dân tỉnh Hòa Bình" → "Ủy ban nhân dân",
+    "Tỉnh ủy Hòa Bình" → "Tỉnh ủy", "Sở Nội vụ" unchanged."""
+    text = unicodedata.normalize("NFC", name).strip()
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        return text
+    for match in _PLACE_WORD.finditer(lowered):
+        if text[match.end()].isupper():
+            word = text[match.start():match.end()].strip()
+            return (text[:match.start()] + (word if "ủy" in word.lower() else "")).strip()
+    return text
+
+
+def issuing_unit(round_: BallotRound) -> Unit | None:
+    """The unit whose name is the body's ("Sở Nội vụ"): the round's unit or one above it first,
+    then any other; None when no unit bears that name."""
+    wanted = unicodedata.normalize("NFC", round_.body_name).strip().casefold()
+    unit = round_.unit
+    while unit is not None:
+        if unicodedata.normalize("NFC", unit.name).strip().casefold() == wanted:
+            return unit
+        unit = unit.parent
+    return db.session.execute(
+        select(Unit).where(Unit.active.is_(True),
+                           Unit.name == unicodedata.normalize("NFC", round_.body_name).strip())
+        .order_by(Unit.path, Unit.id).limit(1)).scalar()
+
+
+def register_unit(round_: BallotRound) -> Unit:
+    """Whose register numbers the round's documents: the unit named like the body, else the
+    round's unit."""
+    return issuing_unit(round_) or round_.unit
+
+
+def issuer_code(round_: BallotRound) -> str:
+    """The body's part of a document symbol: the code of the unit named like the body ("SNV",
+    "TU"), else the initials of the body's name without its place ("Tỉnh ủy Hòa Bình" → "TU",
+    "Ban Tổ chức" → "BTC", "Ủy ban nhân dân xã Tân Lập" → "UBND")."""
+    unit = issuing_unit(round_)
+    code = re.sub(r"[^\w-]+", "", unicodedata.normalize("NFC", unit.code or "")).upper() \
+        if unit is not None else ""
+    return code[:20] or _abbreviation(_organ(round_.body_name)) or "VB"
+
+
+def number_label(round_: BallotRound, kind: DocumentKind, number: int) -> str:
+    """The number as printed after "Số": "01/BB-SNV" (state), "01-BB/TU" (Party). Numbers
+    under 10 take a leading zero (Nghị định 30/2020, Hướng dẫn of the Party's Office)."""
+    kind_code, code = NUMBERED_KINDS[kind], issuer_code(round_)
+    if round_.unit.kind.is_party:
+        return f"{number:02d}-{kind_code}/{code}"
+    return f"{number:02d}/{kind_code}-{code}"
+
+
+def allocate_number(round_: BallotRound, kind: DocumentKind,
+                    candidate: BallotCandidate | None, year: int) -> DocumentNumber:
+    """The next number of the body's register (register_unit) for `year`: 1, 2, 3 … (UNIQUE in
+    the database; a concurrent issue that took the same number makes this one take the next)."""
+    register = register_unit(round_)
+    for _attempt in range(5):
+        last = db.session.execute(
+            select(func.max(DocumentNumber.number)).where(
+                DocumentNumber.unit_id == register.id, DocumentNumber.year == year)
+        ).scalar()
+        number = (last or 0) + 1
+        row = DocumentNumber(unit_id=register.id, year=year, number=number, kind=kind,
+                             label=number_label(round_, kind, number)[:80], round_id=round_.id,
+                             candidate_id=candidate.id if candidate else None,
+                             created_at=utcnow())
+        try:
+            with db.session.begin_nested():
+                db.session.add(row)
+                db.session.flush()
+        except IntegrityError:
+            continue
+        return row
+    raise InvalidState(_l("Another document was numbered at the same moment. Try again."))
+
+
 # ---------------------------------------------------------------- what each document shows
 
 
@@ -356,6 +541,7 @@ class Signer:
     user_id: int
     full_name: str
     role_label: str
+    roles: tuple[OfficerRole, ...] = ()
 
 
 # Signature blocks of the minutes, in this order: the counting team, the secretary, the chair.
@@ -363,6 +549,14 @@ MINUTES_SIGNER_ROLES = (OfficerRole.COUNTER_HEAD, OfficerRole.COUNTER, OfficerRo
                         OfficerRole.CHAIR)
 # A notice is signed by the chair, or by the head of the counting team when there is no chair.
 NOTICE_SIGNER_ROLES = (OfficerRole.CHAIR, OfficerRole.COUNTER_HEAD)
+
+
+def minutes_role_label(round_: BallotRound, role: OfficerRole) -> str:
+    """How a role signs the minutes: a Party body's minutes are signed by the "Người ghi biên
+    bản" (the secretary) and the "Chủ trì hội nghị" (Hướng dẫn of the Party's Office)."""
+    if role is OfficerRole.SECRETARY and round_.unit.kind.is_party:
+        return str(_l("Minutes taker"))
+    return str(OFFICER_LABELS[role])
 
 
 def minutes_signers(round_: BallotRound) -> list[Signer]:
@@ -376,10 +570,29 @@ def minutes_signers(round_: BallotRound) -> list[Signer]:
         users[officer.user_id] = officer.user
     signers = []
     for position, (user_id, held) in enumerate(roles.items(), start=1):
-        label = ", ".join(str(OFFICER_LABELS[role]) for role in held)
+        label = ", ".join(minutes_role_label(round_, role) for role in held)
         signers.append(Signer(field_name=f"sig-{position}", position=position, user_id=user_id,
-                              full_name=users[user_id].full_name, role_label=label))
+                              full_name=users[user_id].full_name, role_label=label,
+                              roles=tuple(held)))
     return signers
+
+
+@dataclass(frozen=True)
+class SignatureRows:
+    """Where the minutes' blocks stand: the counting team's first, then the closing row with
+    the minutes taker (secretary) on the left and the chair on the right."""
+
+    team: list[Signer]
+    left: Signer | None
+    right: Signer | None
+
+
+def signature_rows(signers: list[Signer]) -> SignatureRows:
+    right = next((s for s in signers if OfficerRole.CHAIR in s.roles), None)
+    left = next((s for s in signers if OfficerRole.SECRETARY in s.roles and s is not right),
+                None)
+    return SignatureRows(team=[s for s in signers if s is not left and s is not right],
+                         left=left, right=right)
 
 
 def notice_signers(round_: BallotRound) -> list[Signer]:
@@ -389,7 +602,7 @@ def notice_signers(round_: BallotRound) -> list[Signer]:
         if officer is not None:
             return [Signer(field_name="sig-1", position=1, user_id=officer.user_id,
                            full_name=officer.user.full_name,
-                           role_label=str(OFFICER_LABELS[role]))]
+                           role_label=str(OFFICER_LABELS[role]), roles=(role,))]
     return []
 
 
@@ -436,13 +649,17 @@ def _facts(round_: BallotRound) -> RoundFacts:
                for i, line in enumerate(tally.candidates, start=1)])
 
 
-def _common(round_: BallotRound) -> dict[str, Any]:
+def _common(round_: BallotRound, kind: DocumentKind) -> dict[str, Any]:
     levels = SCALE_LEVELS[round_.scale]
     return {
         "round": round_,
         "body_name": round_.body_name,
+        "governing_body_name": round_.governing_body_name,
         "is_party": round_.unit.kind.is_party,
-        "locality": current_app.config.get("DOCUMENT_LOCALITY") or None,
+        "locality": locality_of(round_),
+        "document_date": document_date(round_),
+        "kind_code": NUMBERED_KINDS.get(kind, ""),
+        "issuer_code": issuer_code(round_),
         "levels": levels,
         "level_labels": {level: str(LEVEL_LABELS[level]) for level in levels},
         "band_labels": {band: str(BAND_LABELS[band]) for band in Band},
@@ -505,13 +722,20 @@ class DocumentPlan:
     roll_fingerprint: str
     context: dict[str, Any]
 
+    def _arguments(self) -> dict[str, Any]:
+        return dict(field_labels={s.field_name: f"{s.role_label}: {s.full_name}"
+                                  for s in self.signers},
+                    title=self.title, signers=self.signers,
+                    tally_fingerprint=self.tally_fingerprint,
+                    roll_fingerprint=self.roll_fingerprint, **self.context)
+
     def render(self, stamp: Stamp, url_fetcher=None) -> RenderedPdf:
         return render(TEMPLATES[self.kind], stamp=stamp, url_fetcher=url_fetcher,
-                      field_labels={s.field_name: f"{s.role_label}: {s.full_name}"
-                                    for s in self.signers},
-                      title=self.title, signers=self.signers,
-                      tally_fingerprint=self.tally_fingerprint,
-                      roll_fingerprint=self.roll_fingerprint, **self.context)
+                      **self._arguments())
+
+    def source_sha256(self, stamp: Stamp) -> str:
+        """What render() would be made of, without laying it out (see render_source)."""
+        return render_source(TEMPLATES[self.kind], stamp=stamp, **self._arguments())[1]
 
 
 def plan_document(round_: BallotRound, kind: DocumentKind,
@@ -521,7 +745,7 @@ def plan_document(round_: BallotRound, kind: DocumentKind,
     counted = ballots.results_available(round_)
     signers: list[Signer] = []
     with force_locale(DOCUMENT_LOCALE):
-        context = _common(round_)
+        context = _common(round_, kind)
         if kind is DocumentKind.RESULT_NOTICE:
             if candidate is None:
                 raise ValidationFailed(_l("Choose the person the notice is for."),
@@ -532,6 +756,7 @@ def plan_document(round_: BallotRound, kind: DocumentKind,
         if kind is DocumentKind.MINUTES:
             signers = minutes_signers(round_)
             context["facts"] = _facts(round_)
+            context["rows"] = signature_rows(signers)
             context.update(_officer_context(round_))
         elif kind is DocumentKind.RESULT_NOTICE:
             signers = notice_signers(round_)
@@ -621,8 +846,9 @@ def issue_document(actor, round_: BallotRound, kind: DocumentKind,
 
     A document any slot of which is signed is never replaced. An unsigned one whose content
     would change (a name corrected, more members present for the ballots) is superseded by a
-    new document with a new id; the earlier one stays, so that a printed copy of it can still
-    be traced.
+    new document with a new id and the same number; the earlier one stays, so that a printed
+    copy of it can still be traced. Minutes and notices take the next number of the body's
+    register (register_unit) for the year of their date.
     """
     if not can_issue(actor, round_):
         raise NotAllowed()
@@ -633,18 +859,32 @@ def issue_document(actor, round_: BallotRound, kind: DocumentKind,
     if kind is not DocumentKind.BLANK_BALLOTS and not plan.signers:
         raise InvalidState(_l("Name the chair and the counting team of the round first: the "
                               "document needs someone to sign it."))
+    if kind in NUMBERED_KINDS and not plan.context["locality"]:
+        raise InvalidState(NO_LOCALITY)
 
     existing = current_document(round_, kind, candidate)
     if existing is not None:
         if is_signed(existing):
             return existing
-        again = plan.render(Stamp(existing.id, as_utc(existing.created_at), base_url))
-        if hashlib.sha256(again.pdf).hexdigest() == existing.original_sha256:
+        label = existing.number.label if existing.number else None
+        again = Stamp(existing.id, as_utc(existing.created_at), base_url, label)
+        if existing.source_sha256:  # the same source gives the same bytes: no layout needed
+            if plan.source_sha256(again) == existing.source_sha256:
+                return existing
+        elif hashlib.sha256(plan.render(again).pdf).hexdigest() == existing.original_sha256:
             return existing
 
     created = as_utc((clock or utcnow)()).replace(microsecond=0)
+    number = None
+    if kind in NUMBERED_KINDS:
+        year = (document_date(round_) or Formats.local(created).date()).year
+        if existing is not None and existing.number is not None and existing.number.year == year:
+            number = existing.number
+        else:
+            number = allocate_number(round_, kind, candidate, year)
     document_id = secrets.token_hex(16)
-    rendered = plan.render(Stamp(document_id, created, base_url))
+    rendered = plan.render(Stamp(document_id, created, base_url,
+                                 number.label if number else None))
     placed = sorted(f.name for f in rendered.fields)
     wanted = sorted(s.field_name for s in plan.signers)
     if placed != wanted:  # a template that lost a block must never be issued
@@ -655,15 +895,55 @@ def issue_document(actor, round_: BallotRound, kind: DocumentKind,
         candidate_id=candidate.id if candidate else None, title=plan.title[:500],
         tally_fingerprint=plan.tally_fingerprint, roll_fingerprint=plan.roll_fingerprint,
         pdf=rendered.pdf, original_sha256=digest, sha256=digest,
-        created_by_id=getattr(actor, "id", None), created_at=created,
+        source_sha256=rendered.source_sha256,
+        created_by_id=getattr(actor, "id", None), created_at=created, number=number,
         slots=[SignatureSlot(position=s.position, field_name=s.field_name, signer_id=s.user_id,
                              role_label=s.role_label[:120]) for s in plan.signers])
     db.session.add(document)
     db.session.flush()
     record(actor, "document.issued", document, kind=kind.value, round_id=round_.id,
            candidate_id=document.candidate_id, sha256=digest,
+           number=number.label if number else None,
            tally_fingerprint=plan.tally_fingerprint, roll_fingerprint=plan.roll_fingerprint)
     return document
+
+
+NO_LOCALITY = _l("The date line of the documents needs a place name, and none is known for "
+                 "this round: enter it under “Heading and date line” in the round’s "
+                 "documents (for example: Hòa Bình).")
+
+
+def issue_all_notices(actor, round_: BallotRound, *, base_url: str | None = None,
+                      clock: Callable[[], datetime] | None = None) -> list[IssuedDocument]:
+    """The result notice of every person voted on (issued, or the current one reused), in
+    ballot order."""
+    if not can_issue(actor, round_):
+        raise NotAllowed()
+    candidates = round_.active_candidates
+    if not candidates:
+        raise InvalidState(_l("Nobody is voted on in this round."))
+    return [issue_document(actor, round_, DocumentKind.RESULT_NOTICE, candidate,
+                           base_url=base_url, clock=clock) for candidate in candidates]
+
+
+def update_document_details(actor, round_: BallotRound, *, governing_body_name: str | None,
+                            locality: str | None) -> BallotRound:
+    """The governing body line and the place name of the date line, which those who issue the
+    round's documents may set at any time: a signed document never changes, and an unsigned
+    one is issued anew, with the same number, the next time it is asked for."""
+    if not can_issue(actor, round_):
+        raise NotAllowed()
+    governing, place = nfc_or_none(governing_body_name), nfc_or_none(locality)
+    if governing and len(governing) > 300:
+        raise ValidationFailed(_l("At most %(max)d characters.", max=300),
+                               field="governing_body_name")
+    if place and len(place) > 120:
+        raise ValidationFailed(_l("At most %(max)d characters.", max=120), field="locality")
+    round_.governing_body_name, round_.locality = governing, place
+    db.session.flush()
+    record(actor, "ballot_round.document_details_updated", round_,
+           governing_body_name=governing, locality=place)
+    return round_
 
 
 # ---------------------------------------------------------------- reading
@@ -693,6 +973,35 @@ def round_documents(round_: BallotRound) -> list[IssuedDocument]:
                                                    positions.get(d.candidate_id, 0)))
 
 
+def signatures_made(document: IssuedDocument) -> int:
+    return sum(1 for slot in document.slots if slot.signed_at is not None)
+
+
+def own_unsigned_slots(user, document: IssuedDocument) -> list[SignatureSlot]:
+    user_id = getattr(user, "id", None)
+    return [slot for slot in document.slots
+            if user_id is not None and slot.signer_id == user_id and slot.signed_at is None]
+
+
+def awaiting_signature(user, round_: BallotRound | None = None) -> list[IssuedDocument]:
+    """The current documents (of `round_`, or of every round) with a block the user has still
+    to sign, by round (newest first), then as round_documents orders them."""
+    user_id = getattr(user, "id", None)
+    if user_id is None:
+        return []
+    query = (select(IssuedDocument.round_id).join(SignatureSlot)
+             .where(SignatureSlot.signer_id == user_id, SignatureSlot.signed_at.is_(None)))
+    if round_ is not None:
+        query = query.where(IssuedDocument.round_id == round_.id)
+    round_ids = sorted(set(db.session.execute(query).scalars()), reverse=True)
+    waiting = []
+    for round_id in round_ids:
+        for document in round_documents(db.session.get(BallotRound, round_id)):
+            if own_unsigned_slots(user, document):
+                waiting.append(document)
+    return waiting
+
+
 FILE_PREFIXES = {
     DocumentKind.MINUTES: "bien-ban-kiem-phieu",
     DocumentKind.BLANK_BALLOTS: "phieu-tin-nhiem",
@@ -700,14 +1009,47 @@ FILE_PREFIXES = {
 }
 
 
+def _slug(text: str, limit: int = 60) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", fold_for_search(text)).strip("-")[:limit].strip("-")
+
+
 def download_name(document: IssuedDocument) -> str:
-    """An ASCII file name: "bien-ban-kiem-phieu-12-3f2a9c1d.pdf"."""
-    parts = [FILE_PREFIXES[document.kind], str(document.round_id)]
+    """An ASCII file name that says what the file is and how far it is signed, so that the
+    versions of one document never share a name:
+    "bien-ban-kiem-phieu-so-01-bb-snv-12-3f2a9c1d-chua-ky.pdf", then "…-da-ky-1-tren-3.pdf",
+    "…-da-ky-3-tren-3.pdf". Blank ballots have no signature blocks and no such ending."""
+    parts = [FILE_PREFIXES[document.kind]]
+    if document.number is not None:
+        parts.append("so-" + _slug(document.number.label, 30))
+    parts.append(str(document.round_id))
     if document.candidate_id is not None:
         candidate = db.session.get(BallotCandidate, document.candidate_id)
-        if candidate is not None:
-            slug = re.sub(r"[^a-z0-9]+", "-", fold_for_search(candidate.full_name)).strip("-")
-            if slug:
-                parts.append(slug[:60])
+        if candidate is not None and _slug(candidate.full_name):
+            parts.append(_slug(candidate.full_name))
     parts.append(document.id[:8])
+    if document.slots:
+        made = signatures_made(document)
+        parts.append("chua-ky" if made == 0 else f"da-ky-{made}-tren-{len(document.slots)}")
     return "-".join(parts) + ".pdf"
+
+
+def notices_zip_name(round_: BallotRound) -> str:
+    return f"thong-bao-ket-qua-{round_.id}-tat-ca.zip"
+
+
+def notices_zip(documents: list[IssuedDocument]) -> bytes:
+    """The notices as they are now, one PDF each under its download name, in one ZIP file: each
+    keeps its own signature, which a merged PDF would lose. Entries are dated by their
+    document, so the same notices give the same bytes."""
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for document in documents:
+            local = Formats.local(document.created_at)
+            info = zipfile.ZipInfo(download_name(document),
+                                   date_time=(max(local.year, 1980), local.month, local.day,
+                                              local.hour, local.minute, local.second))
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, document.pdf)
+    return buffer.getvalue()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import binascii
+import enum
 import hashlib
 import io
 import logging
@@ -434,6 +435,87 @@ def create_demo_pki(actor) -> DemoPki:
     return result
 
 
+# ---------------------------------------------------------------- who can sign, and why not
+
+
+class SignerState(enum.StrEnum):
+    OWN = "own"                  # signs with their own certificate
+    BODY = "body"                # has none (usable) of their own: signs with the body's
+    EXPIRED = "expired"          # their certificate expired, and the body has none
+    NO_CERTIFICATE = "none"      # no certificate of their own, and the body has none
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Whether `user` can sign now, with which certificate, and if not, why."""
+
+    state: SignerState
+    certificate: SigningCertificate | None = None
+    own_expired_on: datetime | None = None   # their own certificate ran out on this day
+    demo_available: bool = False             # development: a demo certificate is one click away
+
+    @property
+    def ready(self) -> bool:
+        return self.state in (SignerState.OWN, SignerState.BODY)
+
+
+def demo_certificates_possible() -> bool:
+    """Outside production, once `flask pki demo` (or seed-demo) made the demo root CA in the
+    instance folder, a signer without a certificate may take a demo one with one click."""
+    path = demo_root_path()
+    return (current_app.config.get("ENV_NAME") != "production" and path.exists()
+            and path.with_name(DEMO_ROOT_KEY).exists())
+
+
+def readiness(user) -> Readiness:
+    certificate = certificate_for(user)
+    own = db.session.execute(
+        select(SigningCertificate).where(SigningCertificate.user_id == user.id,
+                                         SigningCertificate.active.is_(True))
+        .order_by(SigningCertificate.not_after.desc())).scalars().first()
+    expired_on = None
+    if own is not None and not _usable(own):
+        expired_on = as_utc(own.not_after)
+    if certificate is not None:
+        state = SignerState.OWN if certificate.user_id == user.id else SignerState.BODY
+        return Readiness(state, certificate, own_expired_on=expired_on)
+    state = SignerState.EXPIRED if expired_on is not None else SignerState.NO_CERTIFICATE
+    return Readiness(state, None, own_expired_on=expired_on,
+                     demo_available=demo_certificates_possible())
+
+
+def is_signer(user) -> bool:
+    """An officer of some round, or named in some signature block."""
+    user_id = getattr(user, "id", None)
+    if user_id is None:
+        return False
+    officer = select(exists().where(BallotOfficer.user_id == user_id))
+    named = select(exists().where(SignatureSlot.signer_id == user_id))
+    return bool(db.session.execute(officer).scalar() or db.session.execute(named).scalar())
+
+
+def issue_demo_certificate(actor) -> SigningCertificate:
+    """A demo certificate for the actor, from the demo root CA of this instance: development
+    only, for an officer or signer who has no usable certificate of their own."""
+    if current_app.config.get("ENV_NAME") == "production":
+        raise NotAllowed(_l("Demo certificates are for development and demonstrations; they "
+                            "are not created in production."))
+    if not is_signer(actor):
+        raise NotAllowed(_l("Only the officers of a round sign documents."))
+    if not demo_certificates_possible():
+        raise InvalidState(_l("There is no demo certification authority on this server: run "
+                              "“flask --app evalapp pki demo” on the server first."))
+    own = db.session.execute(select(SigningCertificate).where(
+        SigningCertificate.user_id == actor.id)).scalars()
+    if any(_usable(c) for c in own):
+        raise InvalidState(_l("You already have a certificate for signing."))
+    root_key, root, _created = _demo_root(_default_body_name())
+    body = dict((user.id, body) for user, body in demo_signers()).get(actor.id)
+    material = _demo_signer(root_key, root, nfc(actor.full_name), body or _default_body_name())
+    return _store_certificate(actor, actor, f"Demo – {nfc(actor.full_name)}"[:255], material,
+                              "certificate.demo_issued")
+
+
 # ---------------------------------------------------------------- signing
 
 
@@ -467,9 +549,56 @@ def _slot_to_sign(actor, document: IssuedDocument, slot_id: int | None) -> Signa
     return unsigned[0]
 
 
-def stamp_font_path() -> str:
+def stamp_font_path(text: str = "") -> str:
+    """The font of the visible stamp: a cut of Noto Serif to the letters of Vietnamese and
+    Latin text (made once per process; embedding the whole font took seconds per signature),
+    or the whole font when `text` needs a letter the cut lacks."""
     shipped = Path(current_app.static_folder or "") / "fonts" / STAMP_FONT
-    return str(shipped if shipped.exists() else SYSTEM_STAMP_FONT)
+    full = str(shipped if shipped.exists() else SYSTEM_STAMP_FONT)
+    cut = _stamp_font_cut(full)
+    if cut is not None and all(ord(ch) in cut[1] for ch in nfc(text) if not ch.isspace()):
+        return cut[0]
+    return full
+
+
+# Basic Latin, Latin-1, Latin Extended-A and B, combining marks, Latin Extended Additional (the
+# precomposed Vietnamese letters), general punctuation.
+STAMP_REPERTOIRE = [(0x20, 0x7E), (0xA0, 0x24F), (0x300, 0x36F), (0x1E00, 0x1EFF),
+                    (0x2000, 0x206F)]
+_STAMP_CUTS: dict[str, tuple[str, frozenset[int]] | None] = {}
+
+
+def _stamp_font_cut(full: str) -> tuple[str, frozenset[int]] | None:
+    """(path of the cut font, the code points it covers), or None when it cannot be made."""
+    if full in _STAMP_CUTS:
+        return _STAMP_CUTS[full]
+    import atexit
+    import tempfile
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    try:
+        options = subset.Options()
+        options.layout_features = []
+        options.drop_tables += ["GSUB", "GPOS", "GDEF", "DSIG"]
+        options.name_IDs, options.name_languages = ["*"], ["*"]  # the licence notice stays
+        options.notdef_outline = True
+        font = TTFont(full)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=[c for low, high in STAMP_REPERTOIRE
+                                     for c in range(low, high + 1)])
+        subsetter.subset(font)
+        covered = frozenset(font.getBestCmap())
+        with tempfile.NamedTemporaryFile(prefix="evalapp-stamp-", suffix=".ttf",
+                                         delete=False) as handle:
+            font.save(handle)
+        atexit.register(Path(handle.name).unlink, missing_ok=True)
+        _STAMP_CUTS[full] = (handle.name, covered)
+    except Exception:  # the whole font still works, only slower
+        log.exception("The stamp font could not be cut; signing embeds the whole font")
+        _STAMP_CUTS[full] = None
+    return _STAMP_CUTS[full]
 
 
 def local_time_text(moment: datetime) -> str:
@@ -515,9 +644,10 @@ def _signed_pdf(pdf: bytes, slot: SignatureSlot, signer_name: str,
         lines.append("Chứng thư số của cơ quan: %(certificate)s")
         params["certificate"] = (signer.signing_cert.subject.native.get("common_name")
                                  or certificate.label)
+    shown = "\n".join(lines) % params
     style = TextStampStyle(
         stamp_text="\n".join(lines), border_width=1,
-        text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(stamp_font_path()),
+        text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(stamp_font_path(shown)),
                                     font_size=9, leading=12))
     meta = signers.PdfSignatureMetadata(
         field_name=slot.field_name, md_algorithm="sha256",
@@ -529,15 +659,18 @@ def _signed_pdf(pdf: bytes, slot: SignatureSlot, signer_name: str,
     return output.getvalue()
 
 
+NO_CERTIFICATE = _l("You cannot sign yet: you have no digital certificate of your own and the "
+                    "body has none for its officers. Ask an administrator to upload one (a "
+                    "PKCS#12 file) on the certificates page.")
+
+
 def sign_document(actor, document: IssuedDocument, slot_id: int | None = None) -> SignatureSlot:
     """The actor signs their signature block of `document` (the first unsigned one when
     `slot_id` is None) with their own certificate, else the body's."""
     slot = _slot_to_sign(actor, document, slot_id)
     certificate = certificate_for(actor)
     if certificate is None:
-        raise InvalidState(_l("You cannot sign yet: you have no digital certificate of your own "
-                              "and the body has none for its officers. Ask an administrator to "
-                              "upload one (a PKCS#12 file) on the certificates page."))
+        raise InvalidState(NO_CERTIFICATE)
     # Lock the row and read its latest revision: two signers of one document must not both
     # append to the same revision (the later write would drop the earlier signature).
     db.session.execute(select(IssuedDocument).where(IssuedDocument.id == document.id)
@@ -574,6 +707,20 @@ def sign_document(actor, document: IssuedDocument, slot_id: int | None = None) -
            role=slot.role_label, sha256=new_sha, previous_sha256=previous_sha,
            certificate=certificate.sha256_fingerprint)
     return slot
+
+
+def sign_all(actor, round_: BallotRound) -> list[SignatureSlot]:
+    """The actor signs every block of theirs in the round's current documents: one revision
+    and one audit entry per signature, all in one transaction (none if one fails)."""
+    from evalapp.documents.services import awaiting_signature, own_unsigned_slots
+
+    waiting = awaiting_signature(actor, round_)
+    if not waiting:
+        raise InvalidState(_l("No document of this round is waiting for your signature."))
+    if certificate_for(actor) is None:
+        raise InvalidState(NO_CERTIFICATE)
+    return [sign_document(actor, document, slot.id) for document in waiting
+            for slot in own_unsigned_slots(actor, document)]
 
 
 # ---------------------------------------------------------------- verification
@@ -618,6 +765,57 @@ class SignatureReport:
 
 
 @dataclass(frozen=True)
+class BlockReport:
+    """One signature block the file is expected to carry: a slot of the issued document, or,
+    for a file the system did not issue, one of the file's own signature fields."""
+
+    field_name: str
+    role: str | None
+    signer: str | None             # the person the block names
+    signature: SignatureReport | None
+
+    @property
+    def signed(self) -> bool:
+        return self.signature is not None
+
+    @property
+    def label(self) -> str:
+        """"Chủ trì hội nghị: Bùi Quang Chủ" (or whichever part is known)."""
+        if self.role and self.signer:
+            return f"{self.role}: {self.signer}"
+        return self.role or self.signer or self.field_name
+
+
+class Verdict(enum.StrEnum):
+    """What the verification says first, from the gravest finding to full success."""
+
+    UNREADABLE = "unreadable"        # not a PDF we can read
+    BROKEN = "broken"                # a signature does not check, or the file changed after it
+    UNSIGNED = "unsigned"            # no digital signature at all
+    NOT_ISSUED = "not_issued"        # signed, but not the bytes of a document we issued
+    PARTLY_SIGNED = "partly_signed"  # some signature blocks are still empty
+    UNTRUSTED = "untrusted"          # complete and intact, a certificate is not trusted here
+    NO_BLOCKS = "no_blocks"          # ours, and a kind that is never signed (blank ballots)
+    OK = "ok"                        # every block signed, intact, trusted; the issued file
+
+    @property
+    def level(self) -> str:
+        """The Bootstrap colour of the verdict: only a full success is green."""
+        if self is Verdict.OK:
+            return "success"
+        if self in (Verdict.UNREADABLE, Verdict.BROKEN, Verdict.NOT_ISSUED):
+            return "danger"
+        return "info" if self is Verdict.NO_BLOCKS else "warning"
+
+    @property
+    def exit_status(self) -> int:
+        """`flask documents verify`: 0 fully signed and valid, 1 failed, 2 not (yet) proven."""
+        if self is Verdict.OK:
+            return 0
+        return 1 if self.level == "danger" else 2
+
+
+@dataclass(frozen=True)
 class VerificationReport:
     sha256: str
     size: int
@@ -625,14 +823,20 @@ class VerificationReport:
     problem: str | None = None
     signatures: list[SignatureReport] = field(default_factory=list)
     unsigned_fields: list[str] = field(default_factory=list)
+    blocks: list[BlockReport] = field(default_factory=list)
     match: str | None = None            # current / original / earlier, None: not issued by us
     document_id: str | None = None
     document_title: str | None = None
+    document_number: str | None = None
     round_id: int | None = None
     round_title: str | None = None
     tally_fingerprint: str | None = None
     roll_fingerprint: str | None = None
     derived_from_document_id: str | None = None  # ours, with revisions we did not make
+    # When the file is an earlier version of an issued document: how far the version the
+    # system holds now is signed.
+    held_signed: int | None = None
+    held_expected: int | None = None
 
     @property
     def byte_identical(self) -> bool:
@@ -647,13 +851,95 @@ class VerificationReport:
         return all(s.trusted for s in self.signatures)
 
     @property
+    def signed_count(self) -> int:
+        return sum(1 for block in self.blocks if block.signed)
+
+    @property
+    def expected_count(self) -> int:
+        return len(self.blocks)
+
+    @property
+    def missing_blocks(self) -> list[BlockReport]:
+        return [block for block in self.blocks if not block.signed]
+
+    @property
+    def signed_blocks(self) -> list[BlockReport]:
+        return [block for block in self.blocks if block.signed]
+
+    @property
+    def untrusted_blocks(self) -> list[BlockReport]:
+        return [b for b in self.blocks if b.signature is not None and not b.signature.trusted]
+
+    @property
+    def later_version_held(self) -> bool:
+        return (self.held_signed is not None and self.match in ("original", "earlier")
+                and self.held_signed > self.signed_count)
+
+    @property
+    def verdict(self) -> Verdict:
+        if not self.readable:
+            return Verdict.UNREADABLE
+        if not self.signatures_ok:
+            return Verdict.BROKEN
+        if not self.signatures:
+            if self.byte_identical and not self.blocks:
+                return Verdict.NO_BLOCKS
+            return Verdict.UNSIGNED
+        if not self.byte_identical:
+            return Verdict.NOT_ISSUED
+        if self.missing_blocks:
+            return Verdict.PARTLY_SIGNED
+        if not self.all_trusted:
+            return Verdict.UNTRUSTED
+        return Verdict.OK
+
+    @property
     def ok(self) -> bool:
-        """Every signature intact and valid, and the file is one the system issued."""
-        return self.signatures_ok and self.byte_identical
+        """Every signature block signed, every signature intact, valid and trusted, and the
+        file is, byte for byte, a document the system issued."""
+        return self.verdict is Verdict.OK
+
+    @property
+    def headline(self) -> str:
+        """The verdict in one sentence, as the page and the command print it first."""
+        verdict = self.verdict
+        if verdict is Verdict.UNREADABLE:
+            return self.problem or str(_l("The file cannot be read as a PDF."))
+        return str(VERDICT_HEADLINES[verdict]) % {
+            "signed": self.signed_count, "expected": self.expected_count,
+            "names": "; ".join(b.label for b in self.untrusted_blocks)}
+
+    @property
+    def detail(self) -> str | None:
+        """What is missing, when something is."""
+        if self.verdict in (Verdict.UNREADABLE, Verdict.BROKEN) or not self.missing_blocks:
+            return None
+        return str(_l("Signed: %(signed)s of %(expected)s signature blocks. Missing: "
+                      "%(missing)s.")) % {
+            "signed": self.signed_count, "expected": self.expected_count,
+            "missing": "; ".join(b.label for b in self.missing_blocks)}
 
     @property
     def match_label(self) -> str | None:
         return str(MATCH_LABELS[self.match]) if self.match else None
+
+
+VERDICT_HEADLINES = {
+    Verdict.BROKEN: _l("At least one signature is broken or the file was changed after "
+                       "signing."),
+    Verdict.UNSIGNED: _l("This document has not been signed digitally."),
+    Verdict.NOT_ISSUED: _l("The signatures check, but this file is not identical to any "
+                           "document issued by this system."),
+    Verdict.PARTLY_SIGNED: _l("Signed in part only: %(signed)s of %(expected)s signature "
+                              "blocks are signed."),
+    Verdict.UNTRUSTED: _l("Every signature block is signed and every signature is intact, but "
+                          "this server does not trust the certificate of: %(names)s."),
+    Verdict.NO_BLOCKS: _l("The file is identical to a document issued by this system. It has "
+                          "no signature blocks and carries no digital signature."),
+    Verdict.OK: _l("Fully signed and valid: %(signed)s of %(expected)s signature blocks are "
+                   "signed, every signature is intact and trusted, and the file is identical "
+                   "to the document issued by this system."),
+}
 
 
 _EOF = re.compile(rb"%%EOF(\r\n|\r|\n)?")
@@ -725,22 +1011,47 @@ def _signature_report(embedded, roots) -> SignatureReport:
     )
 
 
+def _field_blocks(reader) -> list[tuple[str, str | None, str | None]]:
+    """(field name, role, signer) of every signature field in a file we did not issue; the
+    role and the signer come from the field's tooltip ("Role: Name") when it has one."""
+    from pyhanko.sign import fields
+
+    blocks = []
+    for name, _value, reference in fields.enumerate_sig_fields(reader):
+        tooltip = None
+        try:
+            tooltip = reference.get_object().get("/TU")
+        except Exception:  # a field without a readable dictionary: the name is enough
+            tooltip = None
+        role, signer = None, None
+        if tooltip:
+            role, _sep, signer = str(tooltip).partition(": ")
+            signer = signer or None
+        blocks.append((name, nfc(role) or None, nfc(signer) or None))
+    return blocks
+
+
 def verify_pdf(data: bytes) -> VerificationReport:
-    """Check every signature in `data` against our trust roots, and whether the file is, byte
-    for byte, a document (or a revision of a document) the system issued."""
+    """Check every signature in `data` against our trust roots, which signature blocks are
+    signed and which are missing, and whether the file is, byte for byte, a document (or a
+    revision of a document) the system issued."""
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign import fields
 
     sha256 = hashlib.sha256(data).hexdigest()
     match, document, derived = _find_issued(data, sha256)
     found = {}
+    known = document or derived
     if document is not None:
         round_ = db.session.get(BallotRound, document.round_id)
         found = dict(document_id=document.id, document_title=document.title,
+                     document_number=document.number.label if document.number else None,
                      round_id=document.round_id,
                      round_title=round_.title if round_ is not None else None,
                      tally_fingerprint=document.tally_fingerprint,
-                     roll_fingerprint=document.roll_fingerprint)
+                     roll_fingerprint=document.roll_fingerprint,
+                     held_signed=sum(1 for s in document.slots if s.signed_at is not None),
+                     held_expected=len(document.slots))
     common = dict(sha256=sha256, size=len(data), match=match,
                   derived_from_document_id=derived.id if derived is not None else None, **found)
     try:
@@ -748,11 +1059,23 @@ def verify_pdf(data: bytes) -> VerificationReport:
         embedded = list(reader.embedded_signatures)
         unsigned = [name for name, _v, _r in fields.enumerate_sig_fields(reader,
                                                                          filled_status=False)]
+        file_blocks = [] if known is not None else _field_blocks(reader)
     except Exception as error:
         log.info("An uploaded file could not be read as a PDF: %s", type(error).__name__)
         return VerificationReport(readable=False, problem=str(_l(
             "The file cannot be read as a PDF: it is damaged, altered or not a PDF.")), **common)
     roots = trust_roots()
     signatures = [_signature_report(e, roots) for e in embedded]
+    by_field = {s.field_name: s for s in signatures}
+    if known is not None:
+        expected = [(slot.field_name, slot.role_label, slot.signer.full_name)
+                    for slot in known.slots]
+    else:
+        expected = file_blocks
+    blocks = [BlockReport(name, role, signer, by_field.get(name))
+              for name, role, signer in expected]
+    listed = {block.field_name for block in blocks}
+    blocks += [BlockReport(s.field_name, None, s.signer_name, s) for s in signatures
+               if s.field_name not in listed]  # signed in a field the document did not have
     return VerificationReport(readable=True, signatures=signatures, unsigned_fields=unsigned,
-                              **common)
+                              blocks=blocks, **common)

@@ -33,26 +33,45 @@ def _fail(error: DomainError):
 
 
 def print_report(report) -> None:
-    """A verification report in plain text (what `documents verify` prints)."""
+    """A verification report in plain text (what `documents verify` prints): the verdict
+    first, then who signed, what is missing, and the checks one by one."""
     from evalapp.documents.signing import local_time_text
 
     yes, no = _("yes"), _("no")
+    click.echo(report.headline)
+    if report.detail:
+        click.echo(report.detail)
     click.echo(_("File SHA-256: %(sha)s", sha=report.sha256))
-    if not report.readable:
-        click.echo(report.problem)
+    if report.readable:
+        click.echo(_("Signature blocks signed: %(signed)s of %(expected)s",
+                     signed=report.signed_count, expected=report.expected_count))
+        for block in report.signed_blocks:
+            click.echo("  " + _("signed: %(block)s (certificate: %(name)s)", block=block.label,
+                                name=block.signature.signer_name or "?"))
+        for block in report.missing_blocks:
+            click.echo("  " + _("missing: %(block)s", block=block.label))
+        if report.signatures:
+            click.echo(_("Intact and valid: %(answer)s",
+                         answer=yes if report.signatures_ok else no))
+            click.echo(_("Trusted: %(answer)s", answer=yes if report.all_trusted else no))
     if report.byte_identical:
-        click.echo(_("Issued by this system: %(how)s (document %(id)s)", how=report.match_label,
-                     id=report.document_id))
+        click.echo(_("Identical to the issued file: yes, %(how)s (document %(id)s)",
+                     how=report.match_label, id=report.document_id))
+        if report.document_number:
+            click.echo(_("Number: %(number)s", number=report.document_number))
         click.echo(_("Round: %(id)s %(title)s", id=report.round_id, title=report.round_title or ""))
         if report.tally_fingerprint:
             click.echo(_("Tally fingerprint: %(fp)s", fp=report.tally_fingerprint))
+        if report.later_version_held:
+            click.echo(_("The system holds a later version of this document, with %(signed)s "
+                         "of %(expected)s signatures.", signed=report.held_signed,
+                         expected=report.held_expected))
     else:
-        click.echo(_("Issued by this system: no, no issued document has exactly these bytes."))
+        click.echo(_("Identical to the issued file: no, no issued document has exactly these "
+                     "bytes."))
         if report.derived_from_document_id:
             click.echo(_("It starts as document %(id)s but carries changes the system did not "
                          "make.", id=report.derived_from_document_id))
-    if report.readable:
-        click.echo(_("Signatures: %(n)s", n=len(report.signatures)))
     for s in report.signatures:
         when = local_time_text(s.signing_time) if s.signing_time else "?"
         click.echo(f"  {s.field_name}: {s.signer_name or '?'} · {when}")
@@ -64,9 +83,6 @@ def print_report(report) -> None:
                               changes=s.modification_label))
         if s.problem:
             click.echo("    " + s.problem)
-    if report.unsigned_fields:
-        click.echo(_("Signature fields not signed yet: %(fields)s",
-                     fields=", ".join(report.unsigned_fields)))
 
 
 def register_signing_commands(app: Flask) -> None:
@@ -131,13 +147,18 @@ def register_signing_commands(app: Flask) -> None:
     @documents.command("verify")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     def documents_verify(file: Path) -> None:
-        """Check a PDF's signatures and whether it is identical to an issued document; exits
-        with 1 when a signature fails or the file is not one the system issued."""
+        """Check a PDF's signatures, which signature blocks are signed, and whether it is
+        identical to an issued document. Exit status 0: fully signed, intact, trusted and
+        identical; 1: a signature fails, the file was changed or is not one the system issued,
+        or it is no PDF; 2: not signed, signed in part, or a certificate is not trusted."""
         from evalapp.documents.signing import verify_pdf
 
         report = verify_pdf(file.read_bytes())
         print_report(report)
-        if not report.ok:
-            click.echo(_("Verification failed."), err=True)
-            sys.exit(1)
-        click.echo(_("Verification passed."))
+        status = report.verdict.exit_status
+        if status == 0:
+            click.echo(_("Verification passed."))
+            return
+        click.echo(_("Verification failed.") if status == 1 else
+                   _("Not fully signed and verified."), err=True)
+        sys.exit(status)

@@ -46,7 +46,9 @@ def render_golden() -> bytes:
     from evalapp.documents.services import plan_document
     from tests.documents.helpers import GOLDEN_STAMP, build_round
 
-    built = build_round(serial=900, summoned=6, present=5, ballots_cast=[
+    built = build_round(serial=900, summoned=6, present=5,
+                        governing_body_name="Đảng bộ tỉnh Hòa Bình", locality="Hòa Bình",
+                        ballots_cast=[
         ["low", "high", "high"], ["low", "confidence", "high"], ["low", "low", "high"],
         ["confidence", "low", "high"], ["high", "high", "high"]])
     return plan_document(built.round, DocumentKind.MINUTES).render(GOLDEN_STAMP).pdf

@@ -25,7 +25,8 @@ from evalapp.tally.rules import Level, Scale
 PASSWORD = "correct-horse-9"
 FIXED_CLOCK = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # 16:00 in Hà Nội
 GOLDEN_STAMP = Stamp(document_id="0123456789abcdef0123456789abcdef",
-                     created=FIXED_CLOCK, base_url="https://evalapp.example.vn/")
+                     created=FIXED_CLOCK, base_url="https://evalapp.example.vn/",
+                     number="07-BB/TU")
 
 CANDIDATES = [("Nguyễn Thị Hường", "Bí thư", Gender.FEMALE),
               ("Trần Quốc Vượng", "Phó Bí thư", Gender.MALE),
@@ -55,15 +56,21 @@ def build_round(*, kind: UnitKind = UnitKind.PARTY_COMMITTEE, scale: Scale = Sca
                 title: str = "Lấy phiếu tín nhiệm đối với người giữ chức vụ do Ban Chấp hành "
                              "bầu, năm 2026",
                 body_name: str = "Tỉnh ủy Hòa Bình", place: str | None = "Hội trường tầng 3",
-                pinned: bool = True, serial: int | None = None) -> Built:
+                pinned: bool = True, serial: int | None = None,
+                meeting_date: date | None = date(2026, 12, 1),
+                governing_body_name: str | None = None, locality: str | None = None,
+                unit=None, unit_code: str | None = None) -> Built:
     """A round in `state`. `ballots_cast[i]` is the ballot of the i-th present voter (levels in
     ballot order); everyone present votes `high` on every line unless told otherwise.
 
     `pinned`: the times of the meeting and the box digest (which covers the random ballot ids
     and trackers) are set to fixed values, so that two builds print the same document.
-    `serial` numbers the unit, posts and accounts (unique names); the next free one by default."""
+    `serial` numbers the unit, posts and accounts (unique names); the next free one by default.
+    `unit`: an existing unit to hold the round (several rounds of one body), else a new one."""
     n = next(_serial) if serial is None else serial
-    unit = create_unit(SYSTEM, name=f"{body_name} {n}", kind=kind, parent=None, code=None)
+    if unit is None:
+        unit = create_unit(SYSTEM, name=f"{body_name} {n}", kind=kind, parent=None,
+                           code=unit_code)
     people = []
     for rank, (name, post_name, gender) in enumerate(candidates, start=1):
         post = save_post(SYSTEM, None, name=f"{post_name} {n}", rank=rank,
@@ -75,8 +82,8 @@ def build_round(*, kind: UnitKind = UnitKind.PARTY_COMMITTEE, scale: Scale = Sca
         full_name=f"Đào Văn Phiếu {i:03d}", unit=unit, staff_code=f"V{n:03d}{i:04d}",
         gender=Gender.MALE, birth_year=1980)) for i in range(summoned)]
     round_ = ballots.create_round(SYSTEM, ballots.RoundDetails(
-        title=title, body_name=body_name, unit=unit, place=place,
-        meeting_date=date(2026, 12, 1)), scale, "party-2023")
+        title=title, body_name=body_name, unit=unit, place=place, meeting_date=meeting_date,
+        governing_body_name=governing_body_name, locality=locality), scale, "party-2023")
     ballots.add_candidates(SYSTEM, round_, [p.id for p in people])
     ballots.add_voters(SYSTEM, round_, [p.id for p in voters])
     built = Built(round=round_)

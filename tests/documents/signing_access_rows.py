@@ -1,8 +1,10 @@
 """Access-table rows for the signing and verification pages (see tests/test_access.py).
 
 Verification is open to everyone, logged in or not; signing needs a login (an unknown document
-is a 404 for everyone logged in); certificates are for organisation-wide administrators. POST
-rows send an empty form with CSRF off: the allowed get a 4xx for the bad input.
+is a 404 for everyone logged in); signing all of a round is for those who may issue its
+documents; a demo certificate only for officers (a message and a redirect, whether or not this
+instance has a demo CA); certificates are for organisation-wide administrators. POST rows send
+an empty form with CSRF off: the allowed get a 4xx for the bad input.
 """
 
 ROLES = ("anonymous", "admin", "scoped_admin", "secretary", "counter", "voter", "evaluee")
@@ -13,6 +15,7 @@ def expect(default, **overrides):
 
 
 UNKNOWN_DOC = "0123456789abcdef0123456789abcdef"
+SIGN_ALL = "/ballots/<int:round_id>/documents/sign-all"
 
 ROWS = [
     ("GET", "/documents/verify", "/documents/verify", expect(200)),
@@ -20,6 +23,16 @@ ROWS = [
     ("GET", f"/documents/verify/{UNKNOWN_DOC}", "/documents/verify/<doc_id>", expect(404)),
     ("POST", f"/documents/{UNKNOWN_DOC}/sign", "/documents/<doc_id>/sign",
      expect(404, anonymous=302)),
+    ("GET", f"/documents/{UNKNOWN_DOC}/sign", "/documents/<doc_id>/sign",
+     expect(404, anonymous=302)),
+    ("GET", "/ballots/{counted_round}/documents/sign-all", SIGN_ALL,
+     expect(200, anonymous=302, voter=403, evaluee=403)),
+    ("POST", "/ballots/{counted_round}/documents/sign-all", SIGN_ALL,
+     expect(422, anonymous=302, voter=403, evaluee=403)),
+    ("GET", "/ballots/{other_round}/documents/sign-all", SIGN_ALL,
+     expect(403, anonymous=302, admin=200)),
+    ("POST", "/documents/certificates/demo", "/documents/certificates/demo",
+     expect(403, anonymous=302, secretary=302, counter=302)),
     ("GET", "/documents/certificates", "/documents/certificates",
      expect(403, anonymous=302, admin=200)),
     ("POST", "/documents/certificates", "/documents/certificates",

@@ -119,9 +119,11 @@ def flip_byte_in_first_revision(pdf: bytes) -> bytes:
 
 
 def sign_as(client, login_as, user, document, **form):
+    """Log in as `user` and sign `document` through the signing page, confirming (unless the
+    form says otherwise) that the document was read."""
     client.post("/logout")
     login_as(user)
-    return client.post(f"/documents/{document.id}/sign", data=form)
+    return client.post(f"/documents/{document.id}/sign", data={"confirm": "y", **form})
 
 
 @pytest.fixture
@@ -154,7 +156,8 @@ def nss_dir(app, tmp_path, demo_pki):
 
 
 def pdfsig(pdf: bytes, tmp_path: Path, nss: Path | None) -> list[dict[str, str]]:
-    """pdfsig's verdict per signature: {'field', 'signature', 'certificate'}."""
+    """pdfsig's verdict per signature field: {'field', 'signed', 'signature', 'certificate'}
+    ('signed' False for a field pdfsig reports as "not signed")."""
     path = tmp_path / f"checked-{secrets.token_hex(4)}.pdf"
     path.write_bytes(pdf)
     args = ["pdfsig"] + (["-nssdir", f"sql:{nss}"] if nss else []) + [str(path)]
@@ -165,6 +168,7 @@ def pdfsig(pdf: bytes, tmp_path: Path, nss: Path | None) -> list[dict[str, str]]
             found = re.search(rf"- {label}: (.*)$", text, flags=re.M)
             return found.group(1).strip() if found else ""
         verdicts.append({"field": value("Signature Field Name"),
+                         "signed": "The signature form field is not signed." not in block,
                          "signature": value("Signature Validation"),
                          "certificate": value("Certificate Validation")})
     return verdicts

@@ -56,7 +56,7 @@ def test_minutes_are_stored_with_a_slot_for_every_signer(db):
             for s in document.slots] == [
         (1, "sig-1", built.users["head"].id, "Tổ trưởng tổ kiểm phiếu", None),
         (2, "sig-2", built.users["counter"].id, "Thành viên tổ kiểm phiếu", None),
-        (3, "sig-3", built.users["secretary"].id, "Thư ký", None),
+        (3, "sig-3", built.users["secretary"].id, "Người ghi biên bản", None),
         (4, "sig-4", built.users["chair"].id, "Chủ trì hội nghị", None)]
     reader = PdfFileReader(io.BytesIO(document.pdf))
     assert [name for name, _v, _r in enumerate_sig_fields(reader)] == [
@@ -88,7 +88,7 @@ def test_one_person_holding_two_posts_signs_once(db):
     signers = docs.minutes_signers(round_)
     assert [(s.field_name, s.user_id) for s in signers] == [
         ("sig-1", both.id), ("sig-2", built.users["chair"].id)]
-    assert signers[0].role_label == "Thành viên tổ kiểm phiếu, Thư ký"
+    assert signers[0].role_label == "Thành viên tổ kiểm phiếu, Người ghi biên bản"
 
 
 def test_asking_again_gives_the_same_document(db):
@@ -160,8 +160,9 @@ def test_result_notice_for_each_person(db):
         ("sig-1", built.users["chair"].id, "Chủ trì hội nghị")]
     assert "Nguyễn Thị Hường" in notice.title
     assert [d.id for d in docs.round_documents(round_)] == [notice.id, other.id]
-    assert docs.download_name(notice) == \
-        f"thong-bao-ket-qua-{round_.id}-nguyen-thi-huong-{notice.id[:8]}.pdf"
+    assert (notice.number.label, other.number.label) == ("01-TB/TU", "02-TB/TU")
+    assert docs.download_name(notice) == (
+        f"thong-bao-ket-qua-so-01-tb-tu-{round_.id}-nguyen-thi-huong-{notice.id[:8]}-chua-ky.pdf")
 
 
 def test_without_a_chair_the_head_of_the_team_signs_the_notice(db):

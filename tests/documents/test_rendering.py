@@ -33,6 +33,25 @@ def render(round_, kind=DocumentKind.MINUTES, candidate=None, stamp=GOLDEN_STAMP
     return docs.plan_document(round_, kind, candidate).render(stamp, **kw)
 
 
+def top_line(pdf: bytes, page: int) -> str:
+    """The first line of text of a page, as laid out."""
+    text = pdf_text(pdf, first=page, last=page)
+    return next(line for line in text.splitlines() if line.strip()).strip()
+
+
+def words_with_boxes(pdf: bytes, page: int) -> list[tuple[str, float, float, float, float]]:
+    """(word, xMin, yMin, xMax, yMax) in pt from the top-left corner, as pdftotext -bbox sees
+    them."""
+    import re
+
+    html = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), "-", "-"],
+                          input=pdf, capture_output=True, check=True).stdout.decode("utf-8")
+    return [(unicodedata.normalize("NFC", m[4]), float(m[0]), float(m[1]), float(m[2]),
+             float(m[3]))
+            for m in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
+                                r'yMax="([\d.]+)">([^<]*)</word>', html)]
+
+
 # ---------------------------------------------------------------- fonts
 
 
@@ -103,7 +122,10 @@ def test_minutes_of_a_party_body(db):
     for name in OFFICERS.values():
         assert name in text
     assert "Tổ trưởng tổ kiểm phiếu" in text and "TỔ TRƯỞNG TỔ KIỂM PHIẾU" in text
-    assert "CHỦ TRÌ HỘI NGHỊ" in text and "THƯ KÝ" in text
+    # Hướng dẫn 05-HD/VPTW: the minutes taker signs on the left, the chair on the right.
+    closing = next(line for line in text.splitlines() if "NGƯỜI GHI BIÊN BẢN" in line)
+    assert closing.index("NGƯỜI GHI BIÊN BẢN") < closing.index("CHỦ TRÌ HỘI NGHỊ")
+    assert "Số 07-BB/TU" in text
     assert "Tổng số thành viên được triệu tập: 50." in words
     assert "Số thành viên có mặt: 47 (bằng 94,00 % tổng số được triệu tập)" in words
     assert "đủ điều kiện tiến hành lấy phiếu" in words
@@ -123,7 +145,8 @@ def test_minutes_of_a_party_body(db):
     assert docs.roll_fingerprint(round_) in text
     assert round_.box_digest in text
     assert f"Hội nghị số {round_.id}" in text
-    assert "Trang 1 / 2" in text and "Trang 2 / 2" in text
+    assert "Trang" not in text  # page numbers are bare numerals at the top, from page 2
+    assert top_line(rendered.pdf, 2) == "2" and top_line(rendered.pdf, 1) != "1"
     assert text.count(GOLDEN_STAMP.document_id) >= 2  # in the footer of every page
     assert text.count(GOLDEN_STAMP.verify_url) == 2
 
@@ -159,7 +182,113 @@ def test_table_headers_repeat_on_every_page(db):
         text = flat(pdf_text(rendered.pdf, first=page, last=page, layout=False))
         if "Nguyễn Văn Người Số" in text:
             assert "Họ và tên" in text and "Tín nhiệm thấp" in text, f"page {page}"
-            assert f"Trang {page} / {rendered.pages}" in text
+
+
+# ---------------------------------------------------------------- heading, number, date, pages
+
+A4_WIDTH_PT = 595.28
+TEXT_CENTRE_PT = (30 + 165 / 2) / 25.4 * 72  # left margin 30 mm, text 165 mm wide
+
+
+def heading_lines(pdf: bytes) -> list[str]:
+    return [line.strip() for line in pdf_text(pdf, first=1, last=1).splitlines()
+            if line.strip()][:6]
+
+
+def test_the_heading_of_a_state_document(db):
+    """Nghị định 30/2020: the governing body over the issuing body, the number under them; the
+    national motto on the right; the date line with the round's place name and the meeting's
+    date (28/11), not the day the count ended (01/12) nor the day of printing."""
+    from datetime import date
+
+    built = build_round(kind=UnitKind.DEPARTMENT, body_name="Sở Nội vụ",
+                        governing_body_name="UBND tỉnh Hòa Bình Xanh", locality="Hòa Bình Xanh",
+                        meeting_date=date(2026, 11, 28))
+    stamp = docs.Stamp(GOLDEN_STAMP.document_id, GOLDEN_STAMP.created, GOLDEN_STAMP.base_url,
+                       "05/BB-SNV")
+    lines = heading_lines(render(built.round, stamp=stamp).pdf)
+    left = [line.split("  ")[0].strip() for line in lines]
+    assert left[:3] == ["UBND TỈNH HÒA BÌNH XANH", "SỞ NỘI VỤ", "Số: 05/BB-SNV"], lines
+    assert lines[0].endswith("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+    assert lines[1].endswith("Độc lập - Tự do - Hạnh phúc")
+    assert any(line.endswith("Hòa Bình Xanh, ngày 28 tháng 11 năm 2026") for line in lines)
+    assert "ngày 01 tháng 12" not in " ".join(lines)
+
+
+def test_the_heading_of_a_party_document(db):
+    built = build_round(body_name="Ban Tổ chức", governing_body_name="Tỉnh ủy Hòa Bình Xanh",
+                        locality="Hòa Bình Xanh")
+    stamp = docs.Stamp(GOLDEN_STAMP.document_id, GOLDEN_STAMP.created, GOLDEN_STAMP.base_url,
+                       "03-BB/BTC")
+    lines = heading_lines(render(built.round, stamp=stamp).pdf)
+    left = [line.split("  ")[0].strip() for line in lines]
+    assert left[:4] == ["TỈNH ỦY HÒA BÌNH XANH", "BAN TỔ CHỨC", "*", "Số 03-BB/BTC"], lines
+    assert lines[0].endswith("ĐẢNG CỘNG SẢN VIỆT NAM")
+    assert any(line.endswith("Hòa Bình Xanh, ngày 01 tháng 12 năm 2026") for line in lines)
+    assert "CỘNG HÒA XÃ HỘI" not in " ".join(lines)
+
+
+def test_a_long_governing_body_wraps_inside_its_column(db):
+    built = build_round(kind=UnitKind.DEPARTMENT, body_name="Phòng Tổ chức, biên chế",
+                        governing_body_name="Sở Nội vụ thành phố Hòa Bình Xanh Mới Mở Rộng",
+                        locality="Hòa Bình Xanh")
+    words = words_with_boxes(render(built.round).pdf, 1)
+    motto = min(x1 for word, x1, _y1, _x2, _y2 in words if word == "CỘNG")
+    heading = [w for w in words if w[0] in ("SỞ", "NỘI", "VỤ", "MỚI", "RỘNG", "PHÒNG")]
+    assert len(heading) == 6
+    assert all(x2 < motto for _w, _x1, _y1, x2, _y2 in heading)  # never into the motto
+    rows = sorted({round(y1) for _w, _x1, y1, _x2, _y2 in heading})
+    assert len(rows) >= 3  # the governing line wrapped, then the body under it
+
+
+def test_the_date_line_falls_back_to_the_place_in_the_body_name_and_the_day_voting_opened(db):
+    built = build_round(kind=UnitKind.PEOPLES_COMMITTEE, meeting_date=None,
+                        body_name="Ủy ban nhân dân xã Tân Lập")
+    assert docs.locality_of(built.round) == "Tân Lập"
+    # Voting opened at 02:00 UTC on 1 December: 09:00 in Hà Nội, the same day.
+    assert "Tân Lập, ngày 01 tháng 12 năm 2026" in flat(pdf_text(render(built.round).pdf))
+
+
+@pytest.mark.parametrize(("name", "place"), [
+    ("Ủy ban nhân dân tỉnh Hòa Bình Xanh", "Hòa Bình Xanh"),
+    ("UBND tỉnh Hòa Bình", "Hòa Bình"),
+    ("Tỉnh ủy Hòa Bình", "Hòa Bình"),
+    ("Thành ủy Hà Nội", "Hà Nội"),
+    ("Đảng ủy xã Tân Lập", "Tân Lập"),
+    ("Sở Y tế thành phố Hồ Chí Minh", "Hồ Chí Minh"),
+    ("Hội đồng nhân dân đặc khu Phú Quốc", "Phú Quốc"),
+    ("Ban Tổ chức Tỉnh ủy", None),
+    ("Sở Nội vụ", None),
+    ("", None),
+])
+def test_the_place_name_a_body_name_carries(name, place):
+    assert docs.locality_from_name(name) == place
+
+
+def test_page_numbers_at_the_top_centre_from_the_second_page(db):
+    many = [(f"Nguyễn Văn Người Số {i:02d}", f"Phó Trưởng phòng {i}", None)
+            for i in range(45)]
+    rendered = render(build_round(candidates=many, summoned=3).round)
+    assert rendered.pages >= 3
+    for page in range(1, rendered.pages + 1):
+        words = words_with_boxes(rendered.pdf, page)
+        top = min(words, key=lambda w: w[2])
+        if page == 1:
+            assert top[0] != "1" and all(w[0] != "1" or w[2] > 100 for w in words)
+            continue
+        word, x1, y1, x2, _y2 = top
+        assert word == str(page), (page, top)
+        assert y1 < 20 / 25.4 * 72  # inside the top margin
+        assert abs((x1 + x2) / 2 - TEXT_CENTRE_PT) < 3  # centred over the text
+
+
+def test_blank_ballots_carry_the_governing_body_and_no_number(db):
+    built = build_round(kind=UnitKind.DEPARTMENT, body_name="Sở Nội vụ",
+                        governing_body_name="UBND tỉnh Hòa Bình Xanh",
+                        state=RoundStatus.VOTING)
+    text = pdf_text(render(built.round, DocumentKind.BLANK_BALLOTS).pdf, first=1, last=1)
+    assert text.index("UBND TỈNH HÒA BÌNH XANH") < text.index("SỞ NỘI VỤ")
+    assert "Số:" not in text
 
 
 def test_signature_blocks_become_fields_over_their_boxes(db):

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import select
+
 from evalapp.auth.models import Role
 from evalapp.auth.services import create_api_token
 from evalapp.ballots.models import RoundStatus
 from evalapp.documents.models import IssuedDocument
+from evalapp.org.models import UnitKind
 from tests.documents.helpers import PASSWORD, build_round
 from tests.documents.pdftext import flat, pdf_text
 
@@ -42,7 +45,8 @@ def test_the_secretary_issues_and_downloads_the_minutes(app, db):
     assert download.status_code == 200
     assert download.mimetype == "application/pdf" and download.data.startswith(b"%PDF-")
     assert download.headers["Content-Disposition"] == (
-        f'attachment; filename="bien-ban-kiem-phieu-{round_id}-{doc_id[:8]}.pdf"')
+        f'attachment; filename="bien-ban-kiem-phieu-so-01-bb-tu-{round_id}-{doc_id[:8]}'
+        '-chua-ky.pdf"')
     assert "no-store" in download.headers["Cache-Control"]
     assert download.data == db.session.get(IssuedDocument, doc_id).pdf
     # Printed through the request: the QR code leads to this server unless configured.
@@ -123,6 +127,8 @@ def test_the_api_lists_issues_and_serves_documents(app, db, factory):
     assert created.headers["Location"] == f"/api/v1/documents/{body['id']}"
     assert body["kind"] == "minutes" and body["round_id"] == round_.id
     assert body["sha256"] == body["original_sha256"] and body["signed"] is False
+    assert body["number"] == "01-BB/TU"
+    assert (body["signatures_made"], body["signatures_expected"]) == (0, 4)
     assert [s["field_name"] for s in body["signatures"]] == ["sig-1", "sig-2", "sig-3", "sig-4"]
     assert body["signatures"][0]["role_label"] == "Tổ trưởng tổ kiểm phiếu"
     again = client.post(f"/api/v1/ballot-rounds/{round_.id}/documents", headers=headers,
@@ -160,8 +166,44 @@ def test_each_signer_finds_a_sign_button_for_their_block_on_the_round_page(app, 
     secretary = login(app, built.users["secretary"])
     secretary.post(f"/ballots/{round_id}/documents/minutes")
     page = secretary.get(f"/ballots/{round_id}").get_data(as_text=True)
-    assert page.count('name="slot_id"') == 1  # only their own block
+    assert page.count("sign-link") == 1  # only their own block
     assert "Bùi Quang Chủ" in page and "Hoàng Minh Tuấn" in page
     chair_page = login(app, built.users["chair"]).get(f"/ballots/{round_id}").get_data(
         as_text=True)
-    assert chair_page.count('name="slot_id"') == 1
+    assert chair_page.count("sign-link") == 1
+
+
+def test_the_round_forms_and_the_api_take_the_heading_and_the_date_line(app, db, factory):
+    """The governing body line and the place name of the date line: on the new-round form, on
+    the settings page, and in the API (with its OpenAPI description)."""
+    from evalapp.ballots.models import BallotRound
+
+    unit = factory.unit("Sở Nội vụ", kind=UnitKind.DEPARTMENT, code="SNV")
+    admin = factory.user("tochuc", roles=(Role.ADMIN,))
+    client = login(app, admin)
+    page = client.get("/ballots/new").get_data(as_text=True)
+    assert 'name="governing_body_name"' in page and 'name="locality"' in page
+    response = client.post("/ballots/new", data={
+        "title": "Lấy phiếu tín nhiệm 2026", "body_name": "Sở Nội vụ", "unit_id": str(unit.id),
+        "governing_body_name": "UBND tỉnh Hòa Bình Xanh", "locality": "Hòa Bình Xanh",
+        "place": "Hội trường", "meeting_date": "2026-12-01", "scale": "three_level",
+        "preset": "assembly-2023"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    round_ = db.session.execute(select(BallotRound)).scalar_one()
+    assert (round_.governing_body_name, round_.locality) == ("UBND tỉnh Hòa Bình Xanh",
+                                                             "Hòa Bình Xanh")
+    settings = client.get(f"/ballots/{round_.id}/settings").get_data(as_text=True)
+    assert 'value="UBND tỉnh Hòa Bình Xanh"' in settings and 'value="Hòa Bình Xanh"' in settings
+
+    headers = bearer(db, admin)
+    body = client.get(f"/api/v1/ballot-rounds/{round_.id}", headers=headers).json
+    assert (body["governing_body_name"], body["locality"]) == ("UBND tỉnh Hòa Bình Xanh",
+                                                               "Hòa Bình Xanh")
+    changed = client.patch(f"/api/v1/ballot-rounds/{round_.id}", headers=headers,
+                           json={"locality": "Hà Nội", "governing_body_name": None})
+    assert changed.status_code == 200, changed.json
+    assert (changed.json["governing_body_name"], changed.json["locality"]) == (None, "Hà Nội")
+    schema = client.get("/api/v1/openapi.json").json["components"]["schemas"]
+    for name in ("BallotRoundCreate", "BallotRoundUpdate", "BallotRoundSummary"):
+        assert {"governing_body_name", "locality"} <= set(schema[name]["properties"])
+    assert "number" in schema["Document"]["properties"]

@@ -154,7 +154,11 @@ def test_a_signer_may_sign_only_their_own_block_and_only_once(
     response = sign_as(client, login_as, chair, minutes)
     assert response.status_code == 409
     response = client.post(f"/documents/{minutes.id}/sign", data={"slot_id": chair_slot.id})
+    assert response.status_code == 422  # the confirmation that the document was read
+    response = client.post(f"/documents/{minutes.id}/sign",
+                           data={"slot_id": chair_slot.id, "confirm": "y"})
     assert response.status_code == 409
+    assert "Bạn đã ký văn bản này rồi." in response.get_data(as_text=True)
     db.session.refresh(minutes)
     assert minutes.sha256 == signed_once
     assert len(audit("document.signed")) == 1
@@ -463,8 +467,10 @@ def test_two_signers_at_the_same_instant_both_end_up_in_the_pdf(
     assert report.ok and all(slot.signed_at for slot in document.slots)
 
 
-def test_the_sign_button_include_shows_the_blocks_and_the_signers_own_button(
-        app, db, minutes, demo_pki, signers):
+def test_the_sign_button_include_shows_the_blocks_who_can_sign_and_the_own_link(
+        app, db, minutes, demo_pki, signers, factory):
+    """Before any click: each block, whether its signer can sign and why not, and a link to the
+    signing page only on the viewer's own unsigned block."""
     from flask import render_template_string
     from flask_login import login_user
 
@@ -476,12 +482,24 @@ def test_the_sign_button_include_shows_the_blocks_and_the_signers_own_button(
         login_user(secretary)
         html = render_template_string(template, document=minutes)
     assert CHAIR_NAME in html and SECRETARY_NAME in html and "Thư ký" in html
-    assert html.count('action="/documents/') == 1  # only the secretary's own, unsigned block
-    assert f'name="slot_id" value="{slot_of(minutes, secretary).id}"' in html
+    assert html.count("sign-link") == 1  # only the secretary's own, unsigned block
+    assert f'href="/documents/{minutes.id}/sign"' in html
+    assert "sẵn sàng ký: chứng thư số riêng" in html
+    assert 'action="/documents/' not in html  # signing happens on the signing page
     assert f"/documents/verify/{minutes.id}" in html
     with app.test_request_context("/ballots/1"):
         login_user(chair)
-        assert 'action="/documents/' not in render_template_string(template, document=minutes)
+        assert "sign-link" not in render_template_string(template, document=minutes)
+
+    # A signer whose certificate is taken out of use is shown as unable to sign.
+    own = db.session.execute(select(SigningCertificate).where(
+        SigningCertificate.user_id == secretary.id)).scalar_one()
+    own.active = False
+    db.session.commit()
+    with app.test_request_context("/ballots/1"):
+        login_user(chair)
+        html = render_template_string(template, document=minutes)
+    assert "chưa ký được: chưa có chứng thư số" in html
 
 
 def test_pki_import_and_generate_key_on_the_command_line(app, db, factory, tmp_path):
