@@ -278,10 +278,10 @@ def counted_with_minutes(board: dict, db) -> None:
 
 
 def _round_page_with_documents(page: Page, board: dict) -> None:
-    """Counted, with the minutes waiting for signatures: the documents table, whose hidden
-    header text once made this page 501 px wide, is on the page."""
+    """Counted, with the minutes waiting for signatures: the documents list (once a table whose
+    hidden header text made this page 501 px wide) is on the page."""
     page.goto(f"/ballots/{board['round']}")
-    expect(page.locator("#documents table tbody tr")).to_have_count(1)
+    expect(page.locator("#documents .document-item")).to_have_count(1)
 
 
 PAGES = {
