@@ -41,7 +41,13 @@ def build_round(app, voters: int) -> tuple[int, list[tuple[str, bytes]], str]:
     """The round, open for voting; returns its id, (token, ballot body) for each voter and the
     secretary's token."""
     from evalapp.auth.permissions import SYSTEM
-    from evalapp.auth.services import create_api_token, create_user, create_voter_accounts
+    from evalapp.auth.models import Role
+    from evalapp.auth.services import (
+        GrantSpec,
+        create_api_token,
+        create_user,
+        create_voter_accounts,
+    )
     from evalapp.ballots import services as ballots
     from evalapp.extensions import db
     from evalapp.org.models import Gender, UnitKind
@@ -61,8 +67,10 @@ def build_round(app, voters: int) -> tuple[int, list[tuple[str, bytes]], str]:
         people = [person(100 + i, f"Nguyễn Văn Cử Tri {i}") for i in range(voters)]
         accounts = create_voter_accounts(SYSTEM, people)
         tokens = [create_api_token(user, "bench")[1] for user, _password in accounts]
+        # An officer must belong to the round's unit or hold a role over it.
         secretary = create_user(SYSTEM, username="bench-thuky", full_name="Thư Ký",
-                                password="bench-password-1", grants=[])
+                                password="bench-password-1",
+                                grants=[GrantSpec(Role.SECRETARY, unit)])
         secretary_token = create_api_token(secretary, "bench")[1]
         db.session.commit()
 
