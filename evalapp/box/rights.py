@@ -51,7 +51,7 @@ class KnownVoter:
         # this one) inserts nothing, and the transaction stays usable on every database.
         written = db.session.execute(
             _insert(BoxParticipation).values(box_id=box.id, person_id=self.person_id)
-            .on_conflict_do_nothing()).rowcount
+            .on_conflict_do_nothing().execution_options(preserve_rowcount=True)).rowcount
         if written != 1:
             raise AlreadyVoted()
 

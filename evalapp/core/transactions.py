@@ -156,7 +156,7 @@ def begin_writing() -> None:
     may be stale: what the caller's writes depend on must be read after this call or be
     something that cannot change meanwhile.
     """
-    session = db.session
+    session = db.session()
     connection = session.connection()
     if connection.dialect.name != "sqlite" or connection.info.get(_MODE) == WRITE:
         return
