@@ -525,9 +525,7 @@ def results(round_id: int):
     return render_template("ballots/results.html", round=round_,
                            tally=services.tally_of(round_),
                            candidates={c.id: c for c in round_.active_candidates},
-                           shown=shown, full=full, levels=round_.scale.levels,
-                           level_labels=level_labels(round_.scale),
-                           secrecy_warning=warning)
+                           shown=shown, full=full, secrecy_warning=warning)
 
 
 @bp.get("/ballots/<int:round_id>/results.xlsx")

@@ -73,6 +73,8 @@ def after_commit(action: Callable[[], Any], key: str | None = None) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: the transaction goes on
+        return
     session.info.pop(_MEMO, None)
     queue = session.info.pop(_QUEUE, None)
     for key, action in (queue or {}).items():
