@@ -67,7 +67,10 @@ def after_commit(action: Callable[[], Any], key: str | None = None) -> None:
     cannot be used in them) and in the order they were queued; one that fails is logged and
     does not stop the others (the commit has happened).
     """
-    queue: dict = db.session.info.setdefault(_QUEUE, {})
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()  # so that a rollback from here on drops the action
+    queue: dict = session.info.setdefault(_QUEUE, {})
     queue.setdefault(key or action, action)
 
 
