@@ -8,9 +8,10 @@ state, the shuffle and scrub at closing, the owner's facts.
 "plain" (today): a ballot is a row of box_ballot (random id, valid or not) and one row of
 box_mark per marked line; a line left out was invalid (blank, or several marks on paper). The
 tracker is random and stored apart (box_receipt), since a tracker that could be joined to a
-readable ballot would let a voter prove how they voted. Counting is two SQL aggregates over the
-box's own rows: one per ballot (validity, the lines it marks: the digest's input and the
-completeness the bad-line rule needs) and one per line and level.
+readable ballot would let a voter prove how they voted. Counting is SQL aggregates over the
+box's own rows: the marks per ballot (the digest's input, and the completeness the bad-line
+rule needs) with the ballots' validity, and the marks per line and level; Python only sorts and
+hashes one string per ballot.
 
 The shape is the one an encrypted scheme needs (the encrypted-box issue): a ballot is written
 as a whole per box, with a value per line and level (here the marked level; there a ciphertext
@@ -115,14 +116,14 @@ class PlainScheme:
 
     def ballots(self, box: Box) -> list[tuple[str, bool, str | None]]:
         """(id, valid, "line=level;…") of every ballot, in no particular order: one pass over
-        the box's marks, grouped by ballot."""
-        return db.session.execute(
-            select(BoxBallot.id, BoxBallot.valid, _joined_lines())
-            .select_from(BoxBallot)
-            .outerjoin(BoxMark, (BoxMark.box_id == BoxBallot.box_id)
-                       & (BoxMark.ballot_id == BoxBallot.id))
-            .where(BoxBallot.box_id == box.id)
-            .group_by(BoxBallot.id, BoxBallot.valid)).all()
+        the box's marks grouped by ballot, and one over its ballots (two single-table scans:
+        no join, so no plan depends on statistics of a box just rewritten)."""
+        lines = dict(db.session.execute(
+            select(BoxMark.ballot_id, _joined_lines())
+            .where(BoxMark.box_id == box.id).group_by(BoxMark.ballot_id)).all())
+        return [(ballot_id, valid, lines.get(ballot_id)) for ballot_id, valid in
+                db.session.execute(select(BoxBallot.id, BoxBallot.valid)
+                                   .where(BoxBallot.box_id == box.id))]
 
     def digest(self, box: Box, ballots=None) -> str:
         """SHA-256 of the box: every ballot's content ("valid;1=high;2=low", its lines sorted),
