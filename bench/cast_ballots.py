@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import time
 
@@ -40,8 +41,14 @@ BARE_MINIMUM = 3000
 def build_round(app, voters: int) -> tuple[int, list[tuple[str, bytes]], str]:
     """The round, open for voting; returns its id, (token, ballot body) for each voter and the
     secretary's token."""
+    from evalapp.auth.models import Role
     from evalapp.auth.permissions import SYSTEM
-    from evalapp.auth.services import create_api_token, create_user, create_voter_accounts
+    from evalapp.auth.services import (
+        GrantSpec,
+        create_api_token,
+        create_user,
+        create_voter_accounts,
+    )
     from evalapp.ballots import services as ballots
     from evalapp.extensions import db
     from evalapp.org.models import Gender, UnitKind
@@ -61,8 +68,10 @@ def build_round(app, voters: int) -> tuple[int, list[tuple[str, bytes]], str]:
         people = [person(100 + i, f"Nguyễn Văn Cử Tri {i}") for i in range(voters)]
         accounts = create_voter_accounts(SYSTEM, people)
         tokens = [create_api_token(user, "bench")[1] for user, _password in accounts]
+        # An officer must belong to the round's unit or hold a role over it.
         secretary = create_user(SYSTEM, username="bench-thuky", full_name="Thư Ký",
-                                password="bench-password-1", grants=[])
+                                password="bench-password-1",
+                                grants=[GrantSpec(Role.SECRETARY, unit)])
         secretary_token = create_api_token(secretary, "bench")[1]
         db.session.commit()
 
@@ -85,20 +94,56 @@ def build_round(app, voters: int) -> tuple[int, list[tuple[str, bytes]], str]:
 
 
 def ballots_in_box(app, round_id: int) -> tuple[int, int, int]:
-    """(ballots, participations, trackers) stored for the round."""
+    """(ballots, participations, trackers) stored in the round's box."""
     from sqlalchemy import func, select
 
-    from evalapp.ballots.models import Ballot, BallotParticipation, BallotReceipt
+    from evalapp.ballots import services as ballots
+    from evalapp.box.models import BoxBallot, BoxParticipation, BoxReceipt
     from evalapp.extensions import db
 
     with app.app_context():
+        box_id = ballots.round_box(ballots.get_round(round_id)).id
+
         def count(model):
             return db.session.execute(select(func.count()).select_from(model)
-                                      .where(model.round_id == round_id)).scalar_one()
-        counts = count(Ballot), count(BallotParticipation), count(BallotReceipt)
+                                      .where(model.box_id == box_id)).scalar_one()
+        counts = count(BoxBallot), count(BoxParticipation), count(BoxReceipt)
         db.session.remove()
         db.engine.dispose()
         return counts
+
+
+def statements_per_cast(app, round_id: int, voter_requests, count: int = 5) -> list[int]:
+    """SQL statements one API cast sends to the database (in this process, through the test
+    client, counted by SQLAlchemy's before_cursor_execute: BEGIN and savepoints included, the
+    final COMMIT, sent by the driver, not). Uses the first `count` voters, whose ballots are then
+    in the box like the others'."""
+    from sqlalchemy import event
+
+    from evalapp.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    sent: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    client = app.test_client()
+    counts = []
+    try:
+        for token, body in voter_requests[:count]:
+            sent.clear()
+            response = client.post(f"/api/v1/ballot-rounds/{round_id}/ballot", data=body,
+                                   headers={"Authorization": f"Bearer {token}",
+                                            "Content-Type": "application/json"})
+            if response.status_code != 201:
+                raise SystemExit(f"bench: a cast was refused ({response.status_code})")
+            counts.append(len(sent))
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return counts
 
 
 def main() -> int:
@@ -124,6 +169,9 @@ def main() -> int:
         round_id, voter_requests, secretary_token = build_round(app, voters)
         say(f"setup: {voters} voters with accounts and tokens, 3 candidates, round open "
             f"({time.perf_counter() - seconds:.1f} s)")
+        in_process = statements_per_cast(app, round_id, voter_requests)
+        say(f"SQL statements per API cast (in process): {in_process}")
+        voter_requests = voter_requests[len(in_process):]
         with app.app_context():
             from evalapp.extensions import db
             db.session.remove()
@@ -164,12 +212,15 @@ def main() -> int:
         stored, participations, trackers = ballots_in_box(app, round_id)
 
     say(f"box: {stored} ballots, {participations} participations, {trackers} trackers "
-        f"for {voters} voters; {cast.statuses[201]} casts answered 201")
+        f"for {voters} voters; {cast.statuses[201]} casts answered 201 (and "
+        f"{len(in_process)} cast in process)")
+    say(f"statements per cast = {statistics.median(in_process):.0f}")
     say(f"ratio turnout/bare = {ratio(turnout.rate, bare_get.rate):.2f} "
         f"({turnout.rate:,.0f}/s vs {bare_get.rate:,.0f}/s)")
     say(f"ratio cast/bare = {ratio(cast.rate, bare.rate):.2f} "
         f"({cast.rate:,.0f} casts/s vs {bare.rate:,.0f} req/s)")
-    lost = not (stored == participations == trackers == voters == cast.statuses[201])
+    lost = not (stored == participations == trackers == voters
+                == cast.statuses[201] + len(in_process))
     if lost:
         say("FAILED: the box does not hold exactly one ballot per voter")
         return 1

@@ -7,11 +7,12 @@ Builds, in this process, a round with K people voted on and N voters through the
 opens voting, then fills the box with N ballots of K marks each by direct inserts (see
 fill_box: casting 5,000 ballots one by one would only measure casting again, which
 cast_ballots.py does), closes voting through the real service (which rewrites the box in a
-random order) and times services.count_round. The ceiling is the aggregate count_round needs,
-`SELECT candidate_id, level, count(*) FROM ballot_mark JOIN ballot … GROUP BY …`, run on the
-driver's connection without the ORM. Both are timed several times and the median is kept;
-count_round is rolled back after each timing but the last, which is committed and compared
-with the raw aggregate (a difference fails the run).
+random order) and times services.count_round (the box's count: the per-line aggregate, one
+pass per ballot for validity and the digest, the trackers). The ceiling is the aggregate
+count_round needs, `SELECT line, level, count(*) FROM box_mark WHERE box_id = … GROUP BY line,
+level`, run on the driver's connection without the ORM. Both are timed several times and the
+median is kept; count_round is rolled back after each timing but the last, which is committed
+and compared with the raw aggregate (a difference fails the run).
 
 Prints the times and `ratio count/aggregate = …` (how many times slower than the aggregate).
 Not part of the test suite.
@@ -29,10 +30,7 @@ import time
 from _harness import Database, header, make_app, say, timed, workdir
 
 AGGREGATE = """
-    SELECT m.candidate_id, m.level, count(*)
-    FROM ballot_mark m JOIN ballot b ON b.id = m.ballot_id
-    WHERE b.round_id = {round_id} AND b.valid
-    GROUP BY m.candidate_id, m.level
+    SELECT line, level, count(*) FROM box_mark WHERE box_id = {box_id} GROUP BY line, level
 """
 
 
@@ -71,53 +69,55 @@ def open_round(candidates: int, voters: int):
     return round_
 
 
-def fill_box(round_, seed: int = 2026) -> None:
+def fill_box(round_, seed: int = 2026) -> int:
     """Put one complete ballot per present voter in the box.
 
-    SETUP SHORTCUT, not the casting path: the rows services.cast_ballot would write (a
-    participation, a ballot with a random id, one mark per person voted on, a tracker) are
-    inserted directly in a few executemany statements, without the per-ballot checks and audit
-    entries. The counting that follows reads only these tables, so it sees the same data.
+    SETUP SHORTCUT, not the casting path: the rows box.cast would write (a participation, a
+    ballot with a random id, one mark per line, a tracker) are inserted directly in a few
+    executemany statements, without the per-ballot checks and audit entries. The counting that
+    follows reads only these tables, so it sees the same data. Returns the box's id.
     """
     from sqlalchemy import insert
 
-    from evalapp.ballots.models import Ballot, BallotMark, BallotParticipation, BallotReceipt
+    from evalapp.ballots import services as ballots
+    from evalapp.box.models import BoxBallot, BoxMark, BoxParticipation, BoxReceipt
     from evalapp.extensions import db
-    from evalapp.tally.rules import Level
 
     rng = random.Random(seed)
-    levels = [Level.HIGH, Level.CONFIDENCE, Level.LOW]
-    lines = [c.id for c in round_.active_candidates]
+    levels = ["high", "confidence", "low"]
+    box_id = ballots.round_box(round_).id
+    lines = range(1, len(round_.active_candidates) + 1)
     ballot_rows, mark_rows, tracker_rows, participation_rows = [], [], [], []
     for voter in round_.voters:
         ballot_id = secrets.token_hex(16)
-        ballot_rows.append({"id": ballot_id, "round_id": round_.id, "valid": True})
-        mark_rows.extend({"ballot_id": ballot_id, "candidate_id": c,
-                          "level": rng.choices(levels, weights=(6, 3, 1))[0]} for c in lines)
-        tracker_rows.append({"tracker": secrets.token_hex(16), "round_id": round_.id})
-        participation_rows.append({"round_id": round_.id, "person_id": voter.person_id})
-    db.session.execute(insert(BallotParticipation), participation_rows)
-    db.session.execute(insert(Ballot), ballot_rows)
+        ballot_rows.append({"box_id": box_id, "id": ballot_id, "valid": True})
+        mark_rows.extend({"box_id": box_id, "ballot_id": ballot_id, "line": line,
+                          "level": rng.choices(levels, weights=(6, 3, 1))[0]} for line in lines)
+        tracker_rows.append({"box_id": box_id, "tracker": secrets.token_hex(16)})
+        participation_rows.append({"box_id": box_id, "person_id": voter.person_id})
+    db.session.execute(insert(BoxParticipation), participation_rows)
+    db.session.execute(insert(BoxBallot), ballot_rows)
     for start in range(0, len(mark_rows), 20_000):
-        db.session.execute(insert(BallotMark), mark_rows[start:start + 20_000])
-    db.session.execute(insert(BallotReceipt), tracker_rows)
+        db.session.execute(insert(BoxMark), mark_rows[start:start + 20_000])
+    db.session.execute(insert(BoxReceipt), tracker_rows)
     db.session.commit()
+    return box_id
 
 
-def raw_aggregate(round_id: int) -> dict[tuple[int, str], int]:
+def raw_aggregate(box_id: int) -> dict[tuple[int, str], int]:
     """The ceiling: the aggregate on the driver's own connection (no ORM, no SQLAlchemy)."""
     from evalapp.extensions import db
 
     connection = db.engine.raw_connection()
     try:
         cursor = connection.cursor()
-        cursor.execute(AGGREGATE.format(round_id=int(round_id)))
+        cursor.execute(AGGREGATE.format(box_id=int(box_id)))
         rows = cursor.fetchall()
         cursor.close()
         connection.rollback()
     finally:
         connection.close()
-    return {(candidate, level): n for candidate, level, n in rows}
+    return {(line, level): n for line, level, n in rows}
 
 
 def main() -> int:
@@ -149,23 +149,24 @@ def main() -> int:
             seconds, round_ = timed(lambda: open_round(args.candidates, ballots_wanted))
             say(f"setup: round with {args.candidates} candidates and {ballots_wanted} present "
                 f"voters, open ({seconds:.1f} s)")
-            seconds, _ = timed(lambda: fill_box(round_))
+            seconds, box_id = timed(lambda: fill_box(round_))
             say(f"setup: box filled by direct inserts, {ballots_wanted} ballots × "
                 f"{args.candidates} marks ({seconds:.1f} s)")
 
             def close() -> None:
                 ballots.close_voting(SYSTEM, round_)
-                db.session.commit()
-                ballots.scrub_storage()
+                db.session.commit()  # the storage scrub runs after the commit
 
             seconds, _ = timed(close)
-            say(f"close_voting + commit + scrub_storage (rewrites the box one row at a time, "
-                f"not compared): {seconds:.2f} s")
+            say(f"close_voting + commit + scrub (not compared; see close_box.py): "
+                f"{seconds:.2f} s")
+            line_subject = {n: c.id for n, c in
+                            enumerate(ballots.get_round(round_.id).active_candidates, 1)}
             round_id = round_.id
 
             aggregate_times, expected = [], {}
             for _ in range(repeat):
-                seconds, expected = timed(lambda: raw_aggregate(round_id))
+                seconds, expected = timed(lambda: raw_aggregate(box_id))
                 aggregate_times.append(seconds)
 
             count_times = []
@@ -185,7 +186,8 @@ def main() -> int:
             stored = {(c.candidate_id, c.level.value): c.count for c in db.session.execute(
                 select(BallotCount).where(BallotCount.round_id == round_id)).scalars()}
             stored_nonzero = {key: n for key, n in stored.items() if n}
-            expected = {(candidate, str(level)): n for (candidate, level), n in expected.items()}
+            expected = {(line_subject[line], str(level)): n
+                        for (line, level), n in expected.items()}
             agrees = (round_.status == RoundStatus.COUNTED and stored_nonzero == expected
                       and round_.collected_count == ballots_wanted)
             db.session.remove()

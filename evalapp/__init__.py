@@ -31,12 +31,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
-    from evalapp.core import web
+    from evalapp.core import transactions, web
     from evalapp.core.routes import bp as core_bp
     from evalapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    transactions.init_app(app)
+    from evalapp.box.models import include_name
+
+    # The ballot boxes' partitions (PostgreSQL) are made by the boxes, not by the migrations.
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
+                     include_name=include_name)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=web.select_locale)
     limiter.init_app(app)

@@ -38,13 +38,23 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 @event.listens_for(Engine, "connect")
-def _configure_sqlite(dbapi_connection, _record) -> None:
+def _configure_connection(dbapi_connection, _record) -> None:
     """SQLite: WAL, enforced foreign keys, and writers that wait instead of failing.
+    PostgreSQL: plans made for each statement's own values.
 
-    The driver's own transaction handling is switched off so that every transaction starts with
-    BEGIN IMMEDIATE (see _begin_immediate): two requests can then never both read the same state
-    and both write from it, which is what the audit chain and "one person, one ballot" rely on.
+    SQLite: the driver's own transaction handling is switched off; evalapp.core.transactions
+    begins each transaction itself, DEFERRED for readers and IMMEDIATE for writers (the rule is
+    written there).
+
+    PostgreSQL: a generic plan of a prepared statement (psycopg prepares a statement after five
+    executions) would lock every partition of the ballot box's tables, and so wait behind the
+    close of any other box (see evalapp.box); a custom plan prunes to the box's own partitions
+    before it locks anything.
     """
+    if type(dbapi_connection).__module__.startswith("psycopg"):
+        dbapi_connection.execute("SET plan_cache_mode = force_custom_plan")
+        dbapi_connection.commit()
+        return
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     dbapi_connection.isolation_level = None
@@ -56,9 +66,3 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
     # Freed pages are zeroed, so a ballot box rewritten at closing leaves no old copy behind.
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
-
-
-@event.listens_for(Engine, "begin")
-def _begin_immediate(connection) -> None:
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from evalapp.ballots.models import OfficerRole, RoundStatus
+from evalapp.ballots.models import ROUND_SCALES, OfficerRole, RoundStatus
 from evalapp.tally.presets import DEFAULT_PRESET, PRESETS
-from evalapp.tally.rules import Band, Base, Level, Scale
+from evalapp.tally.rules import Base
+from evalapp.tally.scales import bands_of, levels_of
 
 
 def _values(enum_type) -> list[str]:
@@ -60,7 +61,7 @@ def _path_id(name: str) -> dict[str, Any]:
 
 
 _ROUND_ID = _path_id("round_id")
-_LEVELS = _values(Level)
+_LEVELS = _values(levels_of(ROUND_SCALES))
 _STEPS = ["start-attendance", "open", "close", "count", "finalise", "publish"]
 
 
@@ -233,7 +234,7 @@ def _ballot_schemas() -> dict[str, Any]:
     nullable_text = {"type": "string", "nullable": True}
     nullable_time = {"type": "string", "format": "date-time", "nullable": True}
     status = {"type": "string", "enum": _values(RoundStatus)}
-    scale = {"type": "string", "enum": _values(Scale)}
+    scale = {"type": "string", "enum": _values(ROUND_SCALES)}
     per_level = lambda kind: {"type": "object", "additionalProperties": kind,  # noqa: E731
                               "description": "Keyed by level: " + ", ".join(_LEVELS)}
     summary = {
@@ -327,7 +328,7 @@ def _ballot_schemas() -> dict[str, Any]:
                                        "example": "53.19"}),
                 "blank": integer,
                 "band": {"type": "string", "nullable": True,
-                         "enum": [*_values(Band), None]}}}}}},
+                         "enum": [*_values(bands_of(ROUND_SCALES)), None]}}}}}},
         "BallotTrackers": {"type": "object", "properties": {
             "round_id": integer, "count": integer,
             "box_digest": {"type": "string"},

@@ -14,14 +14,15 @@ from evalapp.auth.models import Role
 from evalapp.auth.permissions import can_manage_org, roles_of, scope_paths
 from evalapp.auth.services import get_user, user_for_api_token
 from evalapp.ballots import services as ballots
-from evalapp.ballots.models import RoundStatus
+from evalapp.ballots.models import ROUND_SCALES, RoundStatus
 from evalapp.core.errors import DomainError, InvalidState, NotAllowed, NotFound, ValidationFailed
 from evalapp.core.time import as_utc
+from evalapp.core.transactions import reads_first
 from evalapp.core.web import error_response
 from evalapp.extensions import db
 from evalapp.org import services as org
 from evalapp.tally.presets import DEFAULT_PRESET
-from evalapp.tally.rules import SCALE_LEVELS, Base, Scale
+from evalapp.tally.rules import Base, Scale
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -206,7 +207,7 @@ def _as_choice(choices):
         if value not in allowed:
             raise _bad(name, _("The field %(name)s must be one of: %(allowed)s.",
                                name=name, allowed=", ".join(allowed)))
-        return choices(value)
+        return next(choice for choice in choices if choice.value == value)
     return convert
 
 
@@ -282,7 +283,7 @@ def ballot_round_json(round_, user) -> dict:
                      "results_to_candidates": round_.results_to_candidates,
                      "publish_to_voters": round_.publish_to_voters,
                      "secrecy_threshold": round_.secrecy_threshold},
-        "levels": [level.value for level in SCALE_LEVELS[round_.scale]],
+        "levels": [level.value for level in round_.scale.levels],
         "opened_at": _time(round_.opened_at), "closed_at": _time(round_.closed_at),
         "counted_at": _time(round_.counted_at), "finalised_at": _time(round_.finalised_at),
         "published_at": _time(round_.published_at),
@@ -401,7 +402,8 @@ def create_ballot_round():
     body = _json_object(ROUND_DETAIL_FIELDS | {"scale", "preset"})
     round_ = ballots.create_round(
         g.api_user, _round_details(body),
-        _get(body, "scale", _as_choice(Scale), required=False, default=Scale.THREE_LEVEL),
+        _get(body, "scale", _as_choice(ROUND_SCALES), required=False,
+             default=Scale.THREE_LEVEL),
         _get(body, "preset", _as_text(40), required=False, default=DEFAULT_PRESET))
     db.session.commit()
     return _round_response(round_, 201)
@@ -519,13 +521,12 @@ def ballot_round_transition(round_id: int, name: str):
         raise NotFound(_("Unknown step %(name)s. The steps are: %(steps)s.", name=name[:40],
                          steps=", ".join(TRANSITIONS)))
     step(g.api_user, round_)
-    db.session.commit()
-    if name == "close":
-        ballots.scrub_storage()
+    db.session.commit()  # closing: the box's storage is scrubbed after this commit
     return _round_response(round_)
 
 
 @bp.post("/ballot-rounds/<int:round_id>/ballot")
+@reads_first  # the write lock is taken by the box, after the checks (core.transactions)
 def cast_ballot(round_id: int):
     round_ = _ballot_round(round_id)
     voter = g.api_user.person
@@ -534,7 +535,7 @@ def cast_ballot(round_id: int):
     marks = _get(_json_object({"marks"}), "marks", _as_marks)
     tracker = ballots.cast_ballot(voter, round_, marks)
     db.session.commit()
-    return jsonify({"round_id": round_.id, "tracker": tracker}), 201
+    return jsonify({"round_id": round_id, "tracker": tracker}), 201
 
 
 @bp.get("/ballot-rounds/<int:round_id>/turnout")

@@ -10,6 +10,7 @@ and nothing here adds any.
 
 from __future__ import annotations
 
+import enum
 import importlib
 import json
 import re
@@ -162,9 +163,10 @@ DETAIL_LABELS: dict[str, Any] = {
 REFERENCES = {"candidate_id": "ballot_candidate", "owner_id": "user", "parent_id": "unit",
               "person_id": "person", "round_id": "ballot_round", "unit_id": "unit"}
 
-# Details whose values are codes with labels elsewhere: (module, dict of enum -> label).
+# Details whose values are codes with labels elsewhere: (module, dict of enum -> label, or an
+# enum whose members carry their label).
 VOCABULARIES = {
-    "scale": ("evalapp.ballots.models", "SCALE_LABELS"),
+    "scale": ("evalapp.tally.scales", "Scale"),
     "base": ("evalapp.ballots.models", "BASE_LABELS"),
     "kind": ("evalapp.documents.models", "KIND_LABELS"),
 }
@@ -247,6 +249,8 @@ def _vocabulary(key: str) -> dict[str, str]:
         labels = getattr(importlib.import_module(where[0]), where[1])
     except (ImportError, AttributeError):
         return {}
+    if isinstance(labels, type) and issubclass(labels, enum.Enum):
+        return {member.value: _(member.label) for member in labels}
     return {getattr(k, "value", str(k)): str(v) for k, v in labels.items()}
 
 

@@ -5,7 +5,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import NumberRange, Optional
 
-from evalapp.ballots.models import BASE_LABELS, PRESET_LABELS, SCALE_LABELS
+from evalapp.ballots.models import BASE_LABELS, PRESET_LABELS, ROUND_SCALES
 from evalapp.core.forms import AppForm, DayMonthYearField, choices, max_length, required
 
 
@@ -28,7 +28,7 @@ class RoundForm(AppForm):
     place = StringField(_l("Place"), validators=[max_length(300)])
     meeting_date = DayMonthYearField(_l("Date of the meeting"), validators=[Optional()])
     scale = SelectField(_l("Kind of vote"),
-                        choices=choices((s.value, label) for s, label in SCALE_LABELS.items()))
+                        choices=choices((s.value, _l(s.label)) for s in ROUND_SCALES))
     preset = SelectField(_l("Rule set"),
                          choices=choices((key, label) for key, label in PRESET_LABELS.items()))
     submit = SubmitField(_l("Save"))

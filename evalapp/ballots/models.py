@@ -1,13 +1,10 @@
 """Tables of a confidence round.
 
-Secrecy is a property of this schema (design §3):
-- `ballot_participation` says *that* a person voted: round + person, nothing else.
-- `ballot` and `ballot_mark` hold *what* was voted: random ids, no person, no time, no sequence.
-- `ballot_receipt` holds the voters' trackers: random values, no person, nothing that joins
-  them to a ballot.
-On SQLite these three tables are WITHOUT ROWID, so rows are stored in the order of their random
-keys, not in the order they were cast; closing a round also rewrites its ballots in a random
-order (for PostgreSQL's physical order and xmin) and checkpoints the database.
+The ballots themselves are in the round's ballot box (evalapp.box: its owner is
+("ballot_round", round id), its lines are the people voted on in ballot order), whose schema
+carries the secrecy (design §3). What is here is public to the round's officers: the round and
+its settings, the people voted on, the summoned list with attendance, the officers, and the
+counts written when the box is counted.
 """
 
 from __future__ import annotations
@@ -29,9 +26,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from evalapp.core.time import utcnow
+from evalapp.core.types import KeyOf, in_check
 from evalapp.extensions import db
 from evalapp.org.models import Person, Unit, _enum
-from evalapp.tally.rules import Band, Base, Level, Scale
+from evalapp.tally.rules import Base, Level, Scale
+from evalapp.tally.scales import levels_of
 
 
 class RoundStatus(enum.StrEnum):
@@ -56,21 +55,9 @@ STATUS_LABELS = {
     RoundStatus.FINALISED: _l("Finalised"),
 }
 
-SCALE_LABELS = {
-    Scale.THREE_LEVEL: _l("Confidence vote (lấy phiếu tín nhiệm, three levels)"),
-    Scale.TWO_LEVEL: _l("No-confidence vote (bỏ phiếu tín nhiệm, two levels)"),
-}
-LEVEL_LABELS = {
-    Level.HIGH: _l("High confidence"),
-    Level.CONFIDENCE: _l("Confidence"),
-    Level.LOW: _l("Low confidence"),
-    Level.NO_CONFIDENCE: _l("No confidence"),
-}
-BAND_LABELS = {
-    Band.OVER_HALF: _l("Over one half low confidence"),
-    Band.TWO_THIRDS: _l("Two thirds or more low confidence"),
-    Band.NO_CONFIDENCE: _l("Over one half no confidence"),
-}
+# The scales a confidence round can use: lấy phiếu (three levels) and bỏ phiếu (two). Their
+# levels, labels and bands are data in evalapp.tally.scales.
+ROUND_SCALES = (Scale.THREE_LEVEL, Scale.TWO_LEVEL)
 # Rule sets by the name of the text they follow (the keys stay the identifiers in the API); the
 # Vietnamese translations are the names in evalapp.tally.presets (a test keeps them in step).
 PRESET_LABELS = {
@@ -126,6 +113,7 @@ class BallotRound(db.Model):
         CheckConstraint("secrecy_threshold >= 0", name="secrecy_threshold_not_negative"),
         CheckConstraint("summoned_count IS NULL OR present_count <= summoned_count",
                         name="present_within_summoned"),
+        CheckConstraint(in_check("scale", ROUND_SCALES), name="ballot_scale"),
     )
     audit_type = "ballot_round"
 
@@ -139,7 +127,7 @@ class BallotRound(db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
     place: Mapped[str | None] = mapped_column(String(300))
     meeting_date: Mapped[date | None] = mapped_column(Date)
-    scale: Mapped[Scale] = mapped_column(_enum(Scale, "ballot_scale"))
+    scale: Mapped[Scale] = mapped_column(KeyOf(Scale))
     preset: Mapped[str] = mapped_column(String(40))
     # Settings, filled from the preset; frozen once the round leaves the draft.
     base: Mapped[Base] = mapped_column(_enum(Base, "ballot_base"))
@@ -259,73 +247,21 @@ class BallotOfficer(db.Model):
     user = relationship("User")
 
 
-# ---------------------------------------------------------------- the secret part
-
-_NO_ROWID = {"sqlite_with_rowid": False}
-
-
-class BallotParticipation(db.Model):
-    """That a person voted in a round. Nothing else: no time, no order, no link to a ballot."""
-
-    __tablename__ = "ballot_participation"
-    __table_args__ = _NO_ROWID
-
-    round_id: Mapped[int] = mapped_column(ForeignKey("ballot_round.id", ondelete="CASCADE"),
-                                          primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="RESTRICT"),
-                                           primary_key=True)
-
-
-class Ballot(db.Model):
-    """One ballot in the box: a random id, the round, and whether it is valid."""
-
-    __tablename__ = "ballot"
-    __table_args__ = _NO_ROWID
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # 128 random bits, hex
-    round_id: Mapped[int] = mapped_column(ForeignKey("ballot_round.id", ondelete="CASCADE"),
-                                          index=True)
-    valid: Mapped[bool] = mapped_column(Boolean, default=True)
-
-
-class BallotMark(db.Model):
-    """The level marked on one line of one ballot; a void line has no row."""
-
-    __tablename__ = "ballot_mark"
-    __table_args__ = _NO_ROWID
-
-    ballot_id: Mapped[str] = mapped_column(ForeignKey("ballot.id", ondelete="CASCADE"),
-                                           primary_key=True)
-    candidate_id: Mapped[int] = mapped_column(
-        ForeignKey("ballot_candidate.id", ondelete="CASCADE"), primary_key=True)
-    level: Mapped[Level] = mapped_column(_enum(Level, "ballot_level"))
-
-
-class BallotReceipt(db.Model):
-    """A voter's tracker: proves a ballot was received and counted, says nothing of it."""
-
-    __tablename__ = "ballot_receipt"
-    __table_args__ = _NO_ROWID
-
-    tracker: Mapped[str] = mapped_column(String(32), primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("ballot_round.id", ondelete="CASCADE"),
-                                          index=True)
-
-
 class BallotCount(db.Model):
     """The count of one level for one person voted on, written when the round is counted."""
 
     __tablename__ = "ballot_count"
-    __table_args__ = (CheckConstraint("count >= 0", name="count_not_negative"),)
+    __table_args__ = (CheckConstraint("count >= 0", name="count_not_negative"),
+                      CheckConstraint(in_check("level", levels_of(ROUND_SCALES)),
+                                      name="ballot_level"))
 
     round_id: Mapped[int] = mapped_column(ForeignKey("ballot_round.id", ondelete="CASCADE"),
                                           primary_key=True)
     candidate_id: Mapped[int] = mapped_column(
         ForeignKey("ballot_candidate.id", ondelete="CASCADE"), primary_key=True)
-    level: Mapped[Level] = mapped_column(_enum(Level, "ballot_level"), primary_key=True)
+    level: Mapped[Level] = mapped_column(KeyOf(Level), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
 
 
-__all__ = ["BallotRound", "BallotCandidate", "BallotVoter", "BallotOfficer",
-           "BallotParticipation", "Ballot", "BallotMark", "BallotReceipt", "BallotCount",
-           "RoundStatus", "OfficerRole"]
+__all__ = ["BallotRound", "BallotCandidate", "BallotVoter", "BallotOfficer", "BallotCount",
+           "RoundStatus", "OfficerRole", "ROUND_SCALES"]

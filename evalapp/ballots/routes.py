@@ -27,9 +27,7 @@ from evalapp.ballots.forms import (
     VotersFileForm,
 )
 from evalapp.ballots.models import (
-    BAND_LABELS,
     BASE_LABELS,
-    LEVEL_LABELS,
     STATUS_LABELS,
     RoundStatus,
     preset_label,
@@ -44,10 +42,11 @@ from evalapp.core.errors import (
     ValidationFailed,
 )
 from evalapp.core.forms import attach_error
+from evalapp.core.transactions import reads_first
 from evalapp.extensions import db
 from evalapp.org import services as org
 from evalapp.org.forms import unit_choices
-from evalapp.tally.rules import SCALE_LEVELS, Band, Base, Scale
+from evalapp.tally.rules import Band, Base, Scale
 
 bp = Blueprint("ballots", __name__)
 
@@ -59,7 +58,7 @@ def base_label(value: str) -> str:
 
 @bp.app_template_filter("band_label")
 def band_label(value: str) -> str:
-    return str(BAND_LABELS[Band(value)])
+    return _(Band(value).label)
 
 
 @bp.app_template_filter("tracker")
@@ -68,6 +67,11 @@ def tracker_filter(value: str) -> str:
 
 
 bp.add_app_template_filter(preset_label, "preset_label")
+
+
+def level_labels(scale: Scale) -> dict:
+    """level -> its label in the reader's language (the labels are data in evalapp.tally)."""
+    return {level: _(level.label) for level in scale.levels}
 
 
 def _round(round_id: int, allowed=services.can_see_round):
@@ -407,9 +411,7 @@ def transition(round_id: int, step: str):
     _checked_form()
     action, message = TRANSITIONS[step]
     action(current_user, round_)
-    db.session.commit()
-    if step == "close":
-        services.scrub_storage()
+    db.session.commit()  # closing: the box's storage is scrubbed after this commit
     flash(str(message), "success")
     return _back(round_)
 
@@ -523,9 +525,7 @@ def results(round_id: int):
     return render_template("ballots/results.html", round=round_,
                            tally=services.tally_of(round_),
                            candidates={c.id: c for c in round_.active_candidates},
-                           shown=shown, full=full, levels=SCALE_LEVELS[round_.scale],
-                           level_labels=LEVEL_LABELS,
-                           secrecy_warning=warning)
+                           shown=shown, full=full, secrecy_warning=warning)
 
 
 @bp.get("/ballots/<int:round_id>/results.xlsx")
@@ -586,7 +586,7 @@ def _ballot_page(template: str, round_, marks: dict, status: int = 200, **extra)
         template, round=round_, marks=marks,
         present=services.voter_entry(current_user, round_).present,
         voted=services.has_voted(round_, current_user.person_id),
-        levels=SCALE_LEVELS[round_.scale], level_labels=LEVEL_LABELS,
+        levels=round_.scale.levels, level_labels=level_labels(round_.scale),
         action_form=ActionForm(), **extra), status
 
 
@@ -604,7 +604,7 @@ def review(round_id: int):
     marks = _marks_from_form(round_)
     # Only to point at the lines left empty; the service checks the ballot itself on casting.
     unmarked = [c for c in round_.active_candidates if marks.get(c.id) not in
-                {level.value for level in SCALE_LEVELS[round_.scale]}]
+                {level.value for level in round_.scale.levels}]
     if unmarked:
         return _ballot_page("ballots/ballot.html", round_, marks, 422, unmarked=unmarked)
     return _ballot_page("ballots/review.html", round_, marks)
@@ -620,6 +620,7 @@ def change(round_id: int):
 
 @bp.post("/vote/<int:round_id>/cast")
 @login_required
+@reads_first  # the write lock is taken by the box, after the checks (core.transactions)
 def cast(round_id: int):
     round_ = _voting_round(round_id)
     _checked_form()

@@ -7,39 +7,33 @@ line or an error message.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import random
-import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, exists, func, insert, or_, select, text, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from evalapp.audit.services import record
 from evalapp.auth.models import Role, User
-from evalapp.auth.permissions import SYSTEM, has_role, scope_paths
+from evalapp.auth.permissions import has_role, scope_paths
 from evalapp.auth.services import create_voter_accounts, people_without_account
 from evalapp.ballots.models import (
-    Ballot,
+    ROUND_SCALES,
     BallotCandidate,
     BallotCount,
-    BallotMark,
     BallotOfficer,
-    BallotParticipation,
-    BallotReceipt,
     BallotRound,
     BallotVoter,
     OfficerRole,
     RoundStatus,
     officer_slot_label,
 )
+from evalapp.box import services as box
+from evalapp.box.models import Box
 from evalapp.core.errors import (
-    AlreadyVoted,
     InvalidState,
     NotAllowed,
     NotFound,
@@ -53,13 +47,14 @@ from evalapp.core.text import (
     person_sort_key,
 )
 from evalapp.core.time import utcnow
+from evalapp.core.transactions import remembered
 from evalapp.extensions import db
 from evalapp.org.models import Person, Post, Unit
 from evalapp.org.services import people_query
 from evalapp.org.spreadsheets import read_staff_codes
 from evalapp.tally import rules
 from evalapp.tally.presets import PRESETS
-from evalapp.tally.rules import Base, RoundCounts, Scale
+from evalapp.tally.rules import Base, Level, RoundCounts, Scale
 
 log = logging.getLogger(__name__)
 
@@ -93,10 +88,11 @@ def voter_entry(user, round_: BallotRound) -> BallotVoter | None:
 
 
 def _roll_entry(round_: BallotRound, person_id: int) -> BallotVoter | None:
-    # One row, not the whole roll: this runs on every ballot cast in a hall of hundreds.
-    return db.session.execute(select(BallotVoter).where(
-        BallotVoter.round_id == round_.id, BallotVoter.person_id == person_id)
-    ).scalar_one_or_none()
+    # One row, not the whole roll, and once per transaction however many checks ask (a cast
+    # asks for it to see the round, to cast, and to check presence).
+    return remembered(("roll", round_.id, person_id), lambda: db.session.execute(
+        select(BallotVoter).where(BallotVoter.round_id == round_.id,
+                                  BallotVoter.person_id == person_id)).scalar_one_or_none())
 
 
 def can_see_round(user, round_: BallotRound) -> bool:
@@ -290,8 +286,14 @@ def own_candidacies(user) -> list[tuple[BallotRound, BallotCandidate]]:
     return [(r, c) for r, c in rows]
 
 
+def round_box(round_: BallotRound) -> Box | None:
+    """The round's ballot box: opened with voting (None before)."""
+    return box.box_of(BallotRound.audit_type, round_.id)
+
+
 def has_voted(round_: BallotRound, person_id: int) -> bool:
-    return db.session.get(BallotParticipation, (round_.id, person_id)) is not None
+    found = round_box(round_)
+    return found is not None and box.KnownVoter(person_id).is_spent(found)
 
 
 # ---------------------------------------------------------------- creating and configuring
@@ -329,6 +331,8 @@ class RoundDetails:
 
 def create_round(actor, details: RoundDetails, scale: Scale, preset_key: str) -> BallotRound:
     _require(has_role(actor, Role.ADMIN, details.unit))
+    if scale not in ROUND_SCALES:
+        raise ValidationFailed(_l("Choose the kind of vote."), field="scale")
     preset = PRESETS.get(preset_key)
     if preset is None:
         raise ValidationFailed(_l("Unknown rule set %(name)s."), field="preset",
@@ -794,8 +798,7 @@ def turnout(round_: BallotRound) -> Turnout:
         BallotVoter.round_id == round_.id)).scalar_one()
     present = db.session.execute(select(func.count(BallotVoter.id)).where(
         BallotVoter.round_id == round_.id, BallotVoter.present.is_(True))).scalar_one()
-    voted = db.session.execute(select(func.count()).select_from(BallotParticipation).where(
-        BallotParticipation.round_id == round_.id)).scalar_one()
+    voted = box.voted(round_box(round_))
     if round_.status not in (RoundStatus.DRAFT, RoundStatus.ATTENDANCE):
         summoned, present = round_.summoned_count, round_.present_count
     return Turnout(summoned=summoned, present=present, voted=voted)
@@ -812,32 +815,35 @@ def open_voting(actor, round_: BallotRound) -> None:
     round_.summoned_count, round_.present_count = numbers.summoned, numbers.present
     round_.status = RoundStatus.VOTING
     round_.opened_at = utcnow()
+    # The box's lines are the people voted on in ballot order (frozen since the draft).
+    box.open_box(BallotRound.audit_type, round_.id, round_.scale,
+                 [c.id for c in round_.active_candidates],
+                 bad_line_voids_ballot=round_.bad_line_voids_ballot)
     record(actor, "ballot_round.voting_opened", round_, summoned=numbers.summoned,
            present=numbers.present)
 
 
 def cast_ballot(voter: Person, round_: BallotRound, marks: Mapping[int, str | None]) -> str:
-    """Put one complete ballot in the box for a present voter; returns the voter's tracker.
+    """Put one complete ballot in the round's box for a present voter; returns the voter's
+    tracker.
 
-    The participation row, the ballot, its marks and the tracker are written in one
-    transaction; the participation primary key makes a second ballot from the same person fail
-    even when both arrive at the same instant.
+    The round, the voter's roll entry and the ballot are checked first, reading each once; the
+    box then spends the voter's right and writes the ballot in one transaction (box.cast), where
+    the participation's primary key makes a second ballot from the same person fail even when
+    both arrive at the same instant. Relying on the roll entry read before the write lock is
+    sound: while voting is open nobody leaves the roll or is marked absent (a latecomer can only
+    be added), and the box itself is checked open under the lock.
     """
-    # The round's row, locked shared and read afresh: a close that has begun holds it
-    # exclusively (and shuffles the box without this ballot), a close that begins later waits
-    # for this transaction and shuffles this ballot with the others.
-    status = db.session.execute(select(BallotRound.status).where(BallotRound.id == round_.id)
-                                .with_for_update(read=True)).scalar_one()
-    if status != RoundStatus.VOTING:
-        raise InvalidState(_l("Voting is not open in this round."))
+    if round_.status != RoundStatus.VOTING:
+        raise InvalidState(box.VOTING_NOT_OPEN)
     entry = _roll_entry(round_, voter.id)
     if entry is None:
         raise NotAllowed(_l("You are not on the list of voters of this round."))
     if not entry.present:
         raise NotAllowed(_l("You are not marked present; ask the secretary."))
-    candidates = [c.id for c in round_.active_candidates]
+    numbers = round_.ballot_numbers
     try:
-        checked = rules.check_ballot(round_.scale, candidates, marks)
+        checked = rules.check_ballot(round_.scale, numbers, marks)
     except ValueError as error:
         message = {
             "unmarked": _l("Every person on the ballot needs exactly one mark. Nothing was "
@@ -848,168 +854,55 @@ def cast_ballot(voter: Person, round_: BallotRound, marks: Mapping[int, str | No
                                     "recorded."),
         }[str(error)]
         raise ValidationFailed(message) from None
-    if has_voted(round_, voter.id):
-        raise AlreadyVoted()
-    try:
-        with db.session.begin_nested():
-            db.session.add(BallotParticipation(round_id=round_.id, person_id=voter.id))
-            db.session.flush()
-    except IntegrityError:
-        raise AlreadyVoted() from None
-    ballot_id = secrets.token_hex(16)
-    tracker = secrets.token_hex(16)
-    failure = None
-    try:
-        db.session.execute(insert(Ballot), [{"id": ballot_id, "round_id": round_.id,
-                                             "valid": True}])
-        db.session.execute(insert(BallotMark), [
-            {"ballot_id": ballot_id, "candidate_id": candidate_id, "level": level}
-            for candidate_id, level in checked.items()])
-        db.session.execute(insert(BallotReceipt), [{"tracker": tracker, "round_id": round_.id}])
-    except SQLAlchemyError as error:
-        # A database error's text carries the statement's parameters (and PostgreSQL's "failing
-        # row"): the ballot, on a request from a known voter. Raised again outside the except
-        # block, without them and without the chained error, so no traceback can log them.
-        failure = type(getattr(error, "orig", None) or error).__name__
-    if failure is not None:
-        raise BallotNotStored(failure)
-    record(SYSTEM, "ballot.cast", round_)  # that a ballot arrived; never whose or what
-    return tracker
-
-
-class BallotNotStored(RuntimeError):
-    """The database refused a ballot; only the kind of error is kept (see cast_ballot)."""
+    ballot_box = round_box(round_)
+    if ballot_box is None:
+        raise InvalidState(box.VOTING_NOT_OPEN)
+    return box.cast(ballot_box, box.KnownVoter(voter.id), box.WrittenBallot(
+        marks={numbers[candidate_id]: level for candidate_id, level in checked.items()}))
 
 
 def close_voting(actor, round_: BallotRound) -> None:
-    """Close the box and rewrite its ballots in a random order (see scrub_storage)."""
+    """Close the box, which rewrites its ballots in a random order and scrubs the storage
+    after the commit (see evalapp.box.services.close_box)."""
     _require(can_run_meeting(actor, round_))
-    # Wait for the ballots being cast right now (each holds the round's row shared, see
-    # cast_ballot) so that the shuffle includes them, and read the status afresh.
+    # Admissions of latecomers lock the round's row too: a close and an admission never
+    # interleave. Read the status afresh.
     db.session.execute(select(BallotRound).where(BallotRound.id == round_.id)
                        .with_for_update().execution_options(populate_existing=True))
     _require_status(round_, RoundStatus.VOTING)
-    _shuffle_box(round_)
+    ballots = box.close_box(round_box(round_))
     round_.status = RoundStatus.CLOSED
     round_.closed_at = utcnow()
-    record(actor, "ballot_round.voting_closed", round_, ballots=turnout(round_).voted)
-
-
-SECRET_TABLES = "ballot_mark, ballot, ballot_receipt, ballot_participation"
-
-
-def _shuffle_box(round_: BallotRound) -> None:
-    """Re-write the box in a random order, so that the order rows were written in (SQLite's
-    pages, PostgreSQL's heap order and xmin) is that of this shuffle, not of the casting.
-
-    PostgreSQL: the four secret tables are locked, read whole, TRUNCATEd and filled again.
-    TRUNCATE gives them new files that hold only the rows written here, so no dead copy of a
-    ballot as it was cast survives, whatever snapshot another transaction still holds (a
-    VACUUM FULL would have to keep those). The lock comes first, so that no ballot of another
-    round can be committed between the read and the truncate. SQLite: the round's rows are
-    deleted (secure_delete zeroes their pages) and inserted again.
-    """
-    rng = random.SystemRandom()
-    whole = db.engine.dialect.name == "postgresql"
-    if whole:
-        db.session.execute(text(f"LOCK TABLE {SECRET_TABLES} IN ACCESS EXCLUSIVE MODE"))
-    in_round = select(Ballot.id).where(Ballot.round_id == round_.id)
-    scopes = {
-        Ballot: Ballot.round_id == round_.id,
-        BallotMark: BallotMark.ballot_id.in_(in_round),
-        BallotReceipt: BallotReceipt.round_id == round_.id,
-        BallotParticipation: BallotParticipation.round_id == round_.id,
-    }
-    contents = {}
-    for model, scope in scopes.items():
-        query = select(*model.__table__.columns)
-        if not whole:
-            query = query.where(scope)
-        rows = [dict(row._mapping) for row in db.session.execute(query)]
-        rng.shuffle(rows)
-        contents[model] = rows
-    if whole:
-        db.session.execute(text(f"TRUNCATE {SECRET_TABLES}"))
-    else:
-        for model in (BallotMark, Ballot, BallotReceipt, BallotParticipation):
-            db.session.execute(delete(model).where(scopes[model]))
-    for model in (Ballot, BallotMark, BallotReceipt, BallotParticipation):
-        if contents[model]:  # one batch keeps the order of its rows: the shuffled order
-            db.session.execute(insert(model), contents[model])
-    db.session.flush()
-
-
-def scrub_storage() -> None:
-    """After a close has been committed: leave no earlier copy of the box behind.
-
-    SQLite: secure_delete zeroes freed pages, and a checkpoint empties the write-ahead log that
-    still holds the pages as they were while people voted. PostgreSQL needs nothing more: the
-    close truncated and refilled the secret tables (see _shuffle_box).
-    """
-    engine = db.engine
-    if engine.dialect.name == "sqlite":
-        # On the driver's connection directly: a checkpoint cannot run inside a transaction.
-        raw = engine.raw_connection()
-        try:
-            busy, _log, _done = raw.driver_connection.execute(
-                "PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        finally:
-            raw.close()
-        if busy:
-            # Another connection kept a transaction open; the next checkpoint will empty the
-            # log. Say so, since the log still holds the order in which ballots were written.
-            log.warning("The write-ahead log could not be emptied after closing a round; "
-                        "it will be at the next checkpoint.")
+    record(actor, "ballot_round.voting_closed", round_, ballots=ballots)
 
 
 def box_digest(round_: BallotRound) -> str:
-    """SHA-256 of the box: every ballot's content (in sorted order) and every tracker."""
-    position = {c.id: c.position for c in round_.candidates}
-    marks = db.session.execute(
-        select(Ballot.id, Ballot.valid, BallotMark.candidate_id, BallotMark.level)
-        .outerjoin(BallotMark, BallotMark.ballot_id == Ballot.id)
-        .where(Ballot.round_id == round_.id)).all()
-    contents: dict[str, list[str]] = {}
-    for ballot_id, valid, candidate_id, level in marks:
-        lines = contents.setdefault(ballot_id, ["valid" if valid else "invalid"])
-        if candidate_id is not None:
-            lines.append(f"{position[candidate_id]}={level.value}")
-    ballots = sorted(";".join([lines[0], *sorted(lines[1:])]) for lines in contents.values())
-    trackers = sorted(db.session.execute(select(BallotReceipt.tracker).where(
-        BallotReceipt.round_id == round_.id)).scalars())
-    payload = "\n".join(ballots) + "\n--\n" + "\n".join(trackers)
-    return hashlib.sha256(payload.encode()).hexdigest()
+    """SHA-256 of the round's box (see evalapp.box.storage)."""
+    return box.digest(round_box(round_))
 
 
 def count_round(actor, round_: BallotRound) -> rules.Tally:
     """Count the closed box; the counts are stored, the percentages derived when shown."""
     _require(can_count(actor, round_))
     _require_status(round_, RoundStatus.CLOSED)
-    collected = db.session.execute(select(func.count()).select_from(Ballot).where(
-        Ballot.round_id == round_.id)).scalar_one()
-    valid = db.session.execute(select(func.count()).select_from(Ballot).where(
-        Ballot.round_id == round_.id, Ballot.valid.is_(True))).scalar_one()
-    line_counts = {
-        (candidate_id, level): n for candidate_id, level, n in db.session.execute(
-            select(BallotMark.candidate_id, BallotMark.level, func.count())
-            .join(Ballot, Ballot.id == BallotMark.ballot_id)
-            .where(Ballot.round_id == round_.id, Ballot.valid.is_(True))
-            .group_by(BallotMark.candidate_id, BallotMark.level))
-    }
-    round_.issued_count = round_.present_count  # each present member received a ballot
-    round_.collected_count = collected
-    round_.valid_count = valid
-    round_.invalid_count = collected - valid
-    round_.box_digest = box_digest(round_)
-    result = tally_of(round_, line_counts)
+    ballot_box = round_box(round_)
+    # Each present member received a ballot: the number issued is the round's fact.
+    counted = box.count_box(ballot_box, issued=round_.present_count or 0)
+    round_.issued_count = counted.issued
+    round_.collected_count = counted.collected
+    round_.valid_count = counted.valid
+    round_.invalid_count = counted.invalid
+    round_.box_digest = counted.digest
+    result = tally_of(round_, {(candidate_id, Level(level)): n for (candidate_id, level), n
+                               in counted.by_subject(ballot_box).items()})
     db.session.execute(delete(BallotCount).where(BallotCount.round_id == round_.id))
     db.session.execute(insert(BallotCount), [
         {"round_id": round_.id, "candidate_id": c.candidate_id, "level": level, "count": n}
         for c in result.candidates for level, n in c.counts.items()])
     round_.status = RoundStatus.COUNTED
     round_.counted_at = utcnow()
-    record(actor, "ballot_round.counted", round_, collected=collected, valid=valid,
-           digest=round_.box_digest)
+    record(actor, "ballot_round.counted", round_, collected=counted.collected,
+           valid=counted.valid, digest=round_.box_digest)
     return result
 
 
@@ -1047,8 +940,7 @@ def publish_results(actor, round_: BallotRound) -> None:
 
 
 def trackers(round_: BallotRound) -> list[str]:
-    return sorted(db.session.execute(select(BallotReceipt.tracker).where(
-        BallotReceipt.round_id == round_.id)).scalars())
+    return box.trackers(round_box(round_))
 
 
 def below_secrecy_threshold(round_: BallotRound) -> bool:

@@ -11,13 +11,14 @@ import io
 from collections.abc import Collection
 
 from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from evalapp.ballots.models import BAND_LABELS, BASE_LABELS, LEVEL_LABELS, BallotRound
-from evalapp.tally.rules import SCALE_LEVELS, Tally
+from evalapp.ballots.models import BASE_LABELS, BallotRound
+from evalapp.tally.rules import Tally
 
 PERCENT_FORMAT = "0.00%"
 MAX_WIDTH = 60
@@ -45,11 +46,10 @@ def results_workbook(round_: BallotRound, tally: Tally, shown: Collection[int]) 
                   f"{BASE_LABELS[tally.base]} ({tally.base_value})"])
     sheet.append([])
 
-    levels = SCALE_LEVELS[round_.scale]
+    levels = round_.scale.levels
     heading = [str(_l("No.")), str(_l("Full name")), str(_l("Post")), str(_l("Unit"))]
     for level in levels:
-        heading += [str(_l("%(level)s: votes", level=LEVEL_LABELS[level])),
-                    f"{LEVEL_LABELS[level]}: %"]
+        heading += [str(_l("%(level)s: votes", level=_(level.label))), f"{_(level.label)}: %"]
     heading.append(str(_l("Flag")))
     sheet.append(heading)
     heading_row = sheet.max_row
@@ -66,7 +66,7 @@ def results_workbook(round_: BallotRound, tally: Tally, shown: Collection[int]) 
         row = [number, cand.full_name, cand.post_name or "", cand.unit_name]
         for level in levels:
             row += [result.counts[level], float(result.percents[level] / 100)]
-        row.append(str(BAND_LABELS[result.band]) if result.band else "")
+        row.append(_(result.band.label) if result.band else "")
         sheet.append(row)
         for k in range(len(levels)):
             sheet.cell(row=sheet.max_row, column=6 + 2 * k).number_format = PERCENT_FORMAT

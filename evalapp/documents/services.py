@@ -32,6 +32,7 @@ from urllib.request import DataHandler, Request
 
 from flask import current_app, render_template
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import func, select
@@ -40,9 +41,7 @@ from sqlalchemy.exc import IntegrityError
 from evalapp.audit.services import record
 from evalapp.ballots import services as ballots
 from evalapp.ballots.models import (
-    BAND_LABELS,
     BASE_LABELS,
-    LEVEL_LABELS,
     OFFICER_LABELS,
     BallotCandidate,
     BallotRound,
@@ -61,7 +60,7 @@ from evalapp.documents.models import (
 from evalapp.extensions import db
 from evalapp.org.models import Gender, Unit
 from evalapp.tally import rules
-from evalapp.tally.rules import SCALE_LEVELS, Band, Scale
+from evalapp.tally.rules import Band, Scale
 
 # Documents are Vietnamese administrative texts whatever the reader's interface language.
 DOCUMENT_LOCALE = "vi"
@@ -349,7 +348,7 @@ def tally_fingerprint_payload(round_: BallotRound) -> dict:
         "candidates": [
             {"position": index, "candidate_id": line.candidate_id,
              "full_name": by_id[line.candidate_id].full_name,
-             "counts": {level.value: line.counts[level] for level in SCALE_LEVELS[round_.scale]}}
+             "counts": {level.value: line.counts[level] for level in round_.scale.levels}}
             for index, line in enumerate(tally.candidates, start=1)],
     }
 
@@ -650,7 +649,7 @@ def _facts(round_: BallotRound) -> RoundFacts:
 
 
 def _common(round_: BallotRound, kind: DocumentKind) -> dict[str, Any]:
-    levels = SCALE_LEVELS[round_.scale]
+    scale = round_.scale
     return {
         "round": round_,
         "body_name": round_.body_name,
@@ -660,17 +659,37 @@ def _common(round_: BallotRound, kind: DocumentKind) -> dict[str, Any]:
         "document_date": document_date(round_),
         "kind_code": NUMBERED_KINDS.get(kind, ""),
         "issuer_code": issuer_code(round_),
-        "levels": levels,
-        "level_labels": {level: str(LEVEL_LABELS[level]) for level in levels},
-        "band_labels": {band: str(BAND_LABELS[band]) for band in Band},
-        "band_marks": BAND_MARKS[round_.scale],
-        "two_level": round_.scale is Scale.TWO_LEVEL,
+        # The scale's levels, labels and bands are data (evalapp.tally.scales).
+        "levels": scale.levels,
+        "level_labels": {level: _(level.label) for level in scale.levels},
+        "band_labels": {band: _(band.label) for band in scale.bands},
+        # The marks of the bands in the minutes' notes column, explained under the table.
+        "band_marks": {band: scale.band_number(band) for band in scale.bands},
+        "wording": {key: str(text) for key, text in DOCUMENT_WORDING.get(scale, {}).items()},
     }
 
 
-# The marks of the bands in the minutes' notes column, explained under the table.
-BAND_MARKS = {Scale.THREE_LEVEL: {Band.OVER_HALF: 1, Band.TWO_THIRDS: 2},
-              Scale.TWO_LEVEL: {Band.NO_CONFIDENCE: 1}}
+# How the documents name the vote, per scale (the documents of evaluation rounds are theirs).
+DOCUMENT_WORDING = {
+    Scale.THREE_LEVEL: {
+        "ballot_title": _l("Confidence ballot"),
+        "minutes_subtitle": _l("Counting the votes of the confidence ballot"),
+        "minutes_no_band": _l("Nobody received more than one half of the base in "
+                              "low-confidence votes."),
+        "notice_subtitle": _l("Result of the confidence ballot"),
+        "notice_no_band": _l("The result is in none of the bands the rules name for more than "
+                             "one half of low-confidence votes."),
+    },
+    Scale.TWO_LEVEL: {
+        "ballot_title": _l("No-confidence ballot"),
+        "minutes_subtitle": _l("Counting the votes of the no-confidence vote"),
+        "minutes_no_band": _l("Nobody received more than one half of the base in "
+                              "no-confidence votes."),
+        "notice_subtitle": _l("Result of the no-confidence vote"),
+        "notice_no_band": _l("The result is in none of the bands the rules name for more than "
+                             "one half of no-confidence votes."),
+    },
+}
 
 
 def _officer_context(round_: BallotRound) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 Every number that reaches a person (a percentage, a band flag, "quorum met") comes from here, so
 that the pages, the API, the documents and the tests all agree to the hundredth of a percent.
+The scales (levels, labels, adverse level, bands) are data, in evalapp.tally.scales.
 """
 
 from __future__ import annotations
@@ -11,28 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-
-class Scale(enum.StrEnum):
-    """The choices on a ballot line."""
-
-    THREE_LEVEL = "three_level"  # lấy phiếu tín nhiệm
-    TWO_LEVEL = "two_level"      # bỏ phiếu tín nhiệm
-
-
-class Level(enum.StrEnum):
-    HIGH = "high"              # Tín nhiệm cao
-    CONFIDENCE = "confidence"  # Tín nhiệm
-    LOW = "low"                # Tín nhiệm thấp
-    NO_CONFIDENCE = "no_confidence"  # Không tín nhiệm
-
-
-SCALE_LEVELS: dict[Scale, tuple[Level, ...]] = {
-    Scale.THREE_LEVEL: (Level.HIGH, Level.CONFIDENCE, Level.LOW),
-    Scale.TWO_LEVEL: (Level.CONFIDENCE, Level.NO_CONFIDENCE),
-}
-
-# The level whose count the consequence bands look at.
-ADVERSE_LEVEL = {Scale.THREE_LEVEL: Level.LOW, Scale.TWO_LEVEL: Level.NO_CONFIDENCE}
+from evalapp.tally.scales import Band, Level, Scale
 
 
 class Base(enum.StrEnum):
@@ -42,12 +22,6 @@ class Base(enum.StrEnum):
     ISSUED = "issued"        # ballots issued (phát ra)
     SUMMONED = "summoned"    # total members summoned (tổng số thành viên)
     VALID = "valid"          # valid ballots (hợp lệ)
-
-
-class Band(enum.StrEnum):
-    OVER_HALF = "over_half"              # > 1/2 and < 2/3 Tín nhiệm thấp
-    TWO_THIRDS = "two_thirds"            # >= 2/3 Tín nhiệm thấp
-    NO_CONFIDENCE = "no_confidence"      # > 1/2 Không tín nhiệm
 
 
 def quorum_met(present: int, summoned: int) -> bool:
@@ -72,21 +46,12 @@ def percent(count: int, base: int) -> Decimal:
 
 
 def band_for(scale: Scale, adverse: int, base: int) -> Band | None:
-    """The consequence band of a count of Tín nhiệm thấp / Không tín nhiệm against the base.
+    """The consequence band of a count of the scale's adverse level (Tín nhiệm thấp, Không
+    tín nhiệm) against the base; None on a scale without bands.
 
     Exactly one half is in no band. The app flags; the competent body decides.
     """
-    if base <= 0:
-        return None
-    if Scale(scale) is Scale.THREE_LEVEL:
-        if 3 * adverse >= 2 * base:
-            return Band.TWO_THIRDS
-        if 2 * adverse > base:
-            return Band.OVER_HALF
-        return None
-    if 2 * adverse > base:
-        return Band.NO_CONFIDENCE
-    return None
+    return Scale(scale).band_for(adverse, base)
 
 
 @dataclass(frozen=True)
@@ -131,7 +96,7 @@ def check_ballot(scale: Scale, candidate_ids: Iterable[int],
     given = set(marks)
     if given - expected:
         raise ValueError("unknown_candidate")
-    allowed = {level.value for level in SCALE_LEVELS[scale]}
+    allowed = {level.value for level in Scale(scale).levels}
     checked: dict[int, Level] = {}
     for candidate_id in expected:
         value = marks.get(candidate_id)
@@ -156,7 +121,8 @@ def tally(scale: Scale, base: Base, counts: RoundCounts, candidate_ids: Sequence
         raise ValueError("more ballots collected than issued")
     base_value = counts.base_value(base)
     results = []
-    levels = SCALE_LEVELS[scale]
+    scale = Scale(scale)
+    levels = scale.levels
     for candidate_id in candidate_ids:
         per_level = {level: line_counts.get((candidate_id, level), 0) for level in levels}
         marked = sum(per_level.values())
@@ -167,7 +133,12 @@ def tally(scale: Scale, base: Base, counts: RoundCounts, candidate_ids: Sequence
             counts=per_level,
             percents={level: percent(n, base_value) for level, n in per_level.items()},
             blank=counts.valid - marked,
-            band=band_for(scale, per_level[ADVERSE_LEVEL[scale]], base_value),
+            band=(scale.band_for(per_level[scale.adverse], base_value)
+                  if scale.adverse is not None else None),
         ))
     return Tally(scale=scale, base=base, base_value=base_value, counts=counts,
                  candidates=tuple(results))
+
+
+__all__ = ["Band", "Base", "CandidateResult", "Level", "RoundCounts", "Scale", "Tally",
+           "band_for", "check_ballot", "percent", "quorum_met", "tally"]

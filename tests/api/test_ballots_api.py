@@ -11,15 +11,8 @@ from sqlalchemy import func, select
 from evalapp.audit.models import AuditEntry
 from evalapp.auth.models import Role
 from evalapp.auth.services import create_api_token
-from evalapp.ballots.models import (
-    Ballot,
-    BallotCandidate,
-    BallotMark,
-    BallotParticipation,
-    BallotReceipt,
-    BallotRound,
-    BallotVoter,
-)
+from evalapp.ballots.models import BallotCandidate, BallotRound, BallotVoter
+from evalapp.box.models import BoxBallot, BoxMark, BoxParticipation, BoxReceipt
 
 ROUNDS = "/api/v1/ballot-rounds"
 
@@ -53,7 +46,7 @@ def audit_actions(db) -> list[str]:
 
 
 def box(db) -> tuple[int, ...]:
-    return tuple(count(db, m) for m in (Ballot, BallotMark, BallotReceipt, BallotParticipation))
+    return tuple(count(db, m) for m in (BoxBallot, BoxMark, BoxReceipt, BoxParticipation))
 
 
 @pytest.fixture

@@ -18,14 +18,8 @@ from sqlalchemy import func, select
 from evalapp.audit.models import AuditEntry
 from evalapp.auth.permissions import SYSTEM
 from evalapp.ballots import services
-from evalapp.ballots.models import (
-    Ballot,
-    BallotMark,
-    BallotParticipation,
-    BallotReceipt,
-    BallotRound,
-    RoundStatus,
-)
+from evalapp.ballots.models import BallotRound, RoundStatus
+from evalapp.box.models import Box, BoxBallot, BoxLine, BoxMark, BoxParticipation, BoxReceipt
 from evalapp.extensions import db as _db
 from evalapp.org.models import Gender, Person, Unit, UnitKind
 from evalapp.org.services import PersonData, create_person, create_unit
@@ -74,24 +68,32 @@ def entries_after(seq: int) -> list[AuditEntry]:
         select(AuditEntry).where(AuditEntry.seq > seq).order_by(AuditEntry.seq)).scalars())
 
 
+def box_id_of(round_id: int) -> int | None:
+    """The id of the round's ballot box (None before voting opens)."""
+    return _db.session.execute(select(Box.id).where(
+        Box.owner_kind == "ballot_round", Box.owner_id == round_id)).scalar_one_or_none()
+
+
 def secret_counts(round_id: int | None = None) -> dict[str, int]:
-    """Rows in the secret tables (of one round, or of all rounds)."""
-    def count(model, round_column):
+    """Rows in the box's secret tables (of one round's box, or of every box)."""
+    box_id = box_id_of(round_id) if round_id is not None else None
+
+    def count(model):
         query = select(func.count()).select_from(model)
         if round_id is not None:
-            query = query.where(round_column == round_id)
+            query = query.where(model.box_id == box_id)
         return _db.session.execute(query).scalar_one()
 
-    mark_query = select(func.count()).select_from(BallotMark).join(
-        Ballot, Ballot.id == BallotMark.ballot_id)
-    if round_id is not None:
-        mark_query = mark_query.where(Ballot.round_id == round_id)
-    return {
-        "participation": count(BallotParticipation, BallotParticipation.round_id),
-        "ballot": count(Ballot, Ballot.round_id),
-        "mark": _db.session.execute(mark_query).scalar_one(),
-        "receipt": count(BallotReceipt, BallotReceipt.round_id),
-    }
+    return {"participation": count(BoxParticipation), "ballot": count(BoxBallot),
+            "mark": count(BoxMark), "receipt": count(BoxReceipt)}
+
+
+def secret_marks(round_id: int) -> list[tuple[int, str]]:
+    """(candidate id, level key) of every mark in the round's box."""
+    return sorted(_db.session.execute(
+        select(BoxLine.subject_id, BoxMark.level)
+        .join(BoxLine, (BoxLine.box_id == BoxMark.box_id) & (BoxLine.number == BoxMark.line))
+        .where(BoxMark.box_id == box_id_of(round_id))).all())
 
 
 @dataclass
@@ -142,8 +144,7 @@ def advance(meeting: Meeting, to: RoundStatus, *, present: int | None = None,
             continue
         elif status is RoundStatus.VOTING:
             services.close_voting(SYSTEM, round_)
-            _db.session.commit()
-            services.scrub_storage()
+            _db.session.commit()  # the box's storage is scrubbed after this commit
             continue
         elif status is RoundStatus.CLOSED:
             services.count_round(SYSTEM, round_)

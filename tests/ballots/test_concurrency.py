@@ -31,7 +31,7 @@ from evalapp.core.errors import AlreadyVoted, InvalidState
 from evalapp.extensions import db as _db
 from evalapp.org.models import Person
 from evalapp.tally.rules import Level
-from tests.ballots.conftest import advance, marks, secret_counts
+from tests.ballots.conftest import advance, box_id_of, marks, secret_counts
 from tests.conftest import DB_KIND, TEST_CONFIG
 
 LEVELS = [Level.HIGH.value, Level.CONFIDENCE.value, Level.LOW.value]
@@ -175,12 +175,11 @@ def _closing_xmin_holds(round_id: int) -> bool:
         return True
     connection = _db.session.connection()
     rows = connection.exec_driver_sql(
-        "SELECT xmin::text FROM ballot WHERE round_id = %(r)s "
-        "UNION ALL SELECT m.xmin::text FROM ballot_mark m JOIN ballot b ON b.id = m.ballot_id "
-        "WHERE b.round_id = %(r)s "
-        "UNION ALL SELECT xmin::text FROM ballot_receipt WHERE round_id = %(r)s "
-        "UNION ALL SELECT xmin::text FROM ballot_participation WHERE round_id = %(r)s",
-        {"r": round_id}).scalars().all()
+        "SELECT xmin::text FROM box_ballot WHERE box_id = %(b)s "
+        "UNION ALL SELECT xmin::text FROM box_mark WHERE box_id = %(b)s "
+        "UNION ALL SELECT xmin::text FROM box_receipt WHERE box_id = %(b)s "
+        "UNION ALL SELECT xmin::text FROM box_participation WHERE box_id = %(b)s",
+        {"b": box_id_of(round_id)}).scalars().all()
     closing = connection.exec_driver_sql(
         "SELECT xmin::text FROM ballot_round WHERE id = %(r)s", {"r": round_id}).scalar_one()
     return set(rows) == {closing}

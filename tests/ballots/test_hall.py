@@ -16,10 +16,18 @@ from sqlalchemy import select
 from evalapp.auth.models import Role
 from evalapp.auth.permissions import SYSTEM
 from evalapp.ballots import home, services
-from evalapp.ballots.models import BallotParticipation, BallotRound, BallotVoter, RoundStatus
+from evalapp.ballots.models import BallotRound, BallotVoter, RoundStatus
+from evalapp.box.models import BoxParticipation
 from evalapp.core.errors import InvalidState, NotAllowed, NotFound
 from evalapp.tally.rules import Level
-from tests.ballots.conftest import advance, entries_after, last_seq, marks, secret_counts
+from tests.ballots.conftest import (
+    advance,
+    box_id_of,
+    entries_after,
+    last_seq,
+    marks,
+    secret_counts,
+)
 
 HIGH, LOW = Level.HIGH.value, Level.LOW.value
 
@@ -212,7 +220,7 @@ def test_voter_rounds_split_waiting_voted_absent_and_upcoming(meeting, factory, 
         db.session.add(BallotVoter(round_id=m.round_id, person_id=member.id,
                                    full_name=member.full_name, unit_name="x", present=present))
         if has_voted:
-            db.session.add(BallotParticipation(round_id=m.round_id, person_id=member.id))
+            db.session.add(BoxParticipation(box_id=box_id_of(m.round_id), person_id=member.id))
     db.session.commit()
     user = factory.user("uyvien", roles=(Role.VOTER,), person=member)
     rounds = services.voter_rounds(user)

@@ -19,15 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from evalapp.audit.services import verify_chain
 from evalapp.auth.permissions import SYSTEM
 from evalapp.ballots import services
-from evalapp.ballots.models import (
-    Ballot,
-    BallotCandidate,
-    BallotCount,
-    BallotMark,
-    BallotReceipt,
-    BallotRound,
-    RoundStatus,
-)
+from evalapp.ballots.models import BallotCandidate, BallotCount, BallotRound, RoundStatus
+from evalapp.box import services as box
+from evalapp.box.models import BoxBallot, BoxMark, BoxReceipt
 from evalapp.core.errors import InvalidState, NotAllowed, ValidationFailed
 from evalapp.org.models import UnitKind
 from evalapp.org.services import PersonData, create_unit, save_post, update_person, update_unit
@@ -40,6 +34,7 @@ from tests.ballots.conftest import (
     make_people,
     marks,
     secret_counts,
+    secret_marks,
 )
 
 HIGH, CONF, LOW = Level.HIGH.value, Level.CONFIDENCE.value, Level.LOW.value
@@ -96,7 +91,7 @@ def test_every_step_writes_exactly_one_audit_entry(meeting, db):
     assert '"ballots":3' in entry.details and m.round.closed_at is not None
     seq = last_seq()
     db.session.commit()  # end the reading transaction: the checkpoint waits for every writer
-    services.scrub_storage()  # housekeeping, not a state change: no entry
+    box.scrub_storage()  # housekeeping, not a state change: no entry
     assert entries_after(seq) == []
     entry = step(lambda: services.count_round(SYSTEM, m.round), "ballot_round.counted",
                  RoundStatus.COUNTED)
@@ -159,9 +154,7 @@ def _snapshot(db, round_id):
         "voters": sorted((v.id, v.person_id, v.full_name, v.present) for v in r.voters),
         "officers": sorted((o.user_id, o.role.value) for o in r.officers),
         "secret": secret_counts(round_id),
-        "marks": sorted((m.candidate_id, m.level.value) for m in db.session.execute(
-            select(BallotMark).join(Ballot, Ballot.id == BallotMark.ballot_id)
-            .where(Ballot.round_id == round_id)).scalars()),
+        "marks": secret_marks(round_id),
         "counts": sorted((c.candidate_id, c.level.value, c.count) for c in db.session.execute(
             select(BallotCount).where(BallotCount.round_id == round_id)).scalars()),
         "audit": last_seq(),
@@ -590,7 +583,7 @@ def test_trackers_are_distinct_and_the_digest_seals_the_box(meeting, db):
         db.session.commit()
     assert all(re.fullmatch(r"[0-9a-f]{32}", t) for t in returned)
     assert len(set(returned)) == 6
-    ballot_ids = set(db.session.execute(select(Ballot.id)).scalars())
+    ballot_ids = set(db.session.execute(select(BoxBallot.id)).scalars())
     assert not ballot_ids & set(returned)  # a tracker is not the ballot's id
     digest_while_open = services.box_digest(r)
 
@@ -606,28 +599,26 @@ def test_trackers_are_distinct_and_the_digest_seals_the_box(meeting, db):
     assert services.trackers(r) == sorted(returned)
 
     # Altering one mark in the database changes the recomputed digest...
-    mark = db.session.execute(select(BallotMark).limit(1)).scalar_one()
-    ballot_id, candidate_id, level = mark.ballot_id, mark.candidate_id, mark.level
-    new_level = Level.HIGH if level is not Level.HIGH else Level.LOW
-    db.session.execute(update(BallotMark).where(BallotMark.ballot_id == ballot_id,
-                                                BallotMark.candidate_id == candidate_id)
-                       .values(level=new_level))
+    mark = db.session.execute(select(BoxMark).limit(1)).scalar_one()
+    ballot_id, line, level = mark.ballot_id, mark.line, mark.level
+    new_level = HIGH if level != HIGH else LOW
+    db.session.execute(update(BoxMark).where(BoxMark.ballot_id == ballot_id,
+                                             BoxMark.line == line).values(level=new_level))
     db.session.commit()
     assert services.box_digest(m.reload()) != r.box_digest
     # ...and putting it back restores it.
-    db.session.execute(update(BallotMark).where(BallotMark.ballot_id == ballot_id,
-                                                BallotMark.candidate_id == candidate_id)
-                       .values(level=level))
+    db.session.execute(update(BoxMark).where(BoxMark.ballot_id == ballot_id,
+                                             BoxMark.line == line).values(level=level))
     db.session.commit()
     assert services.box_digest(m.reload()) == r.box_digest
     # So do a replaced tracker, a deleted ballot and an added one.
-    db.session.execute(update(BallotReceipt).where(BallotReceipt.tracker == returned[0])
+    db.session.execute(update(BoxReceipt).where(BoxReceipt.tracker == returned[0])
                        .values(tracker="0" * 32))
     db.session.commit()
     assert services.box_digest(m.reload()) != r.box_digest
-    db.session.execute(update(BallotReceipt).where(BallotReceipt.tracker == "0" * 32)
+    db.session.execute(update(BoxReceipt).where(BoxReceipt.tracker == "0" * 32)
                        .values(tracker=returned[0]))
-    db.session.execute(text("DELETE FROM ballot_mark WHERE ballot_id = :b"), {"b": ballot_id})
-    db.session.execute(text("DELETE FROM ballot WHERE id = :b"), {"b": ballot_id})
+    db.session.execute(text("DELETE FROM box_mark WHERE ballot_id = :b"), {"b": ballot_id})
+    db.session.execute(text("DELETE FROM box_ballot WHERE id = :b"), {"b": ballot_id})
     db.session.commit()
     assert services.box_digest(m.reload()) != r.box_digest

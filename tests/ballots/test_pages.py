@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from evalapp.auth.models import Role
-from evalapp.ballots.models import Ballot, BallotRound
+from evalapp.ballots.models import BallotRound
+from evalapp.box.models import BoxBallot
 from tests.ballots.conftest import tracker_on
 from tests.conftest import PASSWORD
 
@@ -104,7 +105,7 @@ def test_a_whole_round_through_the_pages(app, db, committee):
     assert secretary.post(f"/ballots/{round_id}/close").status_code == 302
     counter = _login(app, committee["counter"])
     assert counter.post(f"/ballots/{round_id}/count").status_code == 302
-    assert db.session.execute(select(func.count()).select_from(Ballot)).scalar_one() == 5
+    assert db.session.execute(select(func.count()).select_from(BoxBallot)).scalar_one() == 5
 
     results = counter.get(f"/ballots/{round_id}/results")
     assert results.status_code == 200

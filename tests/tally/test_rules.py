@@ -17,8 +17,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evalapp.tally.rules import (
-    ADVERSE_LEVEL,
-    SCALE_LEVELS,
     Band,
     Base,
     Level,
@@ -58,7 +56,8 @@ def percent_oracle(count: int, base: int) -> Decimal:
 
 
 def band_oracle(scale: Scale, adverse: int, base: int) -> Band | None:
-    if base <= 0:
+    """The bands as the rules state them (domain guide §1–3), written out per scale."""
+    if base <= 0 or scale is Scale.EVALUATION:  # evaluation: quotas, not bands of one level
         return None
     share = Fraction(adverse, base)
     if scale is Scale.THREE_LEVEL:
@@ -240,10 +239,21 @@ def test_band_integer_arithmetic_at_scale():
 
 
 def test_scale_levels_and_adverse_level():
-    assert SCALE_LEVELS[Scale.THREE_LEVEL] == (Level.HIGH, Level.CONFIDENCE, Level.LOW)
-    assert SCALE_LEVELS[Scale.TWO_LEVEL] == (Level.CONFIDENCE, Level.NO_CONFIDENCE)
-    assert ADVERSE_LEVEL[Scale.THREE_LEVEL] is Level.LOW
-    assert ADVERSE_LEVEL[Scale.TWO_LEVEL] is Level.NO_CONFIDENCE
+    assert Scale.THREE_LEVEL.levels == (Level.HIGH, Level.CONFIDENCE, Level.LOW)
+    assert Scale.TWO_LEVEL.levels == (Level.CONFIDENCE, Level.NO_CONFIDENCE)
+    assert Scale.EVALUATION.levels == (Level.EXCELLENT, Level.GOOD, Level.COMPLETED,
+                                       Level.NOT_COMPLETED)
+    assert [level.value for level in Scale.EVALUATION.levels] == ["htxs", "htt", "htnv", "kht"]
+    assert Scale.THREE_LEVEL.adverse is Level.LOW
+    assert Scale.TWO_LEVEL.adverse is Level.NO_CONFIDENCE
+    assert Scale.EVALUATION.adverse is None and Scale.EVALUATION.bands == ()
+    # Stored keys never change: rounds in the database and the API's JSON use them.
+    assert [s.value for s in Scale] == ["three_level", "two_level", "evaluation"]
+    assert [level.value for level in Level][:4] == ["high", "confidence", "low", "no_confidence"]
+    assert [band.value for band in Band] == ["over_half", "two_thirds", "no_confidence"]
+    # The minutes number the bands weakest first.
+    assert [Scale.THREE_LEVEL.band_number(b) for b in (Band.OVER_HALF, Band.TWO_THIRDS)] == [1, 2]
+    assert Scale.TWO_LEVEL.band_number(Band.NO_CONFIDENCE) == 1
 
 
 # --- check_ballot ----------------------------------------------------------------------------
@@ -251,7 +261,7 @@ def test_scale_levels_and_adverse_level():
 @pytest.mark.parametrize("scale", list(Scale))
 def test_check_ballot_every_complete_ballot_passes(scale):
     candidates = [11, 22, 33]
-    values = [level.value for level in SCALE_LEVELS[scale]]
+    values = [level.value for level in Scale(scale).levels]
     for choice in itertools.product(values, repeat=len(candidates)):
         marks = dict(zip(candidates, choice, strict=True))
         checked = check_ballot(scale, candidates, marks)
@@ -278,7 +288,7 @@ def _error(scale, candidates, marks) -> str:
 
 @pytest.mark.parametrize("scale", list(Scale))
 def test_check_ballot_unmarked(scale):
-    good = SCALE_LEVELS[scale][0].value
+    good = Scale(scale).levels[0].value
     assert _error(scale, [1, 2], {1: good}) == "unmarked"          # line missing
     assert _error(scale, [1, 2], {1: good, 2: None}) == "unmarked"
     assert _error(scale, [1, 2], {1: good, 2: ""}) == "unmarked"
@@ -295,13 +305,13 @@ def test_check_ballot_unmarked(scale):
     (Scale.TWO_LEVEL, "junk"),
 ])
 def test_check_ballot_bad_level(scale, bad):
-    good = SCALE_LEVELS[scale][0].value
+    good = Scale(scale).levels[0].value
     assert _error(scale, [1, 2], {1: good, 2: bad}) == "bad_level"
 
 
 @pytest.mark.parametrize("scale", list(Scale))
 def test_check_ballot_unknown_candidate(scale):
-    good = SCALE_LEVELS[scale][0].value
+    good = Scale(scale).levels[0].value
     assert _error(scale, [1, 2], {1: good, 2: good, 3: good}) == "unknown_candidate"
     assert _error(scale, [], {7: good}) == "unknown_candidate"
     assert _error(scale, [1], {1: good, 9: None}) == "unknown_candidate"
@@ -325,7 +335,7 @@ def test_check_ballot_property(scale, candidates, data):
     for cid in extra:
         marks[cid] = data.draw(st.sampled_from(ALL_MARKS), label=f"extra {cid}")
 
-    allowed = {level.value for level in SCALE_LEVELS[scale]}
+    allowed = {level.value for level in Scale(scale).levels}
     unmarked = any(marks.get(cid) in (None, "") for cid in candidates)
     bad = any(marks.get(cid) not in (None, "") and marks[cid] not in allowed
               for cid in candidates)
@@ -471,7 +481,7 @@ def test_tally_rejects_more_collected_than_issued():
 
 @pytest.mark.parametrize("scale", list(Scale))
 def test_tally_rejects_more_marks_than_valid(scale):
-    first, second = SCALE_LEVELS[scale][0], SCALE_LEVELS[scale][-1]
+    first, second = Scale(scale).levels[0], Scale(scale).levels[-1]
     # exactly as many marks as valid ballots is fine
     result = tally(scale, Base.COLLECTED, BASE_COUNTS, [1],
                    {(1, first): 20, (1, second): 20})
@@ -503,7 +513,7 @@ def test_tally_consistency_checks_property(summoned, present, issued, collected,
 def rounds(draw):
     """A round of ballots as voters fill them in, and its counts kept by hand."""
     scale = draw(st.sampled_from(list(Scale)))
-    levels = SCALE_LEVELS[scale]
+    levels = Scale(scale).levels
     candidates = draw(st.lists(st.integers(1, 1000), min_size=1, max_size=5, unique=True))
     line = st.one_of(st.sampled_from(levels), st.none())  # None: a void line
     ballot = st.one_of(
@@ -522,7 +532,7 @@ def rounds(draw):
 @given(rounds())
 def test_tally_property_random_ballots(round_):
     scale, candidates, ballots, unreturned, not_issued, absent, base = round_
-    levels = SCALE_LEVELS[scale]
+    levels = Scale(scale).levels
     valid_ballots = [b for b in ballots if b != "invalid"]
     collected = len(ballots)
     issued = collected + unreturned
@@ -559,5 +569,5 @@ def test_tally_property_random_ballots(round_):
             assert value == percent(candidate.counts[level], base_value)
             assert value == percent_oracle(candidate.counts[level], base_value)
             assert value.as_tuple().exponent == -2
-        adverse = candidate.counts[ADVERSE_LEVEL[scale]]
+        adverse = candidate.counts[Scale(scale).adverse] if Scale(scale).adverse else 0
         assert candidate.band is band_oracle(scale, adverse, base_value)

@@ -1,0 +1,1 @@
+"""The ballot box any kind of round uses: see evalapp.box.services."""
