@@ -92,14 +92,34 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        # SQLite: batch mode rebuilds a table (a copy, DROP of the original, RENAME). With
+        # foreign keys enforced, the DROP first deletes every row, which cascades to the rows
+        # that reference the table (rebuilding issued_document would delete every signature
+        # slot) or fails on them (document_number). The switch works only outside a
+        # transaction: it is made on the raw connection before the migrations' transaction
+        # begins, and before that transaction commits, PRAGMA foreign_key_check makes sure
+        # the migrations left no reference dangling.
+        sqlite = connection.dialect.name == 'sqlite'
+        raw = connection.connection.dbapi_connection if sqlite else None
+        if sqlite:
+            raw.execute('PRAGMA foreign_keys=OFF')
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    dangling = connection.exec_driver_sql(
+                        'PRAGMA foreign_key_check').fetchall()
+                    if dangling:
+                        raise RuntimeError(f'foreign keys left dangling: {dangling[:5]}')
+        finally:
+            if sqlite:
+                raw.execute('PRAGMA foreign_keys=ON')
 
 
 if context.is_offline_mode():
