@@ -120,13 +120,19 @@ def _link_filter(model, owner, kind=None, subject=None, *, any_subject: bool = F
 # ---------------------------------------------------------------- planning
 
 
+def _typed(owner, kind) -> tuple[DocumentOwner, DocumentType]:
+    """The registrations of `owner` and `kind`; ValueError when the kind is not the owner's."""
+    owner_type = registry.owner_type_of(owner)
+    document_type = registry.document_type(kind)
+    if document_type.owner != owner_type.key:
+        raise ValueError(f"{kind!r} is not a document of a {owner_type.key}")
+    return owner_type, document_type
+
+
 def plan_document(owner, kind, subject=None) -> DocumentPlan:
     """What a document of `kind` shows for `owner` (and `subject`) as it is now, in Vietnamese
     (no permission check)."""
-    document_type = registry.document_type(kind)
-    owner_type = registry.owner_type_of(owner)
-    if document_type.owner != owner_type.key:
-        raise ValueError(f"{kind!r} is not a document of a {owner_type.key}")
+    _owner_type, document_type = _typed(owner, kind)
     with force_locale(DOCUMENT_LOCALE):
         return document_type.plan(owner, subject)
 
@@ -215,8 +221,7 @@ def issue_document(actor, owner, kind, subject=None, *,
     copy of it can still be traced. A numbered kind takes the next number of the owner's
     register for the year of the owner's document date (else of the issue day).
     """
-    owner_type = registry.owner_type_of(owner)
-    document_type = registry.document_type(kind)
+    owner_type, document_type = _typed(owner, kind)
     if not owner_type.can_issue(actor, owner):
         raise NotAllowed()
     kind = document_type.kind
