@@ -212,10 +212,11 @@ class DocumentOwner:
         return [str(document.owner_id)]
 
     def audit_details(self, owner, subject) -> dict[str, Any]:
-        """How "document.issued" names the owner and the subject in the audit trail."""
-        details: dict[str, Any] = {"owner_type": self.key, "owner_id": self.id_of(owner)}
+        """How "document.issued" names the owner and the subject in the audit trail (by
+        default "type:id"; an area may name them by its own keys, as rounds do)."""
+        details: dict[str, Any] = {"document_owner": f"{self.key}:{self.id_of(owner)}"}
         if subject is not None:
-            details["subject_type"], details["subject_id"] = self.subject_link(subject)
+            details["document_subject"] = "{}:{}".format(*self.subject_link(subject))
         return details
 
     def view(self, owner) -> OwnerView:

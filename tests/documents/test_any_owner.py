@@ -187,8 +187,8 @@ def test_a_document_of_another_owner_is_numbered_signed_twice_and_verified(
     [entry] = db.session.execute(select(AuditEntry).where(
         AuditEntry.action == "document.issued", AuditEntry.target_id == report.id)).scalars()
     details = json.loads(entry.details)
-    assert (details["owner_type"], details["owner_id"], details["subject_type"],
-            details["subject_id"]) == ("test_unit", unit.id, "test_person", person.id)
+    assert (details["document_owner"], details["document_subject"]) == (
+        f"test_unit:{unit.id}", f"test_person:{person.id}")
 
     # Rendered by the engine from the area's template: heading, number, text, QR address.
     words = flat(pdf_text(report.pdf))
