@@ -21,11 +21,11 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from evalapp.audit.services import record
-from evalapp.core.errors import InvalidState, NotAllowed, NotFound
+from evalapp.core.errors import DomainError, InvalidState, NotAllowed, NotFound
 from evalapp.core.time import as_utc, utcnow
 from evalapp.documents import registry
 from evalapp.documents.models import DocumentNumber, IssuedDocument, SignatureSlot
@@ -144,8 +144,6 @@ def can_issue(user, owner) -> bool:
 
 def can_issue_now(owner, kind) -> bool:
     """Is `owner` at a stage where a document of `kind` can be issued (for the pages' buttons)."""
-    from evalapp.core.errors import DomainError
-
     try:
         registry.document_type(kind).ready(owner)
     except DomainError:
@@ -279,8 +277,6 @@ def issue_document(actor, owner, kind, subject=None, *,
 
 def has_signed(owner, kind) -> bool:
     """True once any signature is applied to a document of `kind` of the owner."""
-    from sqlalchemy import exists
-
     return bool(db.session.execute(select(exists().where(
         SignatureSlot.document_id == IssuedDocument.id,
         *_link_filter(IssuedDocument, owner, kind, any_subject=True),
