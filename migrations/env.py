@@ -96,13 +96,15 @@ def run_migrations_online():
         # foreign keys enforced, the DROP first deletes every row, which cascades to the rows
         # that reference the table (rebuilding issued_document would delete every signature
         # slot) or fails on them (document_number). The switch works only outside a
-        # transaction: it is made on the raw connection before the migrations' transaction
-        # begins, and before that transaction commits, PRAGMA foreign_key_check makes sure
-        # the migrations left no reference dangling.
+        # transaction, so it is made on the raw connection before any migration runs (Alembic
+        # runs each SQLite migration in a transaction of its own); afterwards PRAGMA
+        # foreign_key_check says whether the migrations left a reference dangling, and the
+        # connection goes back to the pool with foreign keys enforced again.
         sqlite = connection.dialect.name == 'sqlite'
         raw = connection.connection.dbapi_connection if sqlite else None
         if sqlite:
             raw.execute('PRAGMA foreign_keys=OFF')
+        dangling = []
         try:
             context.configure(
                 connection=connection,
@@ -112,14 +114,14 @@ def run_migrations_online():
 
             with context.begin_transaction():
                 context.run_migrations()
-                if sqlite:
-                    dangling = connection.exec_driver_sql(
-                        'PRAGMA foreign_key_check').fetchall()
-                    if dangling:
-                        raise RuntimeError(f'foreign keys left dangling: {dangling[:5]}')
         finally:
             if sqlite:
+                if connection.in_transaction():  # what closing the connection would do
+                    connection.rollback()
+                dangling = raw.execute('PRAGMA foreign_key_check').fetchall()
                 raw.execute('PRAGMA foreign_keys=ON')
+        if dangling:
+            raise RuntimeError(f'the migrations left foreign keys dangling: {dangling[:5]}')
 
 
 if context.is_offline_mode():

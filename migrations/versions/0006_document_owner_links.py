@@ -16,7 +16,9 @@ Read by hand:
   know other areas' tables. What they guarded (a signed record never loses its round) holds
   because no round is ever deleted and a person voted on is removed only from a draft round,
   which has no document yet.
-- SQLite rebuilds both tables (batch mode); the data is carried over by the UPDATEs below.
+- SQLite rebuilds both tables (batch mode, with foreign keys unenforced by env.py so that
+  no signature slot is cascaded away); the data is carried over by the UPDATEs below, and
+  PRAGMA foreign_key_check must find nothing dangling before the migration commits.
 - Downgrade restores the foreign keys and the CHECK; it refuses to run while a document or a
   number belongs to anything other than a round and a unit.
 
@@ -99,6 +101,17 @@ def upgrade():
             ['register_type', 'register_id', 'year', 'number'])
         batch.create_check_constraint(op.f('ck_document_number_subject_link'), SUBJECT_LINK)
         batch.create_index(op.f('ix_document_number_owner_type'), ['owner_type', 'owner_id'])
+    _no_dangling_reference()
+
+
+def _no_dangling_reference():
+    """SQLite rebuilt the tables with foreign keys unenforced (migrations/env.py): before this
+    migration's transaction commits, every reference to them must still resolve."""
+    bind = op.get_bind()
+    if bind.dialect.name == 'sqlite':
+        dangling = bind.exec_driver_sql('PRAGMA foreign_key_check').fetchall()
+        if dangling:
+            raise RuntimeError(f'foreign keys left dangling: {dangling[:5]}')
 
 
 def downgrade():
@@ -156,3 +169,4 @@ def downgrade():
                                  'ballot_candidate', ['candidate_id'], ['id'],
                                  ondelete='RESTRICT')
         batch.create_index(op.f('ix_issued_document_round_id'), ['round_id'])
+    _no_dangling_reference()
