@@ -16,8 +16,7 @@ from evalapp.auth.models import Role, User
 from evalapp.auth.permissions import SYSTEM
 from evalapp.auth.services import GrantSpec, create_user
 from evalapp.ballots import services as ballots
-from evalapp.documents.models import DocumentKind
-from evalapp.documents.services import issue_document
+from evalapp.ballots.documents import DocumentKind, issue_document
 from evalapp.documents.signing import create_demo_pki, sign_document
 from evalapp.extensions import db
 from evalapp.org.models import Gender, Person, Unit, UnitKind

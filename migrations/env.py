@@ -92,14 +92,36 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        # SQLite: batch mode rebuilds a table (a copy, DROP of the original, RENAME). With
+        # foreign keys enforced, the DROP first deletes every row, which cascades to the rows
+        # that reference the table (rebuilding issued_document would delete every signature
+        # slot) or fails on them (document_number). The switch works only outside a
+        # transaction, so it is made on the raw connection before any migration runs (Alembic
+        # runs each SQLite migration in a transaction of its own); afterwards PRAGMA
+        # foreign_key_check says whether the migrations left a reference dangling, and the
+        # connection goes back to the pool with foreign keys enforced again.
+        sqlite = connection.dialect.name == 'sqlite'
+        raw = connection.connection.dbapi_connection if sqlite else None
+        if sqlite:
+            raw.execute('PRAGMA foreign_keys=OFF')
+        dangling = []
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:
+                if connection.in_transaction():  # what closing the connection would do
+                    connection.rollback()
+                dangling = raw.execute('PRAGMA foreign_key_check').fetchall()
+                raw.execute('PRAGMA foreign_keys=ON')
+        if dangling:
+            raise RuntimeError(f'the migrations left foreign keys dangling: {dangling[:5]}')
 
 
 if context.is_offline_mode():

@@ -63,11 +63,12 @@ def test_demo_has_a_finished_round_and_one_open_for_the_demo_voter(app, db, clie
     assert finished.box_digest and len(finished.active_candidates) == 6
 
     # Its minutes carry a valid signature from every signer, by the demo certificates.
-    from evalapp.documents.models import DocumentKind, IssuedDocument
+    from evalapp.ballots.documents import DocumentKind
+    from evalapp.documents.models import IssuedDocument
     from evalapp.documents.signing import verify_pdf
 
     minutes = db.session.execute(select(IssuedDocument).where(
-        IssuedDocument.round_id == finished.id,
+        IssuedDocument.owner_id == finished.id,
         IssuedDocument.kind == DocumentKind.MINUTES)).scalar_one()
     assert minutes.slots and all(slot.signed_at for slot in minutes.slots)
     report = verify_pdf(minutes.pdf)

@@ -577,18 +577,19 @@ def ballot_trackers(round_id: int):
 # ---------------------------------------------------------------- documents of a round
 #
 # Issued PDFs (minutes, blank ballots, result notices): listed and issued by those who may issue
-# them on the round page (evalapp.documents.services.can_issue); a document is fetched by whoever
+# them on the round page (evalapp.ballots.documents.can_issue); a document is fetched by whoever
 # may download it there. A round the account may not see is 404, as elsewhere in the API.
 
+from evalapp.ballots import documents as round_documents  # noqa: E402
+from evalapp.ballots.documents import DocumentKind  # noqa: E402
 from evalapp.documents import services as documents  # noqa: E402
-from evalapp.documents.models import DocumentKind  # noqa: E402
 from evalapp.documents.routes import pdf_response, public_base_url  # noqa: E402
 
 
 def document_json(document) -> dict:
     return {
-        "id": document.id, "kind": document.kind.value, "round_id": document.round_id,
-        "candidate_id": document.candidate_id, "title": document.title,
+        "id": document.id, "kind": document.kind.value, "round_id": document.owner_id,
+        "candidate_id": document.subject_id, "title": document.title,
         "number": document.number.label if document.number else None,
         "created_at": _time(document.created_at),
         "original_sha256": document.original_sha256, "sha256": document.sha256,
@@ -606,8 +607,8 @@ def document_json(document) -> dict:
 
 def _document(doc_id: str):
     document = documents.get_document(doc_id)
-    round_ = ballots.get_round(document.round_id)
-    if not ballots.can_see_round(g.api_user, round_):
+    round_ = round_documents.round_of(document)
+    if round_ is None or not ballots.can_see_round(g.api_user, round_):
         raise NotFound(_("This document does not exist."))
     if not documents.can_download(g.api_user, document):
         raise NotAllowed()
@@ -616,14 +617,14 @@ def _document(doc_id: str):
 
 @bp.get("/ballot-rounds/<int:round_id>/documents")
 def ballot_round_documents(round_id: int):
-    round_ = _ballot_round(round_id, documents.can_issue)
+    round_ = _ballot_round(round_id, round_documents.can_issue)
     return jsonify({"round_id": round_.id,
-                    "items": [document_json(d) for d in documents.round_documents(round_)]})
+                    "items": [document_json(d) for d in round_documents.round_documents(round_)]})
 
 
 @bp.post("/ballot-rounds/<int:round_id>/documents")
 def issue_ballot_round_document(round_id: int):
-    round_ = _ballot_round(round_id, documents.can_issue)
+    round_ = _ballot_round(round_id, round_documents.can_issue)
     body = _json_object({"kind", "candidate_id"})
     kind = _get(body, "kind", _as_choice(DocumentKind))
     candidate_id = _get(body, "candidate_id", _as_id, required=False, nullable=True)
@@ -631,10 +632,10 @@ def issue_ballot_round_document(round_id: int):
     if candidate_id is not None:
         candidate = next((c for c in round_.candidates if c.id == candidate_id), None)
         if candidate is None:
-            raise _bad("candidate_id", str(documents.NOT_ON_LIST))
+            raise _bad("candidate_id", str(round_documents.NOT_ON_LIST))
     before = documents.current_document(round_, kind, candidate)
-    document = documents.issue_document(g.api_user, round_, kind, candidate,
-                                        base_url=public_base_url())
+    document = round_documents.issue_document(g.api_user, round_, kind, candidate,
+                                              base_url=public_base_url())
     db.session.commit()
     created = before is None or before.id != document.id
     response = jsonify(document_json(document))

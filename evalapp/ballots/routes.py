@@ -660,3 +660,7 @@ def receipt_file(round_id: int):
         raise NotFound(_("This device keeps no receipt for this round."))
     return Response(receipts.receipt_text(round_, tracker), mimetype="text/plain", headers={
         "Content-Disposition": f'attachment; filename="bien-nhan-phieu-dot-{round_.id}.txt"'})
+
+
+# The documents of a round (issuing, the notices ZIP, signing all at once), on this blueprint.
+from evalapp.ballots import document_routes  # noqa: E402,F401

@@ -74,21 +74,6 @@ class SignAllForm(AppForm):
     submit = SubmitField(_l("Sign them all"))
 
 
-class DocumentDetailsForm(AppForm):
-    """The heading's governing body line and the date line's place name of a round's
-    documents, which those who issue them may set at any time."""
-
-    governing_body_name = StringField(
-        _l("Governing body"), validators=[max_length(300)],
-        description=_l("Printed above the body, e.g. “UBND tỉnh Hòa Bình Xanh” above “Sở Nội "
-                       "vụ”. Leave empty when the body has none above it."))
-    locality = StringField(
-        _l("Place name of the date line"), validators=[max_length(120)],
-        description=_l("Printed as “Hòa Bình Xanh, ngày … tháng … năm …”. Left empty, it is "
-                       "taken from the name of the body."))
-    submit = SubmitField(_l("Save the heading and date line"))
-
-
 class DemoCertificateForm(AppForm):
     next = HiddenField()
     submit = SubmitField(_l("Give me a demo certificate (for testing only)"))

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 from evalapp.core.home import home_section
-from evalapp.documents.services import awaiting_signature
-from evalapp.extensions import db
+from evalapp.documents.services import awaiting_by_owner
 
 
 @home_section("documents.awaiting", order=30, template="documents/_home_awaiting.html")
 def documents_awaiting_signature(user):
-    """By round: the round and its documents with a block the user has still to sign."""
-    waiting = awaiting_signature(user)
-    if not waiting:
+    """By owner (a round...): its description and its documents with a block the user has
+    still to sign."""
+    groups = awaiting_by_owner(user)
+    if not groups:
         return None
-    from evalapp.ballots.models import BallotRound
     from evalapp.documents.signing import readiness
 
-    rounds: dict[int, list] = {}
-    for document in waiting:
-        rounds.setdefault(document.round_id, []).append(document)
-    return {"rounds": [(db.session.get(BallotRound, round_id), documents)
-                       for round_id, documents in rounds.items()],
-            "count": len(waiting), "readiness": readiness(user)}
+    return {"groups": groups, "count": sum(len(documents) for _owner, documents in groups),
+            "readiness": readiness(user)}

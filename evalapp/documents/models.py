@@ -1,48 +1,69 @@
-"""Issued documents, their signature slots, and the signers' certificates.
+"""Issued documents, their signature slots, the register of numbers, and the signers'
+certificates.
 
 A document is rendered once (its first revision carries every signature field, so that later
 signatures never invalidate earlier ones); each signature is an incremental revision appended to
 `pdf`. `original_sha256` identifies the document as issued, `sha256` its current revision.
+
+A document is owned by an object of some area through a link (owner_type + owner_id, and
+optionally subject_type + subject_id: see evalapp.documents.registry); its kind is a value an
+area registered. No foreign key leads out of this area: the owning areas never delete an object
+that owns a document (a round is never deleted; a person voted on leaves the list only while
+the round is a draft, before any document exists).
 """
 
 from __future__ import annotations
 
-import enum
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 from evalapp.core.time import utcnow
+from evalapp.documents import registry
 from evalapp.extensions import db
-from evalapp.org.models import _enum
 
 
-class DocumentKind(enum.StrEnum):
-    MINUTES = "minutes"          # biên bản kiểm phiếu
-    BLANK_BALLOTS = "ballots"    # phiếu lấy phiếu tín nhiệm (blank, numbered)
-    RESULT_NOTICE = "notice"     # thông báo kết quả to one person voted on
+class KindColumn(TypeDecorator):
+    """A kind of document: stored as its value, read back as the member of the enum of the area
+    that registered it (or as the plain string, for a kind nobody registers any more)."""
 
-    @property
-    def label(self) -> str:
-        return str(KIND_LABELS[self])
+    impl = String(40)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else str(getattr(value, "value", value))
+
+    def process_result_value(self, value, dialect):
+        return registry.kind_from_value(value)
 
 
-KIND_LABELS = {
-    DocumentKind.MINUTES: _l("Vote-count minutes"),
-    DocumentKind.BLANK_BALLOTS: _l("Blank ballots"),
-    DocumentKind.RESULT_NOTICE: _l("Result notice"),
-}
+class _KindLabels(Mapping):
+    """Every registered kind and its label (the audit trail names kinds through it)."""
+
+    def __getitem__(self, kind):
+        return registry.document_type(kind).label
+
+    def __iter__(self) -> Iterator:
+        return iter([t.kind for t in registry.document_types()])
+
+    def __len__(self) -> int:
+        return len(registry.document_types())
+
+
+KIND_LABELS = _KindLabels()
 
 
 class SigningCertificate(db.Model):
@@ -69,39 +90,48 @@ class SigningCertificate(db.Model):
 
 
 class DocumentNumber(db.Model):
-    """A number in the issuing body's register (sổ đăng ký văn bản): numbers run 1, 2, 3 … per
-    body (the round's unit) and year, restarting each year. A document that replaces an
-    unsigned one of the same round, kind and person keeps its number; `label` is the number as
-    printed ("01/BB-SNV", or "01-BB/TU" for a Party body)."""
+    """A number in an issuing body's register (sổ đăng ký văn bản): numbers run 1, 2, 3 … per
+    register (the body: register_type + register_id, e.g. a unit) and year, restarting each
+    year. A document that replaces an unsigned one of the same owner, kind and subject keeps its
+    number; `label` is the number as printed ("01/BB-SNV", or "01-BB/TU" for a Party body)."""
 
     __tablename__ = "document_number"
-    __table_args__ = (UniqueConstraint("unit_id", "year", "number"),
-                      CheckConstraint("number > 0", name="number_positive"))
+    __table_args__ = (UniqueConstraint("register_type", "register_id", "year", "number"),
+                      CheckConstraint("number > 0", name="number_positive"),
+                      CheckConstraint("(subject_type IS NULL) = (subject_id IS NULL)",
+                                      name="subject_link"),
+                      Index(None, "owner_type", "owner_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"))
+    register_type: Mapped[str] = mapped_column(String(40))
+    register_id: Mapped[int] = mapped_column(Integer)
     year: Mapped[int] = mapped_column(Integer)
     number: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind, "document_kind"))
+    kind: Mapped[str] = mapped_column(KindColumn())
     label: Mapped[str] = mapped_column(String(80))
-    round_id: Mapped[int] = mapped_column(ForeignKey("ballot_round.id", ondelete="RESTRICT"),
-                                          index=True)
-    candidate_id: Mapped[int | None] = mapped_column(
-        ForeignKey("ballot_candidate.id", ondelete="RESTRICT"))
+    owner_type: Mapped[str] = mapped_column(String(40))
+    owner_id: Mapped[int] = mapped_column(Integer)
+    subject_type: Mapped[str | None] = mapped_column(String(40))
+    subject_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class IssuedDocument(db.Model):
     __tablename__ = "issued_document"
+    __table_args__ = (CheckConstraint("(subject_type IS NULL) = (subject_id IS NULL)",
+                                      name="subject_link"),
+                      Index(None, "owner_type", "owner_id"))
     audit_type = "document"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random, printed in the QR
-    kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind, "document_kind"))
-    round_id: Mapped[int] = mapped_column(ForeignKey("ballot_round.id", ondelete="RESTRICT"),
-                                          index=True)
-    candidate_id: Mapped[int | None] = mapped_column(
-        ForeignKey("ballot_candidate.id", ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(KindColumn())
+    # The owner (an object of the area that registered the kind) and the subject inside it.
+    owner_type: Mapped[str] = mapped_column(String(40))
+    owner_id: Mapped[int] = mapped_column(Integer)
+    subject_type: Mapped[str | None] = mapped_column(String(40))
+    subject_id: Mapped[int | None] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(500))
+    # What the document certifies (DocumentPlan): the counts it reports, the people it covers.
     tally_fingerprint: Mapped[str | None] = mapped_column(String(64))
     roll_fingerprint: Mapped[str | None] = mapped_column(String(64))
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
@@ -113,7 +143,7 @@ class IssuedDocument(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    # Minutes and notices carry a number of the body's register; blank ballots do not.
+    # A document of a numbered kind carries a number of its body's register.
     number_id: Mapped[int | None] = mapped_column(
         ForeignKey("document_number.id", ondelete="RESTRICT"), index=True)
 

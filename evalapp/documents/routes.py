@@ -1,39 +1,16 @@
-"""Issuing and downloading the documents of a round (the secretary's side). Signing and
-verification pages live in signing_routes, on the same blueprint.
-
-A step that is not possible yet (minutes before counting, no place name for the date line) comes
-back as a message on the round page, never as a bare error page."""
+"""Downloading issued documents, and the template helpers of the documents of any owner. Signing
+and verification pages live in signing_routes, on the same blueprint. Issuing is the owning
+area's (e.g. /ballots/<id>/documents/... in evalapp.ballots.document_routes)."""
 
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    flash,
-    redirect,
-    request,
-    url_for,
-)
-from flask_babel import gettext as _
+from flask import Blueprint, Response, abort, request
 from flask_login import current_user, login_required
 
-from evalapp.ballots import services as ballots
-from evalapp.ballots.forms import ActionForm
-from evalapp.core.errors import DomainError, NotFound
 from evalapp.core.web import public_base_url  # noqa: F401  (the API imports it from here)
 from evalapp.documents import services
-from evalapp.documents.forms import DocumentDetailsForm
-from evalapp.documents.models import DocumentKind
-from evalapp.extensions import db
 
 bp = Blueprint("documents", __name__)
-
-
-@bp.app_template_global()
-def round_documents(round_) -> list:
-    """The current documents of a round, for the round page."""
-    return services.round_documents(round_)
 
 
 @bp.app_template_global()
@@ -49,20 +26,9 @@ def signer_readiness(user):
 
 
 @bp.app_template_global()
-def documents_awaiting(user, round_=None) -> list:
-    """The current documents with a block `user` has still to sign (of `round_`, or all)."""
-    return services.awaiting_signature(user, round_)
-
-
-@bp.app_template_global()
-def document_details_form(round_) -> DocumentDetailsForm:
-    return DocumentDetailsForm(formdata=None, obj=round_)
-
-
-@bp.app_template_global()
-def document_locality(round_) -> str | None:
-    """The place name the round's documents print in their date line, if one is known."""
-    return services.locality_of(round_)
+def documents_awaiting(user, owner=None) -> list:
+    """The current documents with a block `user` has still to sign (of `owner`, or all)."""
+    return services.awaiting_signature(user, owner)
 
 
 @bp.app_template_global()
@@ -70,90 +36,11 @@ def document_download_name(document) -> str:
     return services.download_name(document)
 
 
-def back_to_documents(round_id: int):
-    return redirect(url_for("ballots.round_page", round_id=round_id, _anchor="documents"))
-
-
-def _issuing_round(round_id: int):
-    round_ = ballots.get_round(round_id)
-    if not services.can_issue(current_user, round_):
-        abort(403)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    return round_
-
-
-@bp.post("/ballots/<int:round_id>/documents/<any(minutes,ballots,notice):kind>")
-@login_required
-def issue(round_id: int, kind: str):
-    """Issue a document (or reuse the current one when nothing changed) and download it."""
-    round_ = _issuing_round(round_id)
-    candidate = None
-    if kind == DocumentKind.RESULT_NOTICE.value:
-        candidate_id = request.form.get("candidate_id", type=int)
-        candidate = next((c for c in round_.candidates if c.id == candidate_id), None)
-        if candidate_id is not None and candidate is None:
-            raise NotFound(services.NOT_ON_LIST)
-    try:
-        document = services.issue_document(current_user, round_, DocumentKind(kind), candidate,
-                                           base_url=public_base_url())
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.text(), "danger")
-        return back_to_documents(round_id)
-    db.session.commit()
-    return redirect(url_for("documents.download", doc_id=document.id))
-
-
-@bp.post("/ballots/<int:round_id>/documents/notices")
-@login_required
-def issue_notices(round_id: int):
-    """The result notice of every person voted on, in one go; then the ZIP of them all."""
-    round_ = _issuing_round(round_id)
-    try:
-        services.issue_all_notices(current_user, round_, base_url=public_base_url())
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.text(), "danger")
-        return back_to_documents(round_id)
-    db.session.commit()
-    return redirect(url_for("documents.notices_zip", round_id=round_id))
-
-
-@bp.get("/ballots/<int:round_id>/documents/notices.zip")
-@login_required
-def notices_zip(round_id: int):
-    round_ = ballots.get_round(round_id)
-    if not services.can_issue(current_user, round_):
-        abort(403)
-    notices = [d for d in services.round_documents(round_)
-               if d.kind is DocumentKind.RESULT_NOTICE]
-    if not notices:
-        flash(_("No result notice has been issued for this round yet."), "warning")
-        return back_to_documents(round_id)
-    return Response(services.notices_zip(notices), mimetype="application/zip", headers={
-        "Content-Disposition": f'attachment; filename="{services.notices_zip_name(round_)}"',
-        "Cache-Control": "no-store"})
-
-
-@bp.post("/ballots/<int:round_id>/documents/details")
-@login_required
-def document_details(round_id: int):
-    """The governing body line and the place name of the date line of the round's documents."""
-    round_ = ballots.get_round(round_id)
-    if not services.can_issue(current_user, round_):
-        abort(403)
-    form = DocumentDetailsForm()
-    if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "danger")
-        return back_to_documents(round_id)
-    services.update_document_details(current_user, round_,
-                                     governing_body_name=form.governing_body_name.data,
-                                     locality=form.locality.data)
-    db.session.commit()
-    flash(_("The heading and the date line of the documents have been saved. Documents not "
-            "signed yet are issued anew with them, under the same number."), "success")
-    return back_to_documents(round_id)
+@bp.app_template_global()
+def document_issuable(owner, kind) -> bool:
+    """Whether the owner is at a stage where a document of `kind` can be issued: the pages ask
+    this instead of comparing statuses."""
+    return services.can_issue_now(owner, kind)
 
 
 @bp.get("/documents/<doc_id>.pdf")
@@ -187,6 +74,11 @@ def pdf_response(document, *, inline: bool = False) -> Response:
     return Response(document.pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'{disposition}; filename="{services.download_name(document)}"',
         "Cache-Control": "no-store"})
+
+
+def zip_response(data: bytes, name: str) -> Response:
+    return Response(data, mimetype="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
 # Signing, certificates and verification pages (same blueprint, their own module), and the home

@@ -43,7 +43,6 @@ from sqlalchemy import exists, or_, select, update
 from evalapp.audit.services import record
 from evalapp.auth.models import User
 from evalapp.auth.permissions import can_manage_accounts
-from evalapp.ballots.models import BallotOfficer, BallotRound
 from evalapp.core.errors import (
     AlreadyExists,
     InvalidState,
@@ -53,14 +52,9 @@ from evalapp.core.errors import (
 )
 from evalapp.core.text import nfc, person_sort_key
 from evalapp.core.time import as_utc, utcnow
-from evalapp.documents.models import (
-    DocumentKind,
-    IssuedDocument,
-    SignatureSlot,
-    SigningCertificate,
-)
+from evalapp.documents import registry
+from evalapp.documents.models import IssuedDocument, SignatureSlot, SigningCertificate
 from evalapp.extensions import db
-from evalapp.org.models import Unit
 
 log = logging.getLogger(__name__)
 
@@ -337,9 +331,13 @@ def _name(common_name: str, organisation: str) -> x509.Name:
 
 
 def _default_body_name() -> str:
-    unit = db.session.execute(select(Unit).where(Unit.parent_id.is_(None))
-                              .order_by(Unit.position, Unit.id).limit(1)).scalar_one_or_none()
-    return unit.name if unit is not None else "evalapp"
+    """The body demo certificates name when nothing more specific is known: the first one an
+    owner of documents offers (DocumentOwner.default_body_name), else "evalapp"."""
+    for owner_type in registry.owner_types():
+        name = owner_type.default_body_name()
+        if name:
+            return name
+    return "evalapp"
 
 
 def _demo_root(body_name: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate, bool]:
@@ -398,12 +396,13 @@ def _demo_signer(root_key, root: x509.Certificate, full_name: str, body_name: st
 
 
 def demo_signers() -> list[tuple[User, str | None]]:
-    """Every active officer of a round and the demo accounts: (user, body of their last round)."""
-    officer_rows = db.session.execute(
-        select(BallotOfficer.user_id, BallotRound.body_name)
-        .join(BallotRound, BallotRound.id == BallotOfficer.round_id)
-        .order_by(BallotRound.id)).all()
-    bodies = {user_id: body for user_id, body in officer_rows}
+    """Everyone an owner of documents names as a signer (DocumentOwner.potential_signers) and
+    the demo accounts: (user, the body their certificate names)."""
+    bodies: dict[int, str | None] = {}
+    for owner_type in registry.owner_types():
+        for user_id, body in owner_type.potential_signers().items():
+            if body or user_id not in bodies:
+                bodies[user_id] = body
     users = db.session.execute(
         select(User).where(User.active.is_(True),
                            or_(User.id.in_(bodies), User.username.in_(DEMO_ACCOUNTS)))
@@ -485,13 +484,15 @@ def readiness(user) -> Readiness:
 
 
 def is_signer(user) -> bool:
-    """An officer of some round, or named in some signature block."""
+    """Someone an owner of documents names as a signer, or named in some signature block."""
     user_id = getattr(user, "id", None)
     if user_id is None:
         return False
-    officer = select(exists().where(BallotOfficer.user_id == user_id))
+    if any(user_id in owner_type.potential_signers(user_id)
+           for owner_type in registry.owner_types()):
+        return True
     named = select(exists().where(SignatureSlot.signer_id == user_id))
-    return bool(db.session.execute(officer).scalar() or db.session.execute(named).scalar())
+    return bool(db.session.execute(named).scalar())
 
 
 def issue_demo_certificate(actor) -> SigningCertificate:
@@ -517,16 +518,6 @@ def issue_demo_certificate(actor) -> SigningCertificate:
 
 
 # ---------------------------------------------------------------- signing
-
-
-def round_has_signed_minutes(round_: BallotRound) -> bool:
-    """True once any signature is applied to the round's vote-count minutes: from then on the
-    round's numbers are locked."""
-    return bool(db.session.execute(select(exists().where(
-        SignatureSlot.document_id == IssuedDocument.id,
-        IssuedDocument.round_id == round_.id,
-        IssuedDocument.kind == DocumentKind.MINUTES,
-        SignatureSlot.signed_at.is_not(None)))).scalar())
 
 
 def _slot_to_sign(actor, document: IssuedDocument, slot_id: int | None) -> SignatureSlot:
@@ -709,14 +700,14 @@ def sign_document(actor, document: IssuedDocument, slot_id: int | None = None) -
     return slot
 
 
-def sign_all(actor, round_: BallotRound) -> list[SignatureSlot]:
-    """The actor signs every block of theirs in the round's current documents: one revision
+def sign_all(actor, owner) -> list[SignatureSlot]:
+    """The actor signs every block of theirs in the owner's current documents: one revision
     and one audit entry per signature, all in one transaction (none if one fails)."""
     from evalapp.documents.services import awaiting_signature, own_unsigned_slots
 
-    waiting = awaiting_signature(actor, round_)
+    waiting = awaiting_signature(actor, owner)
     if not waiting:
-        raise InvalidState(_l("No document of this round is waiting for your signature."))
+        raise InvalidState(registry.owner_type_of(owner).nothing_to_sign)
     if certificate_for(actor) is None:
         raise InvalidState(NO_CERTIFICATE)
     return [sign_document(actor, document, slot.id) for document in waiting
@@ -828,8 +819,11 @@ class VerificationReport:
     document_id: str | None = None
     document_title: str | None = None
     document_number: str | None = None
-    round_id: int | None = None
-    round_title: str | None = None
+    # The document's owner, as its area describes it ("Đợt lấy phiếu": the round's title).
+    owner_type: str | None = None
+    owner_id: int | None = None
+    owner_label: str | None = None
+    owner_title: str | None = None
     tally_fingerprint: str | None = None
     roll_fingerprint: str | None = None
     derived_from_document_id: str | None = None  # ours, with revisions we did not make
@@ -1043,11 +1037,14 @@ def verify_pdf(data: bytes) -> VerificationReport:
     found = {}
     known = document or derived
     if document is not None:
-        round_ = db.session.get(BallotRound, document.round_id)
+        from evalapp.documents.services import document_owner_view
+
+        owner = document_owner_view(document)
         found = dict(document_id=document.id, document_title=document.title,
                      document_number=document.number.label if document.number else None,
-                     round_id=document.round_id,
-                     round_title=round_.title if round_ is not None else None,
+                     owner_type=document.owner_type, owner_id=document.owner_id,
+                     owner_label=owner.label if owner is not None else None,
+                     owner_title=owner.title if owner is not None else None,
                      tally_fingerprint=document.tally_fingerprint,
                      roll_fingerprint=document.roll_fingerprint,
                      held_signed=sum(1 for s in document.slots if s.signed_at is not None),

@@ -59,7 +59,9 @@ def print_report(report) -> None:
                      how=report.match_label, id=report.document_id))
         if report.document_number:
             click.echo(_("Number: %(number)s", number=report.document_number))
-        click.echo(_("Round: %(id)s %(title)s", id=report.round_id, title=report.round_title or ""))
+        if report.owner_label:  # as the owner's area describes it ("Round: 12 <title>")
+            click.echo(_("%(owner)s: %(id)s %(title)s", owner=report.owner_label,
+                         id=report.owner_id, title=report.owner_title or ""))
         if report.tally_fingerprint:
             click.echo(_("Tally fingerprint: %(fp)s", fp=report.tally_fingerprint))
         if report.later_version_held:
@@ -92,7 +94,8 @@ def register_signing_commands(app: Flask) -> None:
     @pki.command("demo")
     def pki_demo() -> None:
         """Create a demo root CA (trusted by this instance) and demo certificates for every
-        officer of a round and the demo accounts; running it again changes nothing."""
+        signer an area names (the officers of every round) and the demo accounts; running it
+        again changes nothing."""
         from evalapp.auth.permissions import SYSTEM
         from evalapp.documents.signing import create_demo_pki
 

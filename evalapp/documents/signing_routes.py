@@ -1,8 +1,8 @@
 """Pages for signing and verifying documents, on the documents blueprint (imported at the end of
 evalapp/documents/routes.py): the signing page of one document (preview, then a confirmed
-signature), signing everything of a round at once, the demo certificate of development, the
-certificates page of the administrators, and the verification pages anyone may open without
-logging in."""
+signature), the page that signs everything of one owner at once (sign_all_view, served by the
+owning area's route), the demo certificate of development, the certificates page of the
+administrators, and the verification pages anyone may open without logging in."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from evalapp.auth.permissions import can_manage_accounts
-from evalapp.ballots import services as ballots
 from evalapp.core.errors import DomainError
 from evalapp.core.forms import AppForm, attach_error
 from evalapp.core.web import is_safe_next
@@ -55,7 +54,7 @@ def verify_issued(doc_id: str):
 def _sign_page(document, form, status: int = 200, error: str | None = None):
     return render_template(
         "documents/sign.html", document=document, form=form, error=error,
-        round=ballots.get_round(document.round_id),
+        owner=services.document_owner_view(document),
         own_slots=services.own_unsigned_slots(current_user, document),
         readiness=signing.readiness(current_user),
         demo_form=DemoCertificateForm(formdata=None, next=request.path)), status
@@ -82,23 +81,21 @@ def sign(doc_id: str):
     flash(_("You have signed “%(title)s” as %(role)s.", title=document.title,
             role=slot.role_label), "success")
     target = form.next.data
+    owner = services.document_owner_view(document)
     return redirect(target if is_safe_next(target)
-                    else url_for("ballots.round_page", round_id=document.round_id,
-                                 _anchor="documents"))
+                    else (owner and owner.documents_url) or url_for("core.home"))
 
 
-@bp.route("/ballots/<int:round_id>/documents/sign-all", methods=["GET", "POST"])
-@login_required
-def sign_all(round_id: int):
-    """Every document of the round waiting for the user's signature, signed in one step."""
-    round_ = ballots.get_round(round_id)
-    if not services.can_issue(current_user, round_):
-        abort(403)
+def sign_all_view(owner):
+    """The page that signs every document of `owner` waiting for the user, in one confirmed
+    step (GET shows them, POST signs): served by the owning area's route once it has checked
+    that the user may issue the owner's documents."""
+    view = services.owner_view(owner)
     form = SignAllForm()
 
     def page(status=200, error=None):
-        return render_template("documents/sign_all.html", round=round_, form=form, error=error,
-                               waiting=services.awaiting_signature(current_user, round_),
+        return render_template("documents/sign_all.html", owner=view, form=form, error=error,
+                               waiting=services.awaiting_signature(current_user, owner),
                                readiness=signing.readiness(current_user),
                                demo_form=DemoCertificateForm(formdata=None,
                                                              next=request.path)), status
@@ -106,14 +103,14 @@ def sign_all(round_id: int):
     if request.method == "GET" or not form.validate_on_submit():
         return page(422 if form.errors else 200)
     try:
-        slots = signing.sign_all(current_user, round_)
+        slots = signing.sign_all(current_user, owner)
     except DomainError as error:
         db.session.rollback()
         return page(error.status, error.text())
     db.session.commit()
     flash(_("You have signed %(n)s documents of “%(title)s”.", n=len(slots),
-            title=round_.title), "success")
-    return redirect(url_for("ballots.round_page", round_id=round_id, _anchor="documents"))
+            title=view.title), "success")
+    return redirect(view.documents_url or url_for("core.home"))
 
 
 @bp.post("/documents/certificates/demo")

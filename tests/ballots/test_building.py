@@ -14,10 +14,10 @@ from evalapp.auth.models import Role
 from evalapp.auth.permissions import SYSTEM
 from evalapp.auth.services import set_user_active
 from evalapp.ballots import services
+from evalapp.ballots.documents import DocumentKind
 from evalapp.ballots.models import RoundStatus
 from evalapp.core.errors import ValidationFailed
 from evalapp.documents import services as docs
-from evalapp.documents.models import DocumentKind
 from evalapp.tally.rules import Scale
 from tests.ballots.conftest import entries_after, last_seq
 from tests.conftest import PASSWORD

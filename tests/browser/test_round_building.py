@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from evalapp.auth.models import Role, User
 from evalapp.auth.permissions import SYSTEM
 from evalapp.ballots import services
-from evalapp.documents.models import DocumentKind
+from evalapp.ballots.documents import DocumentKind
 from evalapp.documents.services import issue_document
 from evalapp.tally.rules import Scale
 from tests.browser.axe import assert_accessible

@@ -28,8 +28,7 @@ from playwright.sync_api import Page, expect
 from evalapp.auth.models import Role
 from evalapp.auth.permissions import SYSTEM
 from evalapp.ballots import services
-from evalapp.documents.models import DocumentKind
-from evalapp.documents.services import issue_all_notices, issue_document
+from evalapp.ballots.documents import DocumentKind, issue_all_notices, issue_document
 from evalapp.documents.signing import create_demo_pki
 from evalapp.org.models import UnitKind
 from evalapp.tally.rules import Level, Scale
@@ -80,7 +79,6 @@ def counted_round(db, factory, candidates=CANDIDATES[:1]) -> int:
         db.session.commit()
     services.close_voting(SYSTEM, round_)
     db.session.commit()
-    services.scrub_storage()
     services.count_round(SYSTEM, round_)
     db.session.commit()
     pki = create_demo_pki(SYSTEM)

@@ -42,7 +42,7 @@ def environment() -> dict[str, str]:
 
 def render_golden() -> bytes:
     """In an app context with an empty, migrated database."""
-    from evalapp.documents.models import DocumentKind
+    from evalapp.ballots.documents import DocumentKind
     from evalapp.documents.services import plan_document
     from tests.documents.helpers import GOLDEN_STAMP, build_round
 

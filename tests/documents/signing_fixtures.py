@@ -90,7 +90,7 @@ def signers(factory):
 def minutes(factory, db, signers):
     """The round's vote-count minutes as the documents area issues them: one signature block
     for the secretary and one for the chair, every field in the first revision."""
-    from evalapp.documents.models import DocumentKind
+    from evalapp.ballots.documents import DocumentKind
     from evalapp.documents.services import issue_document
 
     chair, secretary = signers

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from evalapp.ballots import documents as rdocs
+from evalapp.ballots.documents import DocumentKind
 from evalapp.ballots.models import BallotRound, RoundStatus
 from evalapp.demo import seed_demo
-from evalapp.documents import services as docs
 from evalapp.documents import signing
-from evalapp.documents.models import DocumentKind
 from evalapp.documents.signing import Verdict, verify_pdf
 from tests.documents.pdftext import pdf_text
 
@@ -25,7 +25,7 @@ def test_the_demo_rounds_print_a_governing_body_a_number_and_a_place(app, db):
         "UBND tỉnh Hòa Bình Xanh", "Sở Nội vụ")
     assert finished.locality == open_round.locality == "Hòa Bình Xanh"
 
-    [minutes] = [d for d in docs.round_documents(finished) if d.kind is DocumentKind.MINUTES]
+    [minutes] = [d for d in rdocs.round_documents(finished) if d.kind is DocumentKind.MINUTES]
     assert minutes.number.label == "01-BB/BTC"
     text = pdf_text(minutes.pdf, first=1, last=1)
     assert text.index("TỈNH ỦY HÒA BÌNH XANH") < text.index("BAN TỔ CHỨC") < text.index(

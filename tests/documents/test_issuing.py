@@ -16,11 +16,13 @@ from sqlalchemy import select
 from evalapp.audit.models import AuditEntry
 from evalapp.auth.permissions import SYSTEM
 from evalapp.auth.services import update_user
+from evalapp.ballots import documents as rdocs
+from evalapp.ballots.documents import DocumentKind
 from evalapp.ballots.models import BallotOfficer, OfficerRole, RoundStatus
 from evalapp.core.errors import InvalidState, NotAllowed, NotFound, ValidationFailed
 from evalapp.core.time import as_utc
 from evalapp.documents import services as docs
-from evalapp.documents.models import DocumentKind, IssuedDocument, SigningCertificate
+from evalapp.documents.models import IssuedDocument, SigningCertificate
 from evalapp.tally.rules import Scale
 from tests.documents.helpers import FIXED_CLOCK, OFFICERS, build_round, user
 from tests.documents.pdftext import flat, pdf_text
@@ -45,10 +47,10 @@ def test_minutes_are_stored_with_a_slot_for_every_signer(db):
     secretary = built.users["secretary"]
     document = issue(secretary, built.round)
     assert len(document.id) == 32 and int(document.id, 16) >= 0
-    assert document.kind is DocumentKind.MINUTES and document.candidate_id is None
+    assert document.kind is DocumentKind.MINUTES and document.subject_id is None
     assert document.sha256 == document.original_sha256 == hashlib.sha256(document.pdf).hexdigest()
-    assert document.tally_fingerprint == docs.tally_fingerprint(built.round)
-    assert document.roll_fingerprint == docs.roll_fingerprint(built.round)
+    assert document.tally_fingerprint == rdocs.tally_fingerprint(built.round)
+    assert document.roll_fingerprint == rdocs.roll_fingerprint(built.round)
     assert as_utc(document.created_at) == FIXED_CLOCK
     assert document.created_by_id == secretary.id
     assert document.title.startswith("Biên bản kiểm phiếu: Lấy phiếu tín nhiệm")
@@ -85,7 +87,7 @@ def test_one_person_holding_two_posts_signs_once(db):
     # written to the database by other means) can still hold such a pair, and signs once.
     round_.officers.append(BallotOfficer(user_id=both.id, role=OfficerRole.COUNTER))
     db.session.commit()
-    signers = docs.minutes_signers(round_)
+    signers = rdocs.minutes_signers(round_)
     assert [(s.field_name, s.user_id) for s in signers] == [
         ("sig-1", both.id), ("sig-2", built.users["chair"].id)]
     assert signers[0].role_label == "Thành viên tổ kiểm phiếu, Người ghi biên bản"
@@ -112,7 +114,7 @@ def test_a_change_supersedes_an_unsigned_document_and_keeps_the_old_one(db, admi
     assert second.id != first.id and as_utc(second.created_at) == later
     assert "Bùi Quang Chủ Tịch" in pdf_text(second.pdf)
     assert db.session.get(IssuedDocument, first.id) is not None  # printed copies stay traceable
-    assert docs.round_documents(built.round) == [second]
+    assert rdocs.round_documents(built.round) == [second]
     assert len(issued()) == 2
 
 
@@ -155,11 +157,11 @@ def test_result_notice_for_each_person(db):
     first, second = round_.active_candidates[:2]
     notice = issue(built.users["counter"], round_, DocumentKind.RESULT_NOTICE, first)
     other = issue(built.users["counter"], round_, DocumentKind.RESULT_NOTICE, second)
-    assert notice.id != other.id and notice.candidate_id == first.id
+    assert notice.id != other.id and notice.subject_id == first.id
     assert [(s.field_name, s.signer_id, s.role_label) for s in notice.slots] == [
         ("sig-1", built.users["chair"].id, "Chủ trì hội nghị")]
     assert "Nguyễn Thị Hường" in notice.title
-    assert [d.id for d in docs.round_documents(round_)] == [notice.id, other.id]
+    assert [d.id for d in rdocs.round_documents(round_)] == [notice.id, other.id]
     assert (notice.number.label, other.number.label) == ("01-TB/TU", "02-TB/TU")
     assert docs.download_name(notice) == (
         f"thong-bao-ket-qua-so-01-tb-tu-{round_.id}-nguyen-thi-huong-{notice.id[:8]}-chua-ky.pdf")
@@ -173,7 +175,7 @@ def test_without_a_chair_the_head_of_the_team_signs_the_notice(db):
     ballots.set_officers(SYSTEM, round_, chair=None, secretary=None, counter_head=head,
                          counters=[])
     db.session.commit()
-    assert [(s.user_id, s.role_label) for s in docs.notice_signers(round_)] == [
+    assert [(s.user_id, s.role_label) for s in rdocs.notice_signers(round_)] == [
         (head.id, "Tổ trưởng tổ kiểm phiếu")]
 
 

@@ -13,8 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from evalapp.audit.models import AuditEntry
 from evalapp.auth.permissions import SYSTEM
 from evalapp.auth.services import update_user
+from evalapp.ballots import documents as rdocs
+from evalapp.ballots.documents import DocumentKind
 from evalapp.documents import services as docs
-from evalapp.documents.models import DocumentKind, DocumentNumber
+from evalapp.documents.models import DocumentNumber
 from evalapp.org.models import UnitKind
 from tests.documents.helpers import FIXED_CLOCK, build_round
 from tests.documents.pdftext import flat, pdf_text
@@ -41,8 +43,8 @@ def test_numbers_run_one_two_three_per_body_and_year(db):
     assert numbers(minutes, *notices) == [1, 2, 3, 4]
     assert minutes.number.label == "01/BB-SNV"
     assert [n.number.label for n in notices] == ["02/TB-SNV", "03/TB-SNV", "04/TB-SNV"]
-    assert {(d.number.unit_id, d.number.year) for d in (minutes, *notices)} == {
-        (round_.unit_id, 2026)}
+    assert {(d.number.register_type, d.number.register_id, d.number.year)
+            for d in (minutes, *notices)} == {("unit", round_.unit_id, 2026)}
 
     # A second round of the same body, the same year: the register goes on.
     second = build_round(kind=UnitKind.DEPARTMENT, body_name="Sở Nội vụ", unit=round_.unit,
@@ -93,9 +95,10 @@ def test_a_reused_or_replaced_document_keeps_its_number(db, admin):
 def test_the_register_is_unique_in_the_database(db):
     built = build_round()
     minutes = issue(built.round)
-    db.session.add(DocumentNumber(unit_id=minutes.number.unit_id, year=2026, number=1,
-                                  kind=DocumentKind.RESULT_NOTICE, label="01-TB/TU",
-                                  round_id=built.round.id))
+    db.session.add(DocumentNumber(register_type="unit", register_id=minutes.number.register_id,
+                                  year=2026, number=1, kind=DocumentKind.RESULT_NOTICE,
+                                  label="01-TB/TU", owner_type="ballot_round",
+                                  owner_id=built.round.id))
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
@@ -138,7 +141,7 @@ def test_the_symbol_comes_from_the_body(db):
 
 def test_without_a_place_name_the_minutes_are_refused_with_what_to_do(app, db):
     built = build_round(body_name="Ban Thường vụ", locality=None)
-    assert docs.locality_of(built.round) is None
+    assert rdocs.locality_of(built.round) is None
     client = app.test_client()
     client.post("/login", data={"username": built.users["secretary"].username,
                                 "password": "correct-horse-9"})
@@ -148,7 +151,7 @@ def test_without_a_place_name_the_minutes_are_refused_with_what_to_do(app, db):
     assert response.status_code == 200  # back on the round page, with the message
     assert "Dòng ngày tháng của văn bản cần có địa danh" in page
     assert 'id="document-details" open' in page
-    assert docs.round_documents(built.round) == []
+    assert rdocs.round_documents(built.round) == []
     assert db.session.execute(select(DocumentNumber)).scalars().all() == []
 
     # Entered on the same page, the place name is printed and the minutes are issued.
@@ -161,6 +164,6 @@ def test_without_a_place_name_the_minutes_are_refused_with_what_to_do(app, db):
     assert entry.actor_id == built.users["secretary"].id
     response = client.post(f"/ballots/{built.round.id}/documents/minutes")
     assert response.status_code == 302 and response.headers["Location"].endswith(".pdf")
-    [minutes] = docs.round_documents(built.round)
+    [minutes] = rdocs.round_documents(built.round)
     words = flat(pdf_text(minutes.pdf))
     assert "TỈNH ỦY HÒA BÌNH XANH" in words and "Hòa Bình Xanh, ngày 01 tháng 12 năm 2026" in words

@@ -17,9 +17,10 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import enumerate_sig_fields
 
 from evalapp import ROOT
+from evalapp.ballots import documents as rdocs
+from evalapp.ballots.documents import DocumentKind
 from evalapp.ballots.models import RoundStatus
 from evalapp.documents import services as docs
-from evalapp.documents.models import DocumentKind
 from evalapp.org.models import UnitKind
 from evalapp.tally.rules import Scale
 from tests.documents import golden
@@ -141,8 +142,8 @@ def test_minutes_of_a_party_body(db):
     assert "(1) Trên một nửa tín nhiệm thấp: Nguyễn Thị Hường." in words
     assert "(2) Từ hai phần ba trở lên tín nhiệm thấp: Trần Quốc Vượng." in words
     assert "Việc kiểm phiếu kết thúc vào hồi 11 giờ 05 phút ngày 01 tháng 12 năm 2026" in words
-    assert docs.tally_fingerprint(round_) in text
-    assert docs.roll_fingerprint(round_) in text
+    assert rdocs.tally_fingerprint(round_) in text
+    assert rdocs.roll_fingerprint(round_) in text
     assert round_.box_digest in text
     assert f"Hội nghị số {round_.id}" in text
     assert "Trang" not in text  # page numbers are bare numerals at the top, from page 2
@@ -244,7 +245,7 @@ def test_a_long_governing_body_wraps_inside_its_column(db):
 def test_the_date_line_falls_back_to_the_place_in_the_body_name_and_the_day_voting_opened(db):
     built = build_round(kind=UnitKind.PEOPLES_COMMITTEE, meeting_date=None,
                         body_name="Ủy ban nhân dân xã Tân Lập")
-    assert docs.locality_of(built.round) == "Tân Lập"
+    assert rdocs.locality_of(built.round) == "Tân Lập"
     # Voting opened at 02:00 UTC on 1 December: 09:00 in Hà Nội, the same day.
     assert "Tân Lập, ngày 01 tháng 12 năm 2026" in flat(pdf_text(render(built.round).pdf))
 
@@ -336,7 +337,7 @@ def test_blank_ballots_one_numbered_ballot_per_member_present(db):
                                              "Lê Ngọc Ẩn"))
         assert "Tín nhiệm cao" in text and "Tín nhiệm thấp" in text
         assert "Trang" not in text
-    assert docs.roll_fingerprint(built.round) in flat(pdf_text(rendered.pdf, first=1, last=1))
+    assert rdocs.roll_fingerprint(built.round) in flat(pdf_text(rendered.pdf, first=1, last=1))
 
 
 def test_before_attendance_there_is_a_ballot_per_member_summoned(db):
@@ -359,7 +360,7 @@ def test_result_notice_to_one_person(db):
     assert "Trên một nửa tín nhiệm thấp." in words
     assert "Trần Quốc Vượng" not in words  # nobody else's result
     assert OFFICERS["chair"] in words and "T/M TỈNH ỦY HÒA BÌNH" in words
-    assert docs.tally_fingerprint(built.round) in words
+    assert rdocs.tally_fingerprint(built.round) in words
     assert [f.name for f in rendered.fields] == ["sig-1"]
 
 
@@ -494,22 +495,22 @@ def test_formats():
 
 def test_ballot_roll_fingerprint_is_defined_by_its_payload(db):
     round_ = build_round(state=RoundStatus.ATTENDANCE).round
-    payload = docs.roll_fingerprint_payload(round_)
+    payload = rdocs.roll_fingerprint_payload(round_)
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    assert docs.roll_fingerprint(round_) == hashlib.sha256(text.encode()).hexdigest()
+    assert rdocs.roll_fingerprint(round_) == hashlib.sha256(text.encode()).hexdigest()
     assert [v[0] for v in payload["voters"]] == sorted(v.person_id for v in round_.voters)
     round_.voters[0].present = not round_.voters[0].present
-    assert docs.roll_fingerprint(round_) != hashlib.sha256(text.encode()).hexdigest()
+    assert rdocs.roll_fingerprint(round_) != hashlib.sha256(text.encode()).hexdigest()
     db.session.rollback()
 
 
 def test_tally_fingerprint_covers_every_count(db):
     round_ = build_round(summoned=3, ballots_cast=[["low", "high", "high"]]).round
-    payload = docs.tally_fingerprint_payload(round_)
+    payload = rdocs.tally_fingerprint_payload(round_)
     assert payload["counts"] == {"summoned": 3, "present": 3, "issued": 3, "collected": 3,
                                  "valid": 3, "invalid": 0}
     assert [c["counts"] for c in payload["candidates"]] == [
         {"high": 2, "confidence": 0, "low": 1}, {"high": 3, "confidence": 0, "low": 0},
         {"high": 3, "confidence": 0, "low": 0}]
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    assert docs.tally_fingerprint(round_) == hashlib.sha256(text.encode()).hexdigest()
+    assert rdocs.tally_fingerprint(round_) == hashlib.sha256(text.encode()).hexdigest()

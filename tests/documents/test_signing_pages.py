@@ -14,9 +14,11 @@ from sqlalchemy import select
 
 from evalapp.audit.models import AuditEntry
 from evalapp.auth.permissions import SYSTEM
+from evalapp.ballots import documents as rdocs
+from evalapp.ballots.documents import DocumentKind
 from evalapp.documents import services as docs
 from evalapp.documents import signing
-from evalapp.documents.models import DocumentKind, IssuedDocument, SigningCertificate
+from evalapp.documents.models import IssuedDocument, SigningCertificate
 from evalapp.documents.signing import SignerState, Verdict, verify_pdf
 from tests.documents import signing_fixtures as fixtures
 from tests.documents.helpers import PASSWORD, build_round
@@ -84,7 +86,7 @@ def test_the_signing_page_shows_the_pdf_its_facts_and_asks_to_confirm(
 
     response = client.post(f"/documents/{minutes.id}/sign", data={"confirm": "y"})
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/ballots/{minutes.round_id}#documents")
+    assert response.headers["Location"].endswith(f"/ballots/{minutes.owner_id}#documents")
     db.session.refresh(minutes)
     assert slot_of(minutes, chair).signed_at is not None
     assert "Bạn đã ký văn bản này." in client.get(
@@ -109,7 +111,7 @@ def test_a_signer_without_a_certificate_learns_why_and_what_to_do(
     assert 'name="confirm"' not in html and "/documents/certificates/demo" not in html
 
     # The round page says it for every block, before any click.
-    round_page = client.get(f"/ballots/{minutes.round_id}").get_data(as_text=True)
+    round_page = client.get(f"/ballots/{minutes.owner_id}").get_data(as_text=True)
     assert round_page.count("chưa ký được: chưa có chứng thư số") == 2
 
     # An expired own certificate is named with its date.
@@ -124,7 +126,7 @@ def test_a_signer_without_a_certificate_learns_why_and_what_to_do(
     state = signing.readiness(secretary)
     assert state.state is SignerState.EXPIRED and not state.ready
     assert "chưa ký được: chứng thư số hết hạn ngày" in client.get(
-        f"/ballots/{minutes.round_id}").get_data(as_text=True)
+        f"/ballots/{minutes.owner_id}").get_data(as_text=True)
 
 
 def test_in_production_no_demo_certificate_is_offered(app, db, client, minutes, signers,
@@ -182,7 +184,7 @@ def test_sign_all_signs_every_waiting_document_of_the_round(app, db, demo_pki_ro
     built, chair = demo_pki_round
     round_ = built.round
     minutes = docs.issue_document(SYSTEM, round_, DocumentKind.MINUTES)
-    notices = docs.issue_all_notices(SYSTEM, round_)
+    notices = rdocs.issue_all_notices(SYSTEM, round_)
     db.session.commit()
     assert [d.id for d in docs.awaiting_signature(chair, round_)] == \
         [minutes.id] + [n.id for n in notices]
@@ -265,8 +267,8 @@ def test_the_notices_of_everyone_come_as_one_zip_of_signable_pdfs(app, db):
     assert archive.status_code == 200 and archive.mimetype == "application/zip"
     assert archive.headers["Content-Disposition"] == (
         f'attachment; filename="thong-bao-ket-qua-{round_.id}-tat-ca.zip"')
-    notices = [d for d in docs.round_documents(round_) if d.kind is DocumentKind.RESULT_NOTICE]
-    assert [d.candidate_id for d in notices] == [c.id for c in round_.active_candidates]
+    notices = [d for d in rdocs.round_documents(round_) if d.kind is DocumentKind.RESULT_NOTICE]
+    assert [d.subject_id for d in notices] == [c.id for c in round_.active_candidates]
     with zipfile.ZipFile(io.BytesIO(archive.data)) as bundle:
         assert bundle.namelist() == [docs.download_name(d) for d in notices]
         for document in notices:

@@ -153,7 +153,7 @@ def test_earlier_revisions_of_an_issued_document_are_recognised(
     assert earlier.match == "earlier" and earlier.document_id == minutes.id
     assert earlier.verdict is Verdict.PARTLY_SIGNED and earlier.later_version_held
     current = verify_pdf(minutes.pdf)
-    assert current.match == "current" and current.round_id == minutes.round_id
+    assert current.match == "current" and current.owner_id == minutes.owner_id
     assert current.verdict is Verdict.OK and not current.later_version_held
     assert current.tally_fingerprint == minutes.tally_fingerprint is not None
 
