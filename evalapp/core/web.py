@@ -69,16 +69,6 @@ def select_locale() -> str:
     return chosen if chosen in LANGUAGES else "vi"
 
 
-def init_login(login_manager) -> None:
-    from evalapp.auth.services import load_session_user
-
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = _l("Please log in to open this page.")
-    login_manager.login_message_category = "warning"
-    login_manager.session_protection = "basic"
-    login_manager.user_loader(load_session_user)
-
-
 def is_safe_next(target: str | None) -> bool:
     """Only paths on this site: no scheme, no host, no protocol-relative or backslash tricks."""
     if not target or not target.startswith("/") or target.startswith("//"):
@@ -259,9 +249,8 @@ def qr_svg(text: str, css_class: str = "qr-code") -> Markup:
 
 
 def init_app(app: Flask) -> None:
-    from evalapp.auth import permissions
-    from evalapp.org.spreadsheets import accepted_headings
-
+    """The ground floor's part of the app: error handlers, headers, filters and the globals that
+    belong to no area (areas add theirs from their blueprints: `can`, `round_steps`, ...)."""
     app.register_error_handler(DomainError, _handle_domain_error)
     app.register_error_handler(CSRFError, _handle_csrf_error)
     app.register_error_handler(HTTPException, _handle_http_error)
@@ -274,10 +263,8 @@ def init_app(app: Flask) -> None:
         lambda v: format_datetime(v, "dd/MM/yyyy HH:mm") if v else "")
     app.jinja_env.filters["number"] = vn_number
     app.jinja_env.globals.update(
-        perms=permissions,
         current_locale=select_locale,
         LANGUAGES=LANGUAGES,
-        accepted_headings=accepted_headings,
         public_url=public_url,
         qr_svg=qr_svg,
     )

@@ -75,7 +75,7 @@ def back_to_documents(round_id: int):
 
 
 def _issuing_round(round_id: int):
-    round_ = ballots.get_round(round_id)
+    round_ = ballots.visible_round(current_user, round_id)  # else 404, as on every round page
     if not services.can_issue(current_user, round_):
         abort(403)
     if not ActionForm().validate_on_submit():
@@ -123,7 +123,7 @@ def issue_notices(round_id: int):
 @bp.get("/ballots/<int:round_id>/documents/notices.zip")
 @login_required
 def notices_zip(round_id: int):
-    round_ = ballots.get_round(round_id)
+    round_ = ballots.visible_round(current_user, round_id)  # else 404, as on every round page
     if not services.can_issue(current_user, round_):
         abort(403)
     notices = [d for d in services.round_documents(round_)
@@ -140,7 +140,7 @@ def notices_zip(round_id: int):
 @login_required
 def document_details(round_id: int):
     """The governing body line and the place name of the date line of the round's documents."""
-    round_ = ballots.get_round(round_id)
+    round_ = ballots.visible_round(current_user, round_id)  # else 404, as on every round page
     if not services.can_issue(current_user, round_):
         abort(403)
     form = DocumentDetailsForm()
@@ -160,9 +160,7 @@ def document_details(round_id: int):
 @login_required
 def download(doc_id: str):
     """The document as it is now (with every signature applied so far)."""
-    document = services.get_document(doc_id)
-    if not services.can_download(current_user, document):
-        abort(403)
+    document = downloadable(doc_id)
     return pdf_response(document)
 
 
@@ -171,15 +169,23 @@ def download(doc_id: str):
 def preview(doc_id: str):
     """The same bytes shown inline, for the frame of the signing page: the only response that
     may be framed, and only by this site's own pages."""
-    document = services.get_document(doc_id)
-    if not services.can_download(current_user, document):
-        abort(403)
+    document = downloadable(doc_id)
     response = pdf_response(document, inline=True)
     response.headers["Content-Security-Policy"] = (
         "default-src 'none'; object-src 'self'; "
         "frame-ancestors 'self'; base-uri 'none'; form-action 'none'")
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response
+
+
+def downloadable(doc_id: str):
+    """The document if the user may download it; 403 otherwise, and 404 when its round is one
+    the user may not see (as the round's own pages are)."""
+    document = services.get_document(doc_id)
+    if not services.can_download(current_user, document):
+        ballots.visible_round(current_user, document.round_id)
+        abort(403)
+    return document
 
 
 def pdf_response(document, *, inline: bool = False) -> Response:

@@ -24,7 +24,7 @@ from evalapp.documents.forms import (
     VerifyForm,
     owner_choices,
 )
-from evalapp.documents.routes import bp
+from evalapp.documents.routes import bp, downloadable
 from evalapp.extensions import db, limiter
 
 
@@ -66,9 +66,7 @@ def _sign_page(document, form, status: int = 200, error: str | None = None):
 def sign(doc_id: str):
     """Before signing, the signer sees the PDF, its number and fingerprints, who signs which
     block and whether they can; signing is a confirmed POST."""
-    document = services.get_document(doc_id)
-    if not services.can_download(current_user, document):
-        abort(403)
+    document = downloadable(doc_id)
     form = SignForm()
     if request.method == "GET" or not form.validate_on_submit():
         return _sign_page(document, form, 422 if form.errors else 200)
@@ -91,7 +89,7 @@ def sign(doc_id: str):
 @login_required
 def sign_all(round_id: int):
     """Every document of the round waiting for the user's signature, signed in one step."""
-    round_ = ballots.get_round(round_id)
+    round_ = ballots.visible_round(current_user, round_id)  # else 404, as on every round page
     if not services.can_issue(current_user, round_):
         abort(403)
     form = SignAllForm()
