@@ -28,6 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from evalapp.ballots.schemas import CandidateExclusion, RoundDetails, RoundRules
+from evalapp.core.schemas import max_length_of
 from evalapp.core.time import utcnow
 from evalapp.extensions import db
 from evalapp.org.models import Person, Unit, _enum
@@ -120,6 +122,9 @@ def officer_slot_label(slot: str) -> str:
     return OfficerRole(slot).label
 
 
+_length = max_length_of
+
+
 class BallotRound(db.Model):
     __tablename__ = "ballot_round"
     __table_args__ = (
@@ -130,17 +135,20 @@ class BallotRound(db.Model):
     audit_type = "ballot_round"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    title: Mapped[str] = mapped_column(String(300))
-    body_name: Mapped[str] = mapped_column(String(300))  # the issuing body, on documents
+    # Lengths as the services accept them (evalapp.ballots.schemas), written there once.
+    title: Mapped[str] = mapped_column(String(_length(RoundDetails, "title")))
+    # The issuing body, on documents.
+    body_name: Mapped[str] = mapped_column(String(_length(RoundDetails, "body_name")))
     # Printed above the issuing body in the documents' heading ("UBND TỈNH …" over "SỞ NỘI VỤ").
-    governing_body_name: Mapped[str | None] = mapped_column(String(300))
+    governing_body_name: Mapped[str | None] = mapped_column(
+        String(_length(RoundDetails, "governing_body_name")))
     # The place name of the documents' date line ("Hòa Bình, ngày … tháng … năm …").
-    locality: Mapped[str | None] = mapped_column(String(120))
+    locality: Mapped[str | None] = mapped_column(String(_length(RoundDetails, "locality")))
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
-    place: Mapped[str | None] = mapped_column(String(300))
+    place: Mapped[str | None] = mapped_column(String(_length(RoundDetails, "place")))
     meeting_date: Mapped[date | None] = mapped_column(Date)
     scale: Mapped[Scale] = mapped_column(_enum(Scale, "ballot_scale"))
-    preset: Mapped[str] = mapped_column(String(40))
+    preset: Mapped[str] = mapped_column(String(_length(RoundRules, "preset")))
     # Settings, filled from the preset; frozen once the round leaves the draft.
     base: Mapped[Base] = mapped_column(_enum(Base, "ballot_base"))
     bad_line_voids_ballot: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -216,7 +224,8 @@ class BallotCandidate(db.Model):
     post_name: Mapped[str | None] = mapped_column(String(255))
     unit_name: Mapped[str] = mapped_column(String(255))
     excluded: Mapped[bool] = mapped_column(Boolean, default=False)
-    exclusion_reason: Mapped[str | None] = mapped_column(String(500))
+    exclusion_reason: Mapped[str | None] = mapped_column(
+        String(_length(CandidateExclusion, "reason")))
 
     round: Mapped[BallotRound] = relationship(back_populates="candidates")
     person: Mapped[Person] = relationship()

@@ -13,7 +13,6 @@ import random
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, func, insert, or_, select, text, update
@@ -39,6 +38,7 @@ from evalapp.ballots.models import (
     RoundStatus,
     officer_slot_label,
 )
+from evalapp.ballots.schemas import CandidateExclusion, RoundDetails, RoundRules, RoundSettings
 from evalapp.core.errors import (
     AlreadyVoted,
     InvalidState,
@@ -46,6 +46,7 @@ from evalapp.core.errors import (
     NotFound,
     ValidationFailed,
 )
+from evalapp.core.schemas import validated
 from evalapp.core.text import (
     collation_key,
     fold_for_search,
@@ -344,19 +345,9 @@ def _require(allowed: bool) -> None:
         raise NotAllowed()
 
 
-@dataclass
-class RoundDetails:
-    title: str
-    body_name: str
-    unit: Unit
-    place: str | None = None
-    meeting_date: date | None = None
-    governing_body_name: str | None = None  # printed above the body on documents
-    locality: str | None = None             # the place name of the documents' date line
-
-
 def create_round(actor, details: RoundDetails, scale: Scale, preset_key: str) -> BallotRound:
     _require(can_create_round(actor, details.unit))
+    validated(RoundRules, {"scale": scale, "preset": preset_key})
     preset = PRESETS.get(preset_key)
     if preset is None:
         raise ValidationFailed(_l("Unknown rule set %(name)s."), field="preset",
@@ -391,12 +382,13 @@ def update_round(actor, round_: BallotRound, details: RoundDetails, *, base: Bas
     ROUND_STEPS.check_who(actor, round_, "edit")
     _require(can_create_round(actor, details.unit))  # moved to a unit: admins of that one too
     ROUND_STEPS.check_state(round_, "edit")
+    validated(RoundSettings, dict(
+        base=base, bad_line_voids_ballot=bad_line_voids_ballot,
+        results_to_candidates=results_to_candidates, publish_to_voters=publish_to_voters,
+        secrecy_threshold=secrecy_threshold))
     title, body_name = nfc(details.title), nfc(details.body_name)
     if not title or not body_name:
         raise ValidationFailed(_l("Enter the title and the body."), field="title")
-    if secrecy_threshold < 0 or secrecy_threshold > 1000:
-        raise ValidationFailed(_l("The secrecy threshold must be between 0 and 1000."),
-                               field="secrecy_threshold")
     round_.title, round_.body_name, round_.unit = title, body_name, details.unit
     round_.place, round_.meeting_date = nfc_or_none(details.place), details.meeting_date
     round_.governing_body_name = nfc_or_none(details.governing_body_name)
@@ -553,6 +545,8 @@ def set_candidate_excluded(actor, round_: BallotRound, candidate_id: int,
     ROUND_STEPS.check(actor, round_, "edit")
     candidate = _candidate(round_, candidate_id)
     reason = nfc_or_none(reason)
+    if reason is not None:
+        validated(CandidateExclusion, {"reason": reason})
     # Someone excluded (not voted on) may serve as an officer; voted on again, they may not.
     role = _officer_people(round_).get(candidate.person_id)
     if reason is None and candidate.excluded and role is not None:

@@ -27,10 +27,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
+from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RoutingException
 
 from evalapp.core.errors import DomainError, ValidationFailed
+from evalapp.core.schemas import validation_failed
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +132,12 @@ def _handle_domain_error(error: DomainError):
             flash(error.text(), "danger")
             return redirect(back, 303)
     return error_response(error.status, error.text(), errors)
+
+
+def _handle_schema_error(error: ValidationError):
+    """A service's schema refused a value that no form or API body checked first: the same
+    answer as any refusal (422, the field named, the value never quoted)."""
+    return _handle_domain_error(validation_failed(None, error))
 
 
 def _handle_http_error(error: HTTPException):
@@ -252,6 +260,7 @@ def init_app(app: Flask) -> None:
     """The ground floor's part of the app: error handlers, headers, filters and the globals that
     belong to no area (areas add theirs from their blueprints: `can`, `round_steps`, ...)."""
     app.register_error_handler(DomainError, _handle_domain_error)
+    app.register_error_handler(ValidationError, _handle_schema_error)
     app.register_error_handler(CSRFError, _handle_csrf_error)
     app.register_error_handler(HTTPException, _handle_http_error)
     if not app.testing:
