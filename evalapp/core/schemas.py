@@ -127,6 +127,11 @@ def _message(model: type[BaseModel] | None, error: dict) -> tuple[str, Any]:
                         allowed=_choices(model, name) if known else "")
     if kind.startswith("date_"):
         return name, _l("The field %(name)s must be a date written YYYY-MM-DD.", name=name)
+    if len(loc) > 1 and (kind.startswith("int_") or kind in ("greater_than_equal",
+                                                             "less_than_equal")):
+        # One of a list of ids.
+        return name, _l("The field %(name)s must be a whole number from %(min)s to %(max)s.",
+                        name=name, min=1, max=MAX_ID)
     if known and (len(loc) > 1 or kind in ("list_type", "too_long", "too_short")):
         return name, _l("The field %(name)s must be a list of at most %(n)s ids.", name=name,
                         n=MAX_IDS)
