@@ -25,6 +25,8 @@ from evalapp.core.errors import InvalidState, NotAllowed, NotFound
 
 S = TypeVar("S", bound=enum.Enum)
 
+LIFECYCLES: list[Lifecycle] = []  # every lifecycle declared, for tests and documentation
+
 Authorise = Callable[[Any, str, Any], bool]
 # authorise(user, action, obj) -> bool: the permission vocabulary (evalapp.auth.permissions.can)
 
@@ -66,6 +68,7 @@ class Lifecycle(Generic[S]):
             if unknown or not step.sources:
                 raise ValueError(f"{self.name}.{step.name}: states {unknown or 'missing'}")
         self._by_name = {step.name: step for step in self.steps}
+        LIFECYCLES.append(self)
 
     # ------------------------------------------------------------ reading the table
 
