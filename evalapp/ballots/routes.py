@@ -155,12 +155,9 @@ def round_page(round_id: int):
     return render_template(
         "ballots/round.html", round=round_, turnout=services.turnout(round_),
         exclude_form=ExcludeForm(), action_form=ActionForm(),
-        can_manage=services.can_manage_round(current_user, round_),
-        can_run=services.can_run_meeting(current_user, round_),
-        can_count=services.can_count(current_user, round_),
-        can_finalise=services.can_finalise(current_user, round_),
-        can_see_results=services.can_see_results(current_user, round_),
-        can_see_trackers=services.can_see_trackers(current_user, round_),
+        can_count=can(current_user, "ballots.count", round_),
+        can_see_results=can(current_user, "ballots.see_results", round_),
+        can_see_trackers=can(current_user, "ballots.see_trackers", round_),
         start_blockers=services.start_attendance_blockers(round_))
 
 
@@ -489,8 +486,7 @@ def turnout_page(round_id: int):
     round_ = _round(round_id, "ballots.count")
     return render_template("ballots/turnout.html", round=round_,
                            turnout=services.turnout(round_),
-                           projector=request.args.get("view") == "projector",
-                           can_run=services.can_run_meeting(current_user, round_))
+                           projector=request.args.get("view") == "projector")
 
 
 @bp.get("/ballots/<int:round_id>/turnout.json")

@@ -21,7 +21,14 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from evalapp.audit.services import record
 from evalapp.auth.models import Role, User
-from evalapp.auth.permissions import SYSTEM, action, has_role, is_admin_anywhere, scope_paths
+from evalapp.auth.permissions import (
+    SYSTEM,
+    action,
+    has_role,
+    is_admin_anywhere,
+    require,
+    scope_paths,
+)
 from evalapp.auth.services import create_voter_accounts, people_without_account
 from evalapp.ballots.lifecycle import ROUND_STEPS
 from evalapp.ballots.models import (
@@ -340,13 +347,8 @@ def visible_round(user, round_id: int) -> BallotRound:
     return round_
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise NotAllowed()
-
-
 def create_round(actor, details: RoundDetails, scale: Scale, preset_key: str) -> BallotRound:
-    _require(can_create_round(actor, details.unit))
+    require(actor, "ballots.create", details.unit)
     validated(RoundRules, {"scale": scale, "preset": preset_key})
     preset = PRESETS.get(preset_key)
     if preset is None:
@@ -380,7 +382,7 @@ def update_round(actor, round_: BallotRound, details: RoundDetails, *, base: Bas
                  publish_to_voters: bool, secrecy_threshold: int) -> BallotRound:
     """Details and settings; only while the round is a draft."""
     ROUND_STEPS.check_who(actor, round_, "edit")
-    _require(can_create_round(actor, details.unit))  # moved to a unit: admins of that one too
+    require(actor, "ballots.create", details.unit)  # moved to a unit: admins of that one too
     ROUND_STEPS.check_state(round_, "edit")
     validated(RoundSettings, dict(
         base=base, bad_line_voids_ballot=bad_line_voids_ballot,
@@ -586,7 +588,7 @@ def add_voters(actor, round_: BallotRound, person_ids: Iterable[int]) -> int:
 
 
 def add_voters_from_unit(actor, round_: BallotRound, unit: Unit) -> int:
-    _require(has_role(actor, Role.ADMIN, unit))
+    require(actor, "org.manage", unit)
     ids = db.session.execute(
         select(Person.id).join(Person.unit)
         .where(Unit.path.startswith(unit.path), Person.active.is_(True))).scalars().all()
@@ -1077,7 +1079,7 @@ def create_accounts_for_roll(actor, round_: BallotRound,
     """Voter accounts for the members of the summoned list who have none (see
     auth.services.create_voter_accounts): the passwords are shown once, to print as slips.
     With a limit, only the first `limit` of them in the list's order (a batch)."""
-    _require(can_manage_round(actor, round_))
+    require(actor, "ballots.manage", round_)
     return create_voter_accounts(actor, [v.person for v in voters_sorted(round_)], limit)
 
 

@@ -54,12 +54,15 @@ Ids = Annotated[list[Id], Field(max_length=MAX_IDS)]
 
 
 def _metadata(model: type[BaseModel], name: str) -> list:
+    """The constraints declared on a field, also inside `X | None` and a nested Field()."""
     info = model.model_fields[name]
     found = list(info.metadata)
-    annotation = info.annotation
-    for arg in getattr(annotation, "__args__", ()) or ():  # X | None
+    for arg in getattr(info.annotation, "__args__", ()) or ():  # X | None
         found += list(getattr(arg, "__metadata__", ()) or ())
-    return found
+    flat = []
+    for item in found:
+        flat += [item, *getattr(item, "metadata", ())]  # a FieldInfo holds its own
+    return flat
 
 
 def max_length_of(model: type[BaseModel], name: str) -> int:
