@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from evalapp.auth import home as _home  # noqa: F401  (registers its home sections)
-from evalapp.auth import permissions, services, throttle
+from evalapp.auth import services, throttle
 from evalapp.auth.forms import (
     ApiTokenForm,
     ChangePasswordForm,
@@ -34,7 +34,6 @@ bp = Blueprint("auth", __name__)
 
 # The permission vocabulary, for every template: {% if can(current_user, "ballots.manage", round) %}
 bp.add_app_template_global(can, "can")
-bp.add_app_template_global(permissions, "perms")
 
 
 @bp.record_once

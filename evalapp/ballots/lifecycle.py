@@ -33,43 +33,43 @@ ROUND_STEPS: Lifecycle[RoundStatus] = Lifecycle(
     default_refusal=_l("This cannot be done while the round is “%(status)s”."),
     steps=[
         # Building the round: the people voted on, the voters, the details and settings.
-        Step("edit", frozenset({DRAFT}), who="ballots.manage"),
-        Step("set-officers", frozenset({DRAFT, ATTENDANCE}), who="ballots.manage"),
-        Step("start-attendance", frozenset({DRAFT}), target=ATTENDANCE, who="ballots.manage",
+        Step("edit", {DRAFT}, who="ballots.manage"),
+        Step("set-officers", {DRAFT, ATTENDANCE}, who="ballots.manage"),
+        Step("start-attendance", {DRAFT}, target=ATTENDANCE, who="ballots.manage",
              transition=True, done=_l("Attendance can now be taken.")),
         # The meeting.
-        Step("take-attendance", frozenset({ATTENDANCE}), who="ballots.run_meeting"),
-        Step("open", frozenset({ATTENDANCE}), target=VOTING, who="ballots.run_meeting",
+        Step("take-attendance", {ATTENDANCE}, who="ballots.run_meeting"),
+        Step("open", {ATTENDANCE}, target=VOTING, who="ballots.run_meeting",
              transition=True, done=_l("Voting is open.")),
-        Step("admit-latecomer", frozenset({VOTING}), who="ballots.run_meeting"),
-        Step("vote", frozenset({VOTING}), who="ballots.vote",
+        Step("admit-latecomer", {VOTING}, who="ballots.run_meeting"),
+        Step("vote", {VOTING}, who="ballots.vote",
              refusal=_l("Voting is not open in this round.")),
-        Step("watch-turnout", frozenset({VOTING}), who="ballots.count"),
-        Step("close", frozenset({VOTING}), target=CLOSED, who="ballots.run_meeting",
+        Step("watch-turnout", {VOTING}, who="ballots.count"),
+        Step("close", {VOTING}, target=CLOSED, who="ballots.run_meeting",
              transition=True, done=_l("Voting is closed. The box has been sealed.")),
         # Counting and after.
-        Step("count", frozenset({CLOSED}), target=COUNTED, who="ballots.count",
+        Step("count", {CLOSED}, target=COUNTED, who="ballots.count",
              transition=True, done=_l("The ballots have been counted.")),
-        Step("finalise", frozenset({COUNTED}), target=FINALISED, who="ballots.finalise",
+        Step("finalise", {COUNTED}, target=FINALISED, who="ballots.finalise",
              transition=True, done=_l("The round is finalised; nothing can change.")),
-        Step("publish", frozenset({COUNTED, FINALISED}), who="ballots.finalise",
+        Step("publish", {COUNTED, FINALISED}, who="ballots.finalise",
              transition=True, refusal=_l("Results can be published only after counting."),
              when=_already_published, done=_l("The results are published to the voters.")),
     ],
     phases={
         # The voters' to-do list: attendance is being taken or voting is open.
-        "summoned": frozenset({ATTENDANCE, VOTING}),
+        "summoned": {ATTENDANCE, VOTING},
         # Summoned and present are frozen when voting opens; ballots exist from then on.
-        "opened": frozenset({VOTING, CLOSED, COUNTED, FINALISED}),
+        "opened": {VOTING, CLOSED, COUNTED, FINALISED},
         # The box is sealed: the trackers are listed.
-        "box_sealed": frozenset({CLOSED, COUNTED, FINALISED}),
+        "box_sealed": {CLOSED, COUNTED, FINALISED},
         # Counted: results exist (there are never partial results).
-        "results_exist": frozenset({COUNTED, FINALISED}),
+        "results_exist": {COUNTED, FINALISED},
         # Being held: the officers' to-do list.
-        "held": frozenset({ATTENDANCE, VOTING, CLOSED, COUNTED}),
+        "held": {ATTENDANCE, VOTING, CLOSED, COUNTED},
         # Past its draft: the lists are frozen, blank ballots can be printed.
-        "past_draft": frozenset(set(RoundStatus) - {DRAFT}),
+        "past_draft": set(RoundStatus) - {DRAFT},
         # Not finalised yet: the admins' rounds in progress.
-        "unfinished": frozenset(set(RoundStatus) - {FINALISED}),
+        "unfinished": set(RoundStatus) - {FINALISED},
     },
 )

@@ -42,6 +42,9 @@ class Step(Generic[S]):
     refusal: Any = None             # said when the state does not allow it (None: the default)
     when: Callable[[Any], Any] | None = None  # obj -> None, or a refusal message
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sources", frozenset(self.sources))  # {DRAFT} reads better
+
 
 @dataclass
 class Lifecycle(Generic[S]):
@@ -51,7 +54,7 @@ class Lifecycle(Generic[S]):
     states: type[S]
     steps: list[Step[S]]
     authorise: Authorise
-    state_of: Callable[[Any], S] = lambda obj: obj.status
+    state_attribute: str = "status"  # where an object keeps its state
     state_label: Callable[[S], str] = lambda state: str(getattr(state, "label", state.value))
     default_refusal: Any = _l("This cannot be done in the current state.")
     phases: dict[str, frozenset[S]] = field(default_factory=dict)
@@ -68,7 +71,11 @@ class Lifecycle(Generic[S]):
             if unknown or not step.sources:
                 raise ValueError(f"{self.name}.{step.name}: states {unknown or 'missing'}")
         self._by_name = {step.name: step for step in self.steps}
+        self.phases = {name: frozenset(states) for name, states in self.phases.items()}
         LIFECYCLES.append(self)
+
+    def state_of(self, obj) -> S:
+        return getattr(obj, self.state_attribute)
 
     # ------------------------------------------------------------ reading the table
 
@@ -162,7 +169,7 @@ class Lifecycle(Generic[S]):
         """Put `obj` in the step's target state (after check())."""
         step = self.step(name)
         if step.target is not None:
-            obj.status = step.target
+            setattr(obj, self.state_attribute, step.target)
 
     # ------------------------------------------------------------ who performs a step
 
