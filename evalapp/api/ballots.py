@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from pydantic import AfterValidator, Field
 
-from evalapp.api.base import Out, Time, api_user, body, endpoint, sent
+from evalapp.api.base import Out, Time, api_user, bad_field, body, endpoint, sent
 from evalapp.api.org import Ref
 from evalapp.auth.permissions import can, require
 from evalapp.ballots import services as ballots
@@ -376,12 +376,8 @@ def _existing(find, name: str, record_id: int | None):
     try:
         return find(record_id)
     except NotFound:
-        raise _bad(name, _("Nothing has the id %(id)s given in %(name)s.", id=record_id,
+        raise bad_field(name, _("Nothing has the id %(id)s given in %(name)s.", id=record_id,
                            name=name)) from None
-
-
-def _bad(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(message, field=field, errors=[{"field": field, "message": message}])
 
 
 def _account(name: str, user_id: int | None):
@@ -389,7 +385,7 @@ def _account(name: str, user_id: int | None):
 
     user = _existing(get_user, name, user_id)
     if user is not None and not user.active:
-        raise _bad(name, _("The account given in %(name)s is disabled.", name=name))
+        raise bad_field(name, _("The account given in %(name)s is disabled.", name=name))
     return user
 
 
@@ -518,7 +514,7 @@ def add_ballot_voters(round_id: int):
     round_ = ballot_round_for(round_id, "ballots.manage")
     data = body()
     if len(sent(data)) != 1:
-        raise _bad("person_ids", _("Send either person_ids or unit_id."))
+        raise bad_field("person_ids", _("Send either person_ids or unit_id."))
     if "unit_id" in sent(data):
         unit = _existing(org.get_unit, "unit_id", data.unit_id)
         ballots.add_voters_from_unit(api_user(), round_, unit)

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from evalapp.auth.services import user_for_api_token
-from evalapp.core.errors import DomainError
+from evalapp.core.errors import DomainError, ValidationFailed
 from evalapp.core.schemas import validated
 from evalapp.core.time import as_utc
 from evalapp.core.web import error_response
@@ -130,6 +130,11 @@ def body() -> Any:
     if not isinstance(parsed, dict):
         raise DomainError(_("Send a JSON object in the request body."))
     return validated(operation.body, request.get_data(cache=True), json=True)
+
+
+def bad_field(field: str, message: str) -> ValidationFailed:
+    """A 422 naming `field`, for what only the endpoint can check (an unknown unit id)."""
+    return ValidationFailed(message, field=field, errors=[{"field": field, "message": message}])
 
 
 def sent(model: BaseModel) -> set[str]:

@@ -11,8 +11,8 @@ from flask import url_for
 from flask_babel import gettext as _
 from pydantic import Field
 
-from evalapp.api.ballots import _bad, ballot_round_for
-from evalapp.api.base import Out, Time, api_user, body, endpoint
+from evalapp.api.ballots import ballot_round_for
+from evalapp.api.base import Out, Time, api_user, bad_field, body, endpoint
 from evalapp.ballots import services as ballots
 from evalapp.core.errors import NotAllowed, NotFound
 from evalapp.core.schemas import Id, Schema
@@ -122,7 +122,7 @@ def issue_ballot_round_document(round_id: int):
     if data.candidate_id is not None:
         candidate = next((c for c in round_.candidates if c.id == data.candidate_id), None)
         if candidate is None:
-            raise _bad("candidate_id", str(documents.NOT_ON_LIST))
+            raise bad_field("candidate_id", str(documents.NOT_ON_LIST))
     before = documents.current_document(round_, data.kind, candidate)
     document = documents.issue_document(api_user(), round_, data.kind, candidate,
                                         base_url=public_base_url())
