@@ -45,8 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=web.select_locale)
     limiter.init_app(app)
-    login_manager.init_app(app)
-    web.init_login(login_manager)
+    login_manager.init_app(app)  # the auth blueprint hands it its user loader
 
     from evalapp.api.routes import bp as api_bp
     from evalapp.audit.routes import bp as audit_bp

@@ -1,9 +1,63 @@
-"""Permissions as plain predicates on a user, used by routes, services and templates alike."""
+"""Permissions as one vocabulary: `can(user, action, scope)`, used by routes, services, the API
+and templates alike.
+
+Each action is a named predicate `(user, scope) -> bool`. This module defines the ones about
+accounts and roles; every area registers its own in its `permissions` module (`auth` imports no
+area that builds on it: ballots register "ballots.manage" and the like, see
+evalapp/ballots/permissions.py):
+
+    @action("ballots.manage")
+    def can_manage_round(user, round_) -> bool: ...
+
+    can(current_user, "ballots.manage", round_)      # in a route, a service or a template
+    require(actor, "ballots.manage", round_)         # in a service: NotAllowed (403) unless
+
+The scope is what the action is asked about: a unit, a round, or nothing ("anywhere").
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from evalapp.auth.models import Role
+from evalapp.core.errors import NotAllowed
 from evalapp.org.models import Unit
+
+Predicate = Callable[[Any, Any], bool]
+_ACTIONS: dict[str, Predicate] = {}
+
+
+def action(name: str) -> Callable[[Callable], Callable]:
+    """Register `predicate(user, scope=None) -> bool` as the action `name`."""
+
+    def register(predicate: Callable) -> Callable:
+        if _ACTIONS.get(name, predicate) is not predicate:
+            raise ValueError(f"the permission {name} is registered twice")
+        _ACTIONS[name] = predicate
+        return predicate
+
+    return register
+
+
+def actions() -> dict[str, Predicate]:
+    """Every registered action, by name (for tests and documentation)."""
+    return dict(_ACTIONS)
+
+
+def can(user, name: str, scope: Any = None) -> bool:
+    """Whether `user` may do the action `name` on `scope` (a unit, a round, ... or None)."""
+    try:
+        predicate = _ACTIONS[name]
+    except KeyError:
+        raise LookupError(f"no permission is registered as {name!r}") from None
+    return bool(predicate(user, scope) if scope is not None else predicate(user))
+
+
+def require(user, name: str, scope: Any = None, message: Any = None) -> None:
+    """NotAllowed (403) unless can(user, name, scope)."""
+    if not can(user, name, scope):
+        raise NotAllowed(message)
 
 
 class SystemActor:
@@ -57,18 +111,35 @@ def scope_paths(user, role: Role) -> list[str] | None:
 
 
 def is_admin(user, unit: Unit | None = None) -> bool:
+    """An administrator of `unit` (a grant on it or above it); without a unit, of any unit."""
     return has_role(user, Role.ADMIN, unit)
 
 
+@action("admin.anywhere")
+def is_admin_anywhere(user) -> bool:
+    """An administrator of at least one unit (or of the whole organisation): the admin menus,
+    the org pages, creating rounds."""
+    return has_role(user, Role.ADMIN)
+
+
+@action("admin.everywhere")
+def is_admin_everywhere(user) -> bool:
+    """An administrator of the whole organisation (a grant on no unit in particular)."""
+    return _is_user(user) and scope_paths(user, Role.ADMIN) is None
+
+
+@action("org.manage")
 def can_manage_org(user, unit: Unit | None = None) -> bool:
     return is_admin(user, unit)
 
 
+@action("accounts.manage")
 def can_manage_accounts(user) -> bool:
     """Accounts cross units (a voter may sit on several bodies): only organisation-wide admins."""
-    return _is_user(user) and scope_paths(user, Role.ADMIN) is None
+    return is_admin_everywhere(user)
 
 
+@action("api.use")
 def can_use_api(user) -> bool:
     return _is_user(user)
 

@@ -10,6 +10,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from evalapp.auth import home as _home  # noqa: F401  (registers its home sections)
@@ -22,14 +23,27 @@ from evalapp.auth.forms import (
     UserForm,
 )
 from evalapp.auth.models import ROLE_LABELS, Role
-from evalapp.auth.permissions import can_manage_accounts
+from evalapp.auth.permissions import can, can_manage_accounts
 from evalapp.core.errors import DomainError, ValidationFailed
 from evalapp.core.forms import attach_error
 from evalapp.core.web import back_to_list, flash_change, is_safe_next, page_of, sort_of
-from evalapp.extensions import db, limiter
+from evalapp.extensions import db, limiter, login_manager
 from evalapp.org.services import find_person_by_code, unit_tree
 
 bp = Blueprint("auth", __name__)
+
+# The permission vocabulary, for every template: {% if can(current_user, "ballots.manage", round) %}
+bp.add_app_template_global(can, "can")
+
+
+@bp.record_once
+def _init_login(_state) -> None:
+    """Flask-Login asks this area who is logged in and where to log in."""
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to open this page.")
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(services.load_session_user)
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -63,7 +63,7 @@ def back_to_documents(round_id: int):
 
 
 def _issuing_round(round_id: int, *, posted: bool = True):
-    round_ = ballots.get_round(round_id)
+    round_ = ballots.visible_round(current_user, round_id)  # else 404, as on every round page
     if not services.can_issue(current_user, round_):
         abort(403)
     if posted and not ActionForm().validate_on_submit():

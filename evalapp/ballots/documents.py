@@ -541,6 +541,9 @@ class RoundOwner(DocumentOwner):
     def can_download(self, user, document, round_):
         return can_download(user, document, round_)
 
+    def can_see(self, user, round_):
+        return ballots.can_see_round(user, round_)
+
     def potential_signers(self, user_id=None):
         """Every officer of a round, with the body of their last round."""
         query = (select(BallotOfficer.user_id, BallotRound.body_name)

@@ -6,26 +6,34 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, Submit
 from wtforms.validators import NumberRange, Optional
 
 from evalapp.ballots.models import BASE_LABELS, PRESET_LABELS, ROUND_SCALES
+from evalapp.ballots.schemas import CandidateExclusion, RoundDetails, RoundSettings
 from evalapp.core.forms import AppForm, DayMonthYearField, choices, max_length, required
+from evalapp.core.schemas import max_length_of, range_of
+
+
+def _limit(name: str):
+    """The length the round services accept for `name` (evalapp.ballots.schemas)."""
+    return max_length(max_length_of(RoundDetails, name))
 
 
 class RoundForm(AppForm):
-    title = StringField(_l("Title"), validators=[required(), max_length(300)],
+    title = StringField(_l("Title"), validators=[required(), _limit("title")],
                         description=_l("For example: Lấy phiếu tín nhiệm đối với người giữ "
                                        "chức vụ do Ban Chấp hành bầu, năm 2026"))
-    body_name = StringField(_l("Body holding the vote"), validators=[required(), max_length(300)],
+    body_name = StringField(_l("Body holding the vote"),
+                            validators=[required(), _limit("body_name")],
                             description=_l("Printed at the top left of the minutes."))
     unit_id = SelectField(_l("Unit the round belongs to"), choices=[], validators=[required()])
     governing_body_name = StringField(
-        _l("Governing body"), validators=[max_length(300)],
+        _l("Governing body"), validators=[_limit("governing_body_name")],
         description=_l("Printed above the body holding the vote, e.g. “UBND tỉnh Hòa Bình "
                        "Xanh” above “Sở Nội vụ”, or “Tỉnh ủy Hòa Bình Xanh” above “Ban Tổ "
                        "chức”. Leave empty when the body has none above it."))
     locality = StringField(
-        _l("Place name of the date line"), validators=[max_length(120)],
+        _l("Place name of the date line"), validators=[_limit("locality")],
         description=_l("Printed in the documents as “Hòa Bình Xanh, ngày … tháng … năm …”. "
                        "Left empty, it is taken from the name of the body."))
-    place = StringField(_l("Place"), validators=[max_length(300)])
+    place = StringField(_l("Place"), validators=[_limit("place")])
     meeting_date = DayMonthYearField(_l("Date of the meeting"), validators=[Optional()])
     scale = SelectField(_l("Kind of vote"),
                         choices=choices((s.value, _l(s.label)) for s in ROUND_SCALES))
@@ -50,12 +58,13 @@ class SettingsForm(AppForm):
     publish_to_voters = BooleanField(_l("Results are meant to be published to all voters"))
     secrecy_threshold = IntegerField(
         _l("Warn before showing results when fewer ballots than"),
-        validators=[required(), NumberRange(min=0, max=1000)])
+        validators=[required(), NumberRange(*range_of(RoundSettings, "secrecy_threshold"))])
     submit = SubmitField(_l("Save"))
 
 
 class ExcludeForm(AppForm):
-    reason = StringField(_l("Reason for excluding"), validators=[required(), max_length(500)],
+    reason = StringField(_l("Reason for excluding"), validators=[
+        required(), max_length(max_length_of(CandidateExclusion, "reason"))],
                          description=_l("For example: đã có thông báo nghỉ hưu."))
     submit = SubmitField(_l("Exclude"))
 

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from flask import has_request_context, url_for
 from flask_babel import gettext as _
 
-from evalapp.auth.models import Role
-from evalapp.auth.permissions import scope_paths
+from evalapp.auth.permissions import is_admin_anywhere
 from evalapp.ballots import receipts, services
-from evalapp.ballots.models import BallotRound, RoundStatus
+from evalapp.ballots.lifecycle import ROUND_STEPS
+from evalapp.ballots.models import BallotRound
 from evalapp.core.home import home_section
 from evalapp.extensions import db
 
@@ -76,39 +76,37 @@ def rounds_to_run(user):
 
 def _next_steps(user, round_: BallotRound) -> tuple[str | None, list[Step]]:
     """A short note on where the round stands, and the user's next steps in it."""
-    can_run = services.can_run_meeting(user, round_)
     page = url_for("ballots.round_page", round_id=round_.id)
     numbers = services.turnout(round_)
-    status = round_.status
-    if status is RoundStatus.ATTENDANCE:
+    if ROUND_STEPS.state_allows(round_, "take-attendance"):
         note = _("%(present)s of %(summoned)s summoned are present.", present=numbers.present,
                  summoned=numbers.summoned)
-        if not can_run:
+        if not ROUND_STEPS.allowed(user, round_, "take-attendance"):
             return note, []
         steps = [Step(_("Take attendance"),
                       url_for("ballots.attendance", round_id=round_.id))]
-        if numbers.quorum_met:
+        if numbers.quorum_met and ROUND_STEPS.can(user, round_, "open"):
             steps.append(Step(_("Open voting"), url_for(
                 "ballots.transition", round_id=round_.id, step="open"), post=True,
                 confirm=_("Open voting now? The numbers summoned and present will be frozen."),
                 primary=False))
         return note, steps
-    if status is RoundStatus.VOTING:
+    if ROUND_STEPS.state_allows(round_, "vote"):
         note = _("%(voted)s of %(present)s present have voted; %(n)s have not voted yet.",
                  voted=numbers.voted, present=numbers.present, n=numbers.not_voted)
         steps = [Step(_("Live turnout"), url_for("ballots.turnout_page", round_id=round_.id))]
-        if can_run:
+        if ROUND_STEPS.can(user, round_, "close"):
             steps += [Step(_("Admit a latecomer"),
                            url_for("ballots.attendance", round_id=round_.id), primary=False),
                       Step(_("Close voting…"), page + "#next-title", primary=False)]
         return note, steps
-    if status is RoundStatus.CLOSED:
+    if ROUND_STEPS.state_allows(round_, "count"):
         return _("Voting is closed; the ballots are waiting to be counted."), [
             Step(_("Count the ballots"),
                  url_for("ballots.transition", round_id=round_.id, step="count"), post=True)]
     # Counted: the results, then finalising and publishing for the chair and the admins.
     steps = [Step(_("Results"), url_for("ballots.results", round_id=round_.id))]
-    if services.can_finalise(user, round_):
+    if ROUND_STEPS.can(user, round_, "finalise"):
         steps.append(Step(_("Finalise the round…"), page + "#next-title", primary=False))
     return _("Counted; the round is not finalised yet."), steps
 
@@ -117,8 +115,7 @@ def _next_steps(user, round_: BallotRound) -> tuple[str | None, list[Step]]:
 def own_results(user):
     rows = []
     for round_, candidate in services.own_candidacies(user):
-        if round_.status in (RoundStatus.COUNTED, RoundStatus.FINALISED) and \
-                not round_.results_to_candidates:
+        if ROUND_STEPS.in_phase(round_, "results_exist") and not round_.results_to_candidates:
             continue  # this round does not release results to the people voted on
         available = services.can_see_own_result(user, round_)
         rows.append({"round": round_, "candidate": candidate, "available": available})
@@ -127,6 +124,6 @@ def own_results(user):
 
 @home_section("ballots.admin", order=80, template="ballots/_home_admin.html")
 def admin_rounds(user):
-    if scope_paths(user, Role.ADMIN) == []:
+    if not is_admin_anywhere(user):
         return None
     return {"rounds": services.rounds_in_progress(user)}

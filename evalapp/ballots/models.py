@@ -25,6 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from evalapp.ballots.schemas import ROUND_SCALES, CandidateExclusion, RoundDetails, RoundRules
+from evalapp.core.schemas import max_length_of
 from evalapp.core.time import utcnow
 from evalapp.core.types import KeyOf, in_check
 from evalapp.extensions import db
@@ -55,9 +57,6 @@ STATUS_LABELS = {
     RoundStatus.FINALISED: _l("Finalised"),
 }
 
-# The scales a confidence round can use: lấy phiếu (three levels) and bỏ phiếu (two). Their
-# levels, labels and bands are data in evalapp.tally.scales.
-ROUND_SCALES = (Scale.THREE_LEVEL, Scale.TWO_LEVEL)
 # Rule sets by the name of the text they follow (the keys stay the identifiers in the API); the
 # Vietnamese translations are the names in evalapp.tally.presets (a test keeps them in step).
 PRESET_LABELS = {
@@ -107,6 +106,9 @@ def officer_slot_label(slot: str) -> str:
     return OfficerRole(slot).label
 
 
+_length = max_length_of
+
+
 class BallotRound(db.Model):
     __tablename__ = "ballot_round"
     __table_args__ = (
@@ -118,17 +120,20 @@ class BallotRound(db.Model):
     audit_type = "ballot_round"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    title: Mapped[str] = mapped_column(String(300))
-    body_name: Mapped[str] = mapped_column(String(300))  # the issuing body, on documents
+    # Lengths as the services accept them (evalapp.ballots.schemas), written there once.
+    title: Mapped[str] = mapped_column(String(_length(RoundDetails, "title")))
+    # The issuing body, on documents.
+    body_name: Mapped[str] = mapped_column(String(_length(RoundDetails, "body_name")))
     # Printed above the issuing body in the documents' heading ("UBND TỈNH …" over "SỞ NỘI VỤ").
-    governing_body_name: Mapped[str | None] = mapped_column(String(300))
+    governing_body_name: Mapped[str | None] = mapped_column(
+        String(_length(RoundDetails, "governing_body_name")))
     # The place name of the documents' date line ("Hòa Bình, ngày … tháng … năm …").
-    locality: Mapped[str | None] = mapped_column(String(120))
+    locality: Mapped[str | None] = mapped_column(String(_length(RoundDetails, "locality")))
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
-    place: Mapped[str | None] = mapped_column(String(300))
+    place: Mapped[str | None] = mapped_column(String(_length(RoundDetails, "place")))
     meeting_date: Mapped[date | None] = mapped_column(Date)
     scale: Mapped[Scale] = mapped_column(KeyOf(Scale))
-    preset: Mapped[str] = mapped_column(String(40))
+    preset: Mapped[str] = mapped_column(String(_length(RoundRules, "preset")))
     # Settings, filled from the preset; frozen once the round leaves the draft.
     base: Mapped[Base] = mapped_column(_enum(Base, "ballot_base"))
     bad_line_voids_ballot: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -204,7 +209,8 @@ class BallotCandidate(db.Model):
     post_name: Mapped[str | None] = mapped_column(String(255))
     unit_name: Mapped[str] = mapped_column(String(255))
     excluded: Mapped[bool] = mapped_column(Boolean, default=False)
-    exclusion_reason: Mapped[str | None] = mapped_column(String(500))
+    exclusion_reason: Mapped[str | None] = mapped_column(
+        String(_length(CandidateExclusion, "reason")))
 
     round: Mapped[BallotRound] = relationship(back_populates="candidates")
     person: Mapped[Person] = relationship()

@@ -13,9 +13,9 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from evalapp.auth.permissions import can
 from evalapp.ballots import home as _home  # noqa: F401  (registers the home page sections)
 from evalapp.ballots import receipts, services
 from evalapp.ballots.forms import (
@@ -26,6 +26,7 @@ from evalapp.ballots.forms import (
     SettingsForm,
     VotersFileForm,
 )
+from evalapp.ballots.lifecycle import ROUND_STEPS
 from evalapp.ballots.models import (
     BASE_LABELS,
     STATUS_LABELS,
@@ -67,6 +68,9 @@ def tracker_filter(value: str) -> str:
 
 
 bp.add_app_template_filter(preset_label, "preset_label")
+# Templates ask the round's lifecycle whether a step can be taken now:
+# round_steps.can(current_user, round, "close").
+bp.add_app_template_global(ROUND_STEPS, "round_steps")
 
 
 def level_labels(scale: Scale) -> dict:
@@ -74,9 +78,11 @@ def level_labels(scale: Scale) -> dict:
     return {level: _(level.label) for level in scale.levels}
 
 
-def _round(round_id: int, allowed=services.can_see_round):
-    round_ = services.get_round(round_id)
-    if not allowed(current_user, round_):
+def _round(round_id: int, action: str | None = None):
+    """The round, if the user may see it (else 404, as if it did not exist), and may do
+    `action` on it (else 403)."""
+    round_ = services.visible_round(current_user, round_id)
+    if action is not None and not can(current_user, action, round_):
         # A domain error, so that a button pressed on a page that has gone stale brings the
         # person back to that page with the reason (see core.web._handle_domain_error).
         raise NotAllowed()
@@ -153,19 +159,16 @@ def round_page(round_id: int):
     return render_template(
         "ballots/round.html", round=round_, turnout=services.turnout(round_),
         exclude_form=ExcludeForm(), action_form=ActionForm(),
-        can_manage=services.can_manage_round(current_user, round_),
-        can_run=services.can_run_meeting(current_user, round_),
-        can_count=services.can_count(current_user, round_),
-        can_finalise=services.can_finalise(current_user, round_),
-        can_see_results=services.can_see_results(current_user, round_),
-        can_see_trackers=services.can_see_trackers(current_user, round_),
+        can_count=can(current_user, "ballots.count", round_),
+        can_see_results=can(current_user, "ballots.see_results", round_),
+        can_see_trackers=can(current_user, "ballots.see_trackers", round_),
         start_blockers=services.start_attendance_blockers(round_))
 
 
 @bp.route("/ballots/<int:round_id>/settings", methods=["GET", "POST"])
 @login_required
 def settings(round_id: int):
-    round_ = _round(round_id, services.can_manage_round)
+    round_ = _round(round_id, "ballots.manage")
     form = SettingsForm(obj=round_, data=None if request.method == "POST" else {
         "unit_id": str(round_.unit_id), "base": round_.base.value})
     form.unit_id.choices = unit_choices(org.units_in_scope(current_user, active_only=True))
@@ -216,7 +219,7 @@ def _search_args() -> dict:
 @bp.get("/ballots/<int:round_id>/candidates")
 @login_required
 def candidates(round_id: int):
-    round_ = _round(round_id, services.can_manage_round)
+    round_ = _round(round_id, "ballots.manage")
     return render_template("ballots/candidates.html", round=round_, action_form=ActionForm(),
                            **_people_search())
 
@@ -224,7 +227,7 @@ def candidates(round_id: int):
 @bp.post("/ballots/<int:round_id>/candidates")
 @login_required
 def add_candidates(round_id: int):
-    round_ = _round(round_id, services.can_manage_round)
+    round_ = _round(round_id, "ballots.manage")
     _checked_form()
     added = services.add_candidates(current_user, round_, _chosen_people())
     db.session.commit()
@@ -236,7 +239,7 @@ def add_candidates(round_id: int):
 @bp.post("/ballots/<int:round_id>/candidates/<int:candidate_id>/<any(up,down):direction>")
 @login_required
 def move_candidate(round_id: int, candidate_id: int, direction: str):
-    round_ = _round(round_id, services.can_manage_round)
+    round_ = _round(round_id, "ballots.manage")
     _checked_form()
     services.move_candidate(current_user, round_, candidate_id, -1 if direction == "up" else 1)
     db.session.commit()
@@ -246,7 +249,7 @@ def move_candidate(round_id: int, candidate_id: int, direction: str):
 @bp.post("/ballots/<int:round_id>/candidates/<int:candidate_id>/exclude")
 @login_required
 def exclude_candidate(round_id: int, candidate_id: int):
-    round_ = _round(round_id, services.can_manage_round)
+    round_ = _round(round_id, "ballots.manage")
     form = ExcludeForm()
     if not form.validate_on_submit():
         raise ValidationFailed(_("Give the reason for excluding this person."))
@@ -258,7 +261,7 @@ def exclude_candidate(round_id: int, candidate_id: int):
 @bp.post("/ballots/<int:round_id>/candidates/<int:candidate_id>/include")
 @login_required
 def include_candidate(round_id: int, candidate_id: int):
-    round_ = _round(round_id, services.can_manage_round)
+    round_ = _round(round_id, "ballots.manage")
     _checked_form()
     services.set_candidate_excluded(current_user, round_, candidate_id, None)
     db.session.commit()
@@ -268,7 +271,7 @@ def include_candidate(round_id: int, candidate_id: int):
 @bp.post("/ballots/<int:round_id>/candidates/<int:candidate_id>/remove")
 @login_required
 def remove_candidate(round_id: int, candidate_id: int):
-    round_ = _round(round_id, services.can_manage_round)
+    round_ = _round(round_id, "ballots.manage")
     _checked_form()
     removed = services.remove_candidate(current_user, round_, candidate_id)
     db.session.commit()
@@ -285,7 +288,7 @@ def remove_candidate(round_id: int, candidate_id: int):
 @bp.get("/ballots/<int:round_id>/voters")
 @login_required
 def voters(round_id: int):
-    round_ = _round(round_id, services.can_manage_round)
+    round_ = _round(round_id, "ballots.manage")
     roll = services.voters_sorted(round_)
     return render_template("ballots/voters.html", round=round_, voters=roll,
                            with_account=services.people_with_accounts(v.person_id for v in roll),
@@ -296,7 +299,7 @@ def voters(round_id: int):
 @bp.post("/ballots/<int:round_id>/voters")
 @login_required
 def add_voters(round_id: int):
-    round_ = _round(round_id, services.can_manage_round)
+    round_ = _round(round_id, "ballots.manage")
     _checked_form()
     unit_id = request.form.get("unit_id", type=int)
     if unit_id:
@@ -311,7 +314,7 @@ def add_voters(round_id: int):
 @bp.post("/ballots/<int:round_id>/voters/file")
 @login_required
 def add_voters_file(round_id: int):
-    round_ = _round(round_id, services.can_manage_round)
+    round_ = _round(round_id, "ballots.manage")
     form = VotersFileForm()
     if not form.validate_on_submit():
         raise ValidationFailed(" ".join(str(e) for e in form.file.errors) or None)
@@ -328,7 +331,7 @@ def add_voters_file(round_id: int):
 def voter_accounts(round_id: int):
     """Without JavaScript, one request makes every missing account and shows the slips; the
     page's script posts `batch` instead and gets JSON, to show a progress bar."""
-    round_ = _round(round_id, services.can_manage_round)
+    round_ = _round(round_id, "ballots.manage")
     _checked_form()
     batch = request.form.get("batch", type=int)
     created = services.create_accounts_for_roll(current_user, round_,
@@ -346,7 +349,7 @@ def voter_accounts(round_id: int):
 @bp.post("/ballots/<int:round_id>/voters/<int:voter_id>/remove")
 @login_required
 def remove_voter(round_id: int, voter_id: int):
-    round_ = _round(round_id, services.can_manage_round)
+    round_ = _round(round_id, "ballots.manage")
     _checked_form()
     removed = services.remove_voter(current_user, round_, voter_id)
     db.session.commit()
@@ -358,7 +361,7 @@ def remove_voter(round_id: int, voter_id: int):
 @bp.route("/ballots/<int:round_id>/officers", methods=["GET", "POST"])
 @login_required
 def officers(round_id: int):
-    round_ = _round(round_id, services.can_manage_round)
+    round_ = _round(round_id, "ballots.manage")
     form = OfficersForm(data=None if request.method == "POST" else _officer_data(round_))
     users = services.officer_candidates(round_)
     form.set_users(users, voted_on={c.person_id for c in round_.active_candidates})
@@ -394,32 +397,28 @@ def _officer_data(round_) -> dict:
 # ---------------------------------------------------------------- the meeting
 
 
-TRANSITIONS = {
-    "start-attendance": (services.start_attendance, _l("Attendance can now be taken.")),
-    "open": (services.open_voting, _l("Voting is open.")),
-    "close": (services.close_voting, _l("Voting is closed. The box has been sealed.")),
-    "count": (services.count_round, _l("The ballots have been counted.")),
-    "finalise": (services.finalise_round, _l("The round is finalised; nothing can change.")),
-    "publish": (services.publish_results, _l("The results are published to the voters.")),
-}
+def _transition_rule() -> str:
+    """/ballots/<id>/<step> for exactly the transitions of the round's lifecycle."""
+    names = ",".join(f"'{n}'" if "-" in n else n for n in ROUND_STEPS.transition_names)
+    return f"/ballots/<int:round_id>/<any({names}):step>"
 
 
-@bp.post("/ballots/<int:round_id>/<any('start-attendance',open,close,count,finalise,publish):step>")
+@bp.post(_transition_rule())
 @login_required
 def transition(round_id: int, step: str):
-    round_ = _round(round_id, services.can_count)
+    round_ = _round(round_id, "ballots.count")
     _checked_form()
-    action, message = TRANSITIONS[step]
-    action(current_user, round_)
+    taken = ROUND_STEPS.transition(step)
+    ROUND_STEPS.take(current_user, round_, taken.name)
     db.session.commit()  # closing: the box's storage is scrubbed after this commit
-    flash(str(message), "success")
+    flash(str(taken.done), "success")
     return _back(round_)
 
 
 @bp.route("/ballots/<int:round_id>/attendance", methods=["GET", "POST"])
 @login_required
 def attendance(round_id: int):
-    round_ = _round(round_id, services.can_run_meeting)
+    round_ = _round(round_id, "ballots.run_meeting")
     if request.method == "GET":
         return _attendance_page(round_)
     _checked_form()
@@ -467,7 +466,7 @@ def _attendance_message(change: services.AttendanceChange) -> str:
 @bp.post("/ballots/<int:round_id>/attendance/latecomer")
 @login_required
 def admit_latecomer(round_id: int):
-    round_ = _round(round_id, services.can_run_meeting)
+    round_ = _round(round_id, "ballots.run_meeting")
     _checked_form()
     try:
         voter_id = request.form.get("voter_id", type=int)
@@ -486,17 +485,16 @@ def admit_latecomer(round_id: int):
 @bp.get("/ballots/<int:round_id>/turnout")
 @login_required
 def turnout_page(round_id: int):
-    round_ = _round(round_id, services.can_count)
+    round_ = _round(round_id, "ballots.count")
     return render_template("ballots/turnout.html", round=round_,
                            turnout=services.turnout(round_),
-                           projector=request.args.get("view") == "projector",
-                           can_run=services.can_run_meeting(current_user, round_))
+                           projector=request.args.get("view") == "projector")
 
 
 @bp.get("/ballots/<int:round_id>/turnout.json")
 @login_required
 def turnout_json(round_id: int):
-    round_ = _round(round_id, services.can_count)
+    round_ = _round(round_id, "ballots.count")
     numbers = services.turnout(round_)
     return jsonify({"status": round_.status.value, "status_label": round_.status.label,
                     "summoned": numbers.summoned, "present": numbers.present,
@@ -506,7 +504,7 @@ def turnout_json(round_id: int):
 
 def _results_round(round_id: int):
     """The round and the lines of its results the user may see (all, or their own)."""
-    round_ = services.get_round(round_id)
+    round_ = _round(round_id)
     full = services.can_see_all_results(current_user, round_)
     if not (full or services.can_see_own_result(current_user, round_)):
         abort(403)
@@ -545,7 +543,7 @@ def results_xlsx(round_id: int):
 @login_required
 def trackers(round_id: int):
     round_ = _round(round_id)
-    if round_.status in (RoundStatus.DRAFT, RoundStatus.ATTENDANCE, RoundStatus.VOTING):
+    if not ROUND_STEPS.in_phase(round_, "box_sealed"):
         # Not an error: the list is published when voting closes; say so.
         return render_template("ballots/trackers.html", round=round_, not_yet=True)
     if not services.can_see_trackers(current_user, round_):
@@ -571,10 +569,7 @@ def my_ballots():
 
 
 def _voting_round(round_id: int):
-    round_ = services.get_round(round_id)
-    if services.voter_entry(current_user, round_) is None:
-        abort(403)
-    return round_
+    return _round(round_id, "ballots.vote")
 
 
 def _marks_from_form(round_) -> dict[int, str | None]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, func, insert, or_, select, update
@@ -18,10 +17,16 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from evalapp.audit.services import record
 from evalapp.auth.models import Role, User
-from evalapp.auth.permissions import has_role, scope_paths
+from evalapp.auth.permissions import (
+    action,
+    has_role,
+    is_admin_anywhere,
+    require,
+    scope_paths,
+)
 from evalapp.auth.services import create_voter_accounts, people_without_account
+from evalapp.ballots.lifecycle import ROUND_STEPS
 from evalapp.ballots.models import (
-    ROUND_SCALES,
     BallotCandidate,
     BallotCount,
     BallotOfficer,
@@ -31,6 +36,7 @@ from evalapp.ballots.models import (
     RoundStatus,
     officer_slot_label,
 )
+from evalapp.ballots.schemas import CandidateExclusion, RoundDetails, RoundRules, RoundSettings
 from evalapp.box import services as box
 from evalapp.box.models import Box
 from evalapp.core.errors import (
@@ -39,6 +45,7 @@ from evalapp.core.errors import (
     NotFound,
     ValidationFailed,
 )
+from evalapp.core.schemas import validated
 from evalapp.core.text import (
     collation_key,
     fold_for_search,
@@ -59,6 +66,10 @@ from evalapp.tally.rules import Base, Level, RoundCounts, Scale
 log = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------- who may do what
+#
+# The ballots' part of the permission vocabulary (evalapp.auth.permissions.can): each predicate
+# is registered under its action name, which the round's lifecycle (evalapp.ballots.lifecycle)
+# names as who may take each step, and routes and templates ask by name.
 
 
 def _officer_roles(user, round_: BallotRound) -> set[OfficerRole]:
@@ -66,17 +77,27 @@ def _officer_roles(user, round_: BallotRound) -> set[OfficerRole]:
     return {o.role for o in round_.officers if o.user_id == user_id and user_id is not None}
 
 
+@action("ballots.create")
+def can_create_round(user, unit: Unit | None = None) -> bool:
+    """An admin of the unit (without one: of any unit) creates rounds in it."""
+    return has_role(user, Role.ADMIN, unit) if unit is not None else is_admin_anywhere(user)
+
+
+@action("ballots.manage")
 def can_manage_round(user, round_: BallotRound) -> bool:
     return has_role(user, Role.ADMIN, round_.unit)
 
 
+@action("ballots.run_meeting")
 def can_run_meeting(user, round_: BallotRound) -> bool:
     """Attendance, opening, closing: the chair, the secretary, or an admin of the unit."""
     return can_manage_round(user, round_) or bool(
         _officer_roles(user, round_) & {OfficerRole.CHAIR, OfficerRole.SECRETARY})
 
 
+@action("ballots.count")
 def can_count(user, round_: BallotRound) -> bool:
+    """The round's officers (any of them) and its admins: turnout, counting, documents."""
     return can_manage_round(user, round_) or bool(_officer_roles(user, round_))
 
 
@@ -95,7 +116,16 @@ def _roll_entry(round_: BallotRound, person_id: int) -> BallotVoter | None:
                                   BallotVoter.person_id == person_id)).scalar_one_or_none())
 
 
+@action("ballots.vote")
+def is_voter(user, round_: BallotRound) -> bool:
+    """On the round's summoned list (whether present or not is the step's own check)."""
+    return voter_entry(user, round_) is not None
+
+
+@action("ballots.see")
 def can_see_round(user, round_: BallotRound) -> bool:
+    """Whoever works on, votes in or is voted on in the round; anyone else is told it does not
+    exist (404), on the pages and in the API alike."""
     return (can_count(user, round_) or voter_entry(user, round_) is not None
             or own_candidacy(user, round_) is not None)
 
@@ -108,9 +138,10 @@ def own_candidacy(user, round_: BallotRound) -> BallotCandidate | None:
 
 
 def results_available(round_: BallotRound) -> bool:
-    return round_.status in (RoundStatus.COUNTED, RoundStatus.FINALISED)
+    return ROUND_STEPS.in_phase(round_, "results_exist")
 
 
+@action("ballots.see_all_results")
 def can_see_all_results(user, round_: BallotRound) -> bool:
     """The counting team, chair, secretary and admins after counting; all voters once
     published. Partial results never exist: nothing is counted before voting closes."""
@@ -121,23 +152,27 @@ def can_see_all_results(user, round_: BallotRound) -> bool:
     return round_.published_at is not None and voter_entry(user, round_) is not None
 
 
+@action("ballots.finalise")
 def can_finalise(user, round_: BallotRound) -> bool:
     """Finalising and publishing the results: an admin of the unit or the chair."""
     return can_manage_round(user, round_) or OfficerRole.CHAIR in _officer_roles(user, round_)
 
 
+@action("ballots.see_results")
 def can_see_results(user, round_: BallotRound) -> bool:
     """Whether the results page has anything for the user (all lines, or their own)."""
     return can_see_all_results(user, round_) or can_see_own_result(user, round_)
 
 
+@action("ballots.see_trackers")
 def can_see_trackers(user, round_: BallotRound) -> bool:
     """The list of trackers, after voting closes, for the round's voters and officers."""
-    if round_.status in (RoundStatus.DRAFT, RoundStatus.ATTENDANCE, RoundStatus.VOTING):
+    if not ROUND_STEPS.in_phase(round_, "box_sealed"):
         return False
     return can_count(user, round_) or voter_entry(user, round_) is not None
 
 
+@action("ballots.see_own_result")
 def can_see_own_result(user, round_: BallotRound) -> bool:
     return (results_available(round_) and round_.results_to_candidates
             and own_candidacy(user, round_) is not None)
@@ -219,11 +254,11 @@ def voter_rounds(user) -> VoterRounds:
         select(BallotRound, BallotVoter.present)
         .join(BallotVoter, BallotVoter.round_id == BallotRound.id)
         .where(BallotVoter.person_id == person_id,
-               BallotRound.status.in_((RoundStatus.ATTENDANCE, RoundStatus.VOTING)))
+               BallotRound.status.in_(ROUND_STEPS.phase("summoned")))
         .order_by(BallotRound.id)
     ).all()
     for round_, present in rows:
-        if round_.status is RoundStatus.ATTENDANCE:
+        if not ROUND_STEPS.state_allows(round_, "vote"):
             result.upcoming.append(round_)
         elif not present:
             result.not_present.append(round_)
@@ -232,9 +267,6 @@ def voter_rounds(user) -> VoterRounds:
         else:
             result.waiting.append(round_)
     return result
-
-
-HELD = (RoundStatus.ATTENDANCE, RoundStatus.VOTING, RoundStatus.CLOSED, RoundStatus.COUNTED)
 
 
 def _rounds_where(user, statuses, *, officer: bool) -> list[BallotRound]:
@@ -262,13 +294,13 @@ def _rounds_where(user, statuses, *, officer: bool) -> list[BallotRound]:
 def rounds_to_run(user) -> list[BallotRound]:
     """Rounds being held (attendance to counted) that the user runs or counts: as the chair,
     secretary or a counting-team member, or as an admin of the round's unit."""
-    return [r for r in _rounds_where(user, HELD, officer=True) if can_count(user, r)]
+    return [r for r in _rounds_where(user, ROUND_STEPS.phase("held"), officer=True)
+            if can_count(user, r)]
 
 
 def rounds_in_progress(user) -> list[BallotRound]:
     """Rounds not finalised yet that the user administers."""
-    statuses = [s for s in RoundStatus if s is not RoundStatus.FINALISED]
-    return [r for r in _rounds_where(user, statuses, officer=False)
+    return [r for r in _rounds_where(user, ROUND_STEPS.phase("unfinished"), officer=False)
             if can_manage_round(user, r)]
 
 
@@ -281,7 +313,7 @@ def own_candidacies(user) -> list[tuple[BallotRound, BallotCandidate]]:
         select(BallotRound, BallotCandidate)
         .join(BallotCandidate, BallotCandidate.round_id == BallotRound.id)
         .where(BallotCandidate.person_id == person_id, BallotCandidate.excluded.is_(False),
-               BallotRound.status != RoundStatus.DRAFT)
+               BallotRound.status.in_(ROUND_STEPS.phase("past_draft")))
         .order_by(BallotRound.id.desc())).all()
     return [(r, c) for r, c in rows]
 
@@ -306,33 +338,18 @@ def get_round(round_id: int) -> BallotRound:
     return round_
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise NotAllowed()
-
-
-def _require_status(round_: BallotRound, *statuses: RoundStatus) -> None:
-    if round_.status not in statuses:
-        raise InvalidState(
-            _l("This cannot be done while the round is “%(status)s”."),
-            status=round_.status.label)
-
-
-@dataclass
-class RoundDetails:
-    title: str
-    body_name: str
-    unit: Unit
-    place: str | None = None
-    meeting_date: date | None = None
-    governing_body_name: str | None = None  # printed above the body on documents
-    locality: str | None = None             # the place name of the documents' date line
+def visible_round(user, round_id: int) -> BallotRound:
+    """The round if `user` may see it; otherwise NotFound (404), the same answer as for a round
+    that does not exist: "not yours" is never told apart from "not there"."""
+    round_ = get_round(round_id)
+    if not can_see_round(user, round_):
+        raise NotFound(_l("This round does not exist."))
+    return round_
 
 
 def create_round(actor, details: RoundDetails, scale: Scale, preset_key: str) -> BallotRound:
-    _require(has_role(actor, Role.ADMIN, details.unit))
-    if scale not in ROUND_SCALES:
-        raise ValidationFailed(_l("Choose the kind of vote."), field="scale")
+    require(actor, "ballots.create", details.unit)
+    validated(RoundRules, {"scale": scale, "preset": preset_key})
     preset = PRESETS.get(preset_key)
     if preset is None:
         raise ValidationFailed(_l("Unknown rule set %(name)s."), field="preset",
@@ -364,14 +381,16 @@ def update_round(actor, round_: BallotRound, details: RoundDetails, *, base: Bas
                  bad_line_voids_ballot: bool, results_to_candidates: bool,
                  publish_to_voters: bool, secrecy_threshold: int) -> BallotRound:
     """Details and settings; only while the round is a draft."""
-    _require(can_manage_round(actor, round_) and has_role(actor, Role.ADMIN, details.unit))
-    _require_status(round_, RoundStatus.DRAFT)
+    ROUND_STEPS.check_who(actor, round_, "edit")
+    require(actor, "ballots.create", details.unit)  # moved to a unit: admins of that one too
+    ROUND_STEPS.check_state(round_, "edit")
+    validated(RoundSettings, dict(
+        base=base, bad_line_voids_ballot=bad_line_voids_ballot,
+        results_to_candidates=results_to_candidates, publish_to_voters=publish_to_voters,
+        secrecy_threshold=secrecy_threshold))
     title, body_name = nfc(details.title), nfc(details.body_name)
     if not title or not body_name:
         raise ValidationFailed(_l("Enter the title and the body."), field="title")
-    if secrecy_threshold < 0 or secrecy_threshold > 1000:
-        raise ValidationFailed(_l("The secrecy threshold must be between 0 and 1000."),
-                               field="secrecy_threshold")
     round_.title, round_.body_name, round_.unit = title, body_name, details.unit
     round_.place, round_.meeting_date = nfc_or_none(details.place), details.meeting_date
     round_.governing_body_name = nfc_or_none(details.governing_body_name)
@@ -453,8 +472,7 @@ def people_with_accounts(person_ids: Iterable[int]) -> set[int]:
 
 def add_candidates(actor, round_: BallotRound, person_ids: Iterable[int]) -> list[BallotCandidate]:
     """Add people voted on, copying their name, post and unit as they are today."""
-    _require(can_manage_round(actor, round_))
-    _require_status(round_, RoundStatus.DRAFT)
+    ROUND_STEPS.check(actor, round_, "edit")
     present = {c.person_id for c in round_.candidates}
     people = [p for p in _people(actor, person_ids) if p.id not in present]
     if not people:
@@ -496,8 +514,7 @@ def _candidate(round_: BallotRound, candidate_id: int) -> BallotCandidate:
 
 
 def reorder_candidates(actor, round_: BallotRound, ordered_ids: list[int]) -> None:
-    _require(can_manage_round(actor, round_))
-    _require_status(round_, RoundStatus.DRAFT)
+    ROUND_STEPS.check(actor, round_, "edit")
     if sorted(ordered_ids) != sorted(c.id for c in round_.candidates):
         raise ValidationFailed(_l("The new order must list every person exactly once."))
     by_id = {c.id: c for c in round_.candidates}
@@ -527,10 +544,11 @@ def set_candidate_excluded(actor, round_: BallotRound, candidate_id: int,
                            reason: str | None) -> BallotCandidate:
     """Exclude someone with a recorded reason (retirement notified, newly appointed, long sick
     leave), or include them again with reason None."""
-    _require(can_manage_round(actor, round_))
-    _require_status(round_, RoundStatus.DRAFT)
+    ROUND_STEPS.check(actor, round_, "edit")
     candidate = _candidate(round_, candidate_id)
     reason = nfc_or_none(reason)
+    if reason is not None:
+        validated(CandidateExclusion, {"reason": reason})
     # Someone excluded (not voted on) may serve as an officer; voted on again, they may not.
     role = _officer_people(round_).get(candidate.person_id)
     if reason is None and candidate.excluded and role is not None:
@@ -547,8 +565,7 @@ def set_candidate_excluded(actor, round_: BallotRound, candidate_id: int,
 
 def remove_candidate(actor, round_: BallotRound, candidate_id: int) -> BallotCandidate:
     """Take someone off the list of people voted on; returns them (for the message)."""
-    _require(can_manage_round(actor, round_))
-    _require_status(round_, RoundStatus.DRAFT)
+    ROUND_STEPS.check(actor, round_, "edit")
     candidate = _candidate(round_, candidate_id)
     round_.candidates.remove(candidate)
     db.session.flush()
@@ -557,8 +574,7 @@ def remove_candidate(actor, round_: BallotRound, candidate_id: int) -> BallotCan
 
 
 def add_voters(actor, round_: BallotRound, person_ids: Iterable[int]) -> int:
-    _require(can_manage_round(actor, round_))
-    _require_status(round_, RoundStatus.DRAFT)
+    ROUND_STEPS.check(actor, round_, "edit")
     on_roll = {v.person_id for v in round_.voters}
     people = [p for p in _people(actor, person_ids) if p.id not in on_roll]
     if not people:
@@ -572,7 +588,7 @@ def add_voters(actor, round_: BallotRound, person_ids: Iterable[int]) -> int:
 
 
 def add_voters_from_unit(actor, round_: BallotRound, unit: Unit) -> int:
-    _require(has_role(actor, Role.ADMIN, unit))
+    require(actor, "org.manage", unit)
     ids = db.session.execute(
         select(Person.id).join(Person.unit)
         .where(Unit.path.startswith(unit.path), Person.active.is_(True))).scalars().all()
@@ -597,8 +613,7 @@ def add_voters_from_file(actor, round_: BallotRound, filename: str, content: byt
 
 def remove_voter(actor, round_: BallotRound, voter_id: int) -> BallotVoter:
     """Take someone off the summoned list; returns them (for the message)."""
-    _require(can_manage_round(actor, round_))
-    _require_status(round_, RoundStatus.DRAFT)
+    ROUND_STEPS.check(actor, round_, "edit")
     voter = next((v for v in round_.voters if v.id == voter_id), None)
     if voter is None:
         raise NotFound(_l("This person is not on the summoned list of the round."))
@@ -652,8 +667,7 @@ def set_officers(actor, round_: BallotRound, *, chair, secretary, counter_head,
     person in two slots (an account is linked to at most one person, and a person has at most
     one account).
     """
-    _require(can_manage_round(actor, round_))
-    _require_status(round_, RoundStatus.DRAFT, RoundStatus.ATTENDANCE)
+    ROUND_STEPS.check(actor, round_, "set-officers")
     wanted = [("chair", OfficerRole.CHAIR, chair), ("secretary", OfficerRole.SECRETARY, secretary),
               ("counter_head", OfficerRole.COUNTER_HEAD, counter_head)]
     wanted += [(f"counter_{n}", OfficerRole.COUNTER, user)
@@ -701,13 +715,13 @@ def start_attendance_blockers(round_: BallotRound) -> list[str]:
     return reasons
 
 
+@ROUND_STEPS.performs("start-attendance")
 def start_attendance(actor, round_: BallotRound) -> None:
-    _require(can_manage_round(actor, round_))
-    _require_status(round_, RoundStatus.DRAFT)
+    ROUND_STEPS.check(actor, round_, "start-attendance")
     reasons = start_attendance_blockers(round_)
     if reasons:
         raise InvalidState(" ".join(reasons))
-    round_.status = RoundStatus.ATTENDANCE
+    ROUND_STEPS.move(round_, "start-attendance")
     record(actor, "ballot_round.attendance_started", round_)
 
 
@@ -724,8 +738,7 @@ class AttendanceChange:
 def set_attendance(actor, round_: BallotRound, present_voter_ids: Iterable[int]
                    ) -> AttendanceChange:
     """Mark exactly these voters present (everyone else absent)."""
-    _require(can_run_meeting(actor, round_))
-    _require_status(round_, RoundStatus.ATTENDANCE)
+    ROUND_STEPS.check(actor, round_, "take-attendance")
     present = {int(i) for i in present_voter_ids}
     known = {v.id for v in round_.voters}
     if present - known:
@@ -751,12 +764,12 @@ def admit_latecomer(actor, round_: BallotRound, voter_id: int) -> BallotVoter:
     Only this way round: once voting is open nobody is marked absent, since a ballot already
     cast cannot be taken back, and whether someone has voted is not shown to the officers.
     """
-    _require(can_run_meeting(actor, round_))
+    ROUND_STEPS.check_who(actor, round_, "admit-latecomer")
     # The round's row, locked and read afresh, as close_voting does: an admission and a close
     # never interleave, and two admissions at once each add their one.
     db.session.execute(select(BallotRound).where(BallotRound.id == round_.id)
                        .with_for_update().execution_options(populate_existing=True))
-    _require_status(round_, RoundStatus.VOTING)
+    ROUND_STEPS.check_state(round_, "admit-latecomer")
     voter = next((v for v in round_.voters if v.id == voter_id), None)
     if voter is None:
         raise NotFound(_l("This person is not on the summoned list of this round."))
@@ -799,21 +812,21 @@ def turnout(round_: BallotRound) -> Turnout:
     present = db.session.execute(select(func.count(BallotVoter.id)).where(
         BallotVoter.round_id == round_.id, BallotVoter.present.is_(True))).scalar_one()
     voted = box.voted(round_box(round_))
-    if round_.status not in (RoundStatus.DRAFT, RoundStatus.ATTENDANCE):
+    if ROUND_STEPS.in_phase(round_, "opened"):
         summoned, present = round_.summoned_count, round_.present_count
     return Turnout(summoned=summoned, present=present, voted=voted)
 
 
+@ROUND_STEPS.performs("open")
 def open_voting(actor, round_: BallotRound) -> None:
-    _require(can_run_meeting(actor, round_))
-    _require_status(round_, RoundStatus.ATTENDANCE)
+    ROUND_STEPS.check(actor, round_, "open")
     numbers = turnout(round_)
     if not numbers.quorum_met:
         raise InvalidState(
             _l("The quorum is not met: %(present)s of %(summoned)s present; at least two "
                "thirds must be present."), present=numbers.present, summoned=numbers.summoned)
     round_.summoned_count, round_.present_count = numbers.summoned, numbers.present
-    round_.status = RoundStatus.VOTING
+    ROUND_STEPS.move(round_, "open")
     round_.opened_at = utcnow()
     # The box's lines are the people voted on in ballot order (frozen since the draft).
     box.open_box(BallotRound.audit_type, round_.id, round_.scale,
@@ -834,8 +847,7 @@ def cast_ballot(voter: Person, round_: BallotRound, marks: Mapping[int, str | No
     sound: while voting is open nobody leaves the roll or is marked absent (a latecomer can only
     be added), and the box itself is checked open under the lock.
     """
-    if round_.status != RoundStatus.VOTING:
-        raise InvalidState(box.VOTING_NOT_OPEN)
+    ROUND_STEPS.check_state(round_, "vote")
     entry = _roll_entry(round_, voter.id)
     if entry is None:
         raise NotAllowed(_l("You are not on the list of voters of this round."))
@@ -861,17 +873,18 @@ def cast_ballot(voter: Person, round_: BallotRound, marks: Mapping[int, str | No
         marks={numbers[candidate_id]: level for candidate_id, level in checked.items()}))
 
 
+@ROUND_STEPS.performs("close")
 def close_voting(actor, round_: BallotRound) -> None:
     """Close the box, which rewrites its ballots in a random order and scrubs the storage
     after the commit (see evalapp.box.services.close_box)."""
-    _require(can_run_meeting(actor, round_))
+    ROUND_STEPS.check_who(actor, round_, "close")
     # Admissions of latecomers lock the round's row too: a close and an admission never
     # interleave. Read the status afresh.
     db.session.execute(select(BallotRound).where(BallotRound.id == round_.id)
                        .with_for_update().execution_options(populate_existing=True))
-    _require_status(round_, RoundStatus.VOTING)
+    ROUND_STEPS.check_state(round_, "close")
     ballots = box.close_box(round_box(round_))
-    round_.status = RoundStatus.CLOSED
+    ROUND_STEPS.move(round_, "close")
     round_.closed_at = utcnow()
     record(actor, "ballot_round.voting_closed", round_, ballots=ballots)
 
@@ -881,10 +894,10 @@ def box_digest(round_: BallotRound) -> str:
     return box.digest(round_box(round_))
 
 
+@ROUND_STEPS.performs("count")
 def count_round(actor, round_: BallotRound) -> rules.Tally:
     """Count the closed box; the counts are stored, the percentages derived when shown."""
-    _require(can_count(actor, round_))
-    _require_status(round_, RoundStatus.CLOSED)
+    ROUND_STEPS.check(actor, round_, "count")
     ballot_box = round_box(round_)
     # Each present member received a ballot: the number issued is the round's fact.
     counted = box.count_box(ballot_box, issued=round_.present_count or 0)
@@ -899,7 +912,7 @@ def count_round(actor, round_: BallotRound) -> rules.Tally:
     db.session.execute(insert(BallotCount), [
         {"round_id": round_.id, "candidate_id": c.candidate_id, "level": level, "count": n}
         for c in result.candidates for level, n in c.counts.items()])
-    round_.status = RoundStatus.COUNTED
+    ROUND_STEPS.move(round_, "count")
     round_.counted_at = utcnow()
     record(actor, "ballot_round.counted", round_, collected=counted.collected,
            valid=counted.valid, digest=round_.box_digest)
@@ -920,21 +933,18 @@ def tally_of(round_: BallotRound, line_counts=None) -> rules.Tally:
                        [c.id for c in round_.active_candidates], line_counts)
 
 
+@ROUND_STEPS.performs("finalise")
 def finalise_round(actor, round_: BallotRound) -> None:
-    _require(can_finalise(actor, round_))
-    _require_status(round_, RoundStatus.COUNTED)
-    round_.status = RoundStatus.FINALISED
+    ROUND_STEPS.check(actor, round_, "finalise")
+    ROUND_STEPS.move(round_, "finalise")
     round_.finalised_at = utcnow()
     record(actor, "ballot_round.finalised", round_)
 
 
+@ROUND_STEPS.performs("publish")
 def publish_results(actor, round_: BallotRound) -> None:
     """Show the results to every voter of the round: a deliberate step."""
-    _require(can_finalise(actor, round_))
-    if not results_available(round_):
-        raise InvalidState(_l("Results can be published only after counting."))
-    if round_.published_at is not None:
-        raise InvalidState(_l("The results are already published."))
+    ROUND_STEPS.check(actor, round_, "publish")
     round_.published_at = utcnow()
     record(actor, "ballot_round.published", round_)
 
@@ -957,7 +967,7 @@ def create_accounts_for_roll(actor, round_: BallotRound,
     """Voter accounts for the members of the summoned list who have none (see
     auth.services.create_voter_accounts): the passwords are shown once, to print as slips.
     With a limit, only the first `limit` of them in the list's order (a batch)."""
-    _require(can_manage_round(actor, round_))
+    require(actor, "ballots.manage", round_)
     return create_voter_accounts(actor, [v.person for v in voters_sorted(round_)], limit)
 
 

@@ -27,10 +27,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
+from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RoutingException
 
 from evalapp.core.errors import DomainError, ValidationFailed
+from evalapp.core.schemas import validation_failed
 
 log = logging.getLogger(__name__)
 
@@ -67,16 +69,6 @@ def select_locale() -> str:
         return "vi"  # command-line output
     chosen = session.get("lang")
     return chosen if chosen in LANGUAGES else "vi"
-
-
-def init_login(login_manager) -> None:
-    from evalapp.auth.services import load_session_user
-
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = _l("Please log in to open this page.")
-    login_manager.login_message_category = "warning"
-    login_manager.session_protection = "basic"
-    login_manager.user_loader(load_session_user)
 
 
 def is_safe_next(target: str | None) -> bool:
@@ -140,6 +132,12 @@ def _handle_domain_error(error: DomainError):
             flash(error.text(), "danger")
             return redirect(back, 303)
     return error_response(error.status, error.text(), errors)
+
+
+def _handle_schema_error(error: ValidationError):
+    """A service's schema refused a value that no form or API body checked first: the same
+    answer as any refusal (422, the field named, the value never quoted)."""
+    return _handle_domain_error(validation_failed(None, error))
 
 
 def _handle_http_error(error: HTTPException):
@@ -259,10 +257,10 @@ def qr_svg(text: str, css_class: str = "qr-code") -> Markup:
 
 
 def init_app(app: Flask) -> None:
-    from evalapp.auth import permissions
-    from evalapp.org.spreadsheets import accepted_headings
-
+    """The ground floor's part of the app: error handlers, headers, filters and the globals that
+    belong to no area (areas add theirs from their blueprints: `can`, `round_steps`, ...)."""
     app.register_error_handler(DomainError, _handle_domain_error)
+    app.register_error_handler(ValidationError, _handle_schema_error)
     app.register_error_handler(CSRFError, _handle_csrf_error)
     app.register_error_handler(HTTPException, _handle_http_error)
     if not app.testing:
@@ -274,10 +272,8 @@ def init_app(app: Flask) -> None:
         lambda v: format_datetime(v, "dd/MM/yyyy HH:mm") if v else "")
     app.jinja_env.filters["number"] = vn_number
     app.jinja_env.globals.update(
-        perms=permissions,
         current_locale=select_locale,
         LANGUAGES=LANGUAGES,
-        accepted_headings=accepted_headings,
         public_url=public_url,
         qr_svg=qr_svg,
     )

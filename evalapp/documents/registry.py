@@ -180,6 +180,11 @@ class DocumentOwner:
         """May `user` read this document of the owner (and open its signing page)."""
         return self.can_issue(user, owner)
 
+    def can_see(self, user, owner) -> bool:
+        """May `user` know the owner exists? A document of an owner one may not see is 404,
+        as the owner's own pages are; one of an owner one sees but may not read is 403."""
+        return True
+
     # who signs documents at all (demo certificates, the demo certificate button)
     def potential_signers(self, user_id: int | None = None) -> dict[int, str | None]:
         """Users who sign this area's documents, by id, with the name of the body their

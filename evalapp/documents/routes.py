@@ -4,7 +4,7 @@ area's (e.g. /ballots/<id>/documents/... in evalapp.ballots.document_routes)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, request
 from flask_login import current_user, login_required
 
 from evalapp.core.web import public_base_url  # noqa: F401  (the API imports it from here)
@@ -47,9 +47,7 @@ def document_issuable(owner, kind) -> bool:
 @login_required
 def download(doc_id: str):
     """The document as it is now (with every signature applied so far)."""
-    document = services.get_document(doc_id)
-    if not services.can_download(current_user, document):
-        abort(403)
+    document = services.downloadable(current_user, doc_id)  # 404 or 403 otherwise
     return pdf_response(document)
 
 
@@ -58,9 +56,7 @@ def download(doc_id: str):
 def preview(doc_id: str):
     """The same bytes shown inline, for the frame of the signing page: the only response that
     may be framed, and only by this site's own pages."""
-    document = services.get_document(doc_id)
-    if not services.can_download(current_user, document):
-        abort(403)
+    document = services.downloadable(current_user, doc_id)  # 404 or 403 otherwise
     response = pdf_response(document, inline=True)
     response.headers["Content-Security-Policy"] = (
         "default-src 'none'; object-src 'self'; "

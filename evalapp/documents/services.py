@@ -151,6 +151,18 @@ def can_issue_now(owner, kind) -> bool:
     return True
 
 
+def downloadable(user, doc_id: str) -> IssuedDocument:
+    """The document if `user` may read it; NotFound when its owner is one they may not see (as
+    the owner's own pages answer), NotAllowed otherwise."""
+    document = get_document(doc_id)
+    if can_download(user, document):
+        return document
+    owner = owner_of(document)
+    if owner is None or not registry.owner_type_of(owner).can_see(user, owner):
+        raise NotFound(_l("This document does not exist."))
+    raise NotAllowed()
+
+
 def can_download(user, document: IssuedDocument) -> bool:
     """Asked of the owner: those who may issue its documents, and whoever else it lets read
     this one (the person a notice is addressed to)."""

@@ -65,9 +65,7 @@ def _sign_page(document, form, status: int = 200, error: str | None = None):
 def sign(doc_id: str):
     """Before signing, the signer sees the PDF, its number and fingerprints, who signs which
     block and whether they can; signing is a confirmed POST."""
-    document = services.get_document(doc_id)
-    if not services.can_download(current_user, document):
-        abort(403)
+    document = services.downloadable(current_user, doc_id)  # 404 or 403 otherwise
     form = SignForm()
     if request.method == "GET" or not form.validate_on_submit():
         return _sign_page(document, form, 422 if form.errors else 200)

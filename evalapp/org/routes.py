@@ -17,8 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from evalapp.auth.models import Role
-from evalapp.auth.permissions import can_manage_org, scope_paths
+from evalapp.auth.permissions import can_manage_org, is_admin_anywhere, is_admin_everywhere
 from evalapp.core.errors import DomainError, InvalidState, ValidationFailed
 from evalapp.core.forms import attach_error, choices
 from evalapp.core.web import back_to_list, flash_change, page_of, sort_of
@@ -36,19 +35,21 @@ from evalapp.org.forms import (
 )
 from evalapp.org.models import Gender, UnitKind
 from evalapp.org.services import PersonData
+from evalapp.org.spreadsheets import accepted_headings
 
 bp = Blueprint("org", __name__, url_prefix="/org")
+bp.add_app_template_global(accepted_headings)  # the import page names the columns
 
 
 @bp.before_request
 @login_required
 def _admins_only():
-    if scope_paths(current_user, Role.ADMIN) == []:
+    if not is_admin_anywhere(current_user):
         abort(403)
 
 
 def _org_wide_only() -> None:
-    if scope_paths(current_user, Role.ADMIN) is not None:
+    if not is_admin_everywhere(current_user):
         abort(403)
 
 

@@ -14,7 +14,12 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from evalapp.audit.services import record
 from evalapp.auth.models import Role
-from evalapp.auth.permissions import can_manage_org, scope_paths
+from evalapp.auth.permissions import (
+    can_manage_org,
+    is_admin_anywhere,
+    is_admin_everywhere,
+    scope_paths,
+)
 from evalapp.core.errors import AlreadyExists, InvalidState, NotAllowed, NotFound, ValidationFailed
 from evalapp.core.text import collation_key, fold_for_search, nfc, nfc_or_none, person_sort_key
 from evalapp.core.time import utcnow
@@ -118,7 +123,7 @@ def create_unit(actor, *, name: str, kind: UnitKind, parent: Unit | None,
                 short_name: str | None = None, code: str | None = None,
                 position: int = 0) -> Unit:
     if parent is None:
-        if scope_paths(actor, Role.ADMIN) is not None:
+        if not is_admin_everywhere(actor):
             raise NotAllowed(_l("Only an organisation-wide administrator can add a top unit."))
     elif not can_manage_org(actor, parent):
         raise NotAllowed()
@@ -148,7 +153,7 @@ def update_unit(actor, unit: Unit, *, name: str, kind: UnitKind, parent: Unit | 
                                    field="parent")
         if not can_manage_org(actor, parent):
             raise NotAllowed()
-    elif unit.parent_id is not None and scope_paths(actor, Role.ADMIN) is not None:
+    elif unit.parent_id is not None and not is_admin_everywhere(actor):
         raise NotAllowed(_l("Only an organisation-wide administrator can add a top unit."))
 
     changes = {}
@@ -215,7 +220,7 @@ def list_duty_groups(active_only: bool = False) -> list[DutyGroup]:
 
 def _require_org_admin(actor) -> None:
     # Posts and duty groups are shared by the whole organisation.
-    if scope_paths(actor, Role.ADMIN) is not None:
+    if not is_admin_everywhere(actor):
         raise NotAllowed()
 
 
@@ -464,7 +469,7 @@ def _index_by_folded_name(items) -> dict[str, list]:
 
 def plan_people_import(actor, filename: str, content: bytes) -> ImportPlan:
     """Read and check every row; the plan says what would change, or which rows are wrong."""
-    if scope_paths(actor, Role.ADMIN) == []:
+    if not is_admin_anywhere(actor):
         raise NotAllowed()
     rows = read_people_file(filename, content)
     if not rows:

@@ -107,9 +107,10 @@ def test_voters_and_people_voted_on_get_nothing_but_their_own_notice(app, db, fa
     assert candidate.get(minutes).status_code == 403
     assert candidate.post(f"/ballots/{round_.id}/documents/minutes").status_code == 403
 
+    # Someone who may not see the round is told its documents do not exist, as its pages are.
     stranger = login(app, factory.user("nguoingoai", roles=(Role.VOTER,)))
     for url in (own, others, minutes):
-        assert stranger.get(url).status_code == 403
+        assert stranger.get(url).status_code == 404
 
 
 def test_the_api_lists_issues_and_serves_documents(app, db, factory):

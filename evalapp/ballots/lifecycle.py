@@ -1,0 +1,75 @@
+"""The lifecycle of a confidence round, declared once: its states, each step between them or
+within one, and who may take it (an action of the permission vocabulary, registered by
+evalapp.ballots.services).
+
+Services check a step here before taking it (ROUND_STEPS.check), the pages and the API find a
+transition by its name and take it through the service function registered for it
+(ROUND_STEPS.take), and templates ask `round_steps.can(current_user, round, "close")`; nothing
+else lists steps or compares states. A new step is one line here and one service function.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from evalapp.auth.permissions import can
+from evalapp.ballots.models import BallotRound, RoundStatus
+from evalapp.core.lifecycle import Lifecycle, Step
+
+DRAFT, ATTENDANCE, VOTING, CLOSED, COUNTED, FINALISED = (
+    RoundStatus.DRAFT, RoundStatus.ATTENDANCE, RoundStatus.VOTING, RoundStatus.CLOSED,
+    RoundStatus.COUNTED, RoundStatus.FINALISED)
+
+
+def _already_published(round_: BallotRound):
+    return _l("The results are already published.") if round_.published_at else None
+
+
+ROUND_STEPS: Lifecycle[RoundStatus] = Lifecycle(
+    name="ballot_round",
+    states=RoundStatus,
+    authorise=can,
+    state_label=lambda status: status.label,
+    default_refusal=_l("This cannot be done while the round is “%(status)s”."),
+    steps=[
+        # Building the round: the people voted on, the voters, the details and settings.
+        Step("edit", {DRAFT}, who="ballots.manage"),
+        Step("set-officers", {DRAFT, ATTENDANCE}, who="ballots.manage"),
+        Step("start-attendance", {DRAFT}, target=ATTENDANCE, who="ballots.manage",
+             transition=True, done=_l("Attendance can now be taken.")),
+        # The meeting.
+        Step("take-attendance", {ATTENDANCE}, who="ballots.run_meeting"),
+        Step("open", {ATTENDANCE}, target=VOTING, who="ballots.run_meeting",
+             transition=True, done=_l("Voting is open.")),
+        Step("admit-latecomer", {VOTING}, who="ballots.run_meeting"),
+        Step("vote", {VOTING}, who="ballots.vote",
+             refusal=_l("Voting is not open in this round.")),
+        Step("watch-turnout", {VOTING}, who="ballots.count"),
+        Step("close", {VOTING}, target=CLOSED, who="ballots.run_meeting",
+             transition=True, done=_l("Voting is closed. The box has been sealed.")),
+        # Counting and after.
+        Step("count", {CLOSED}, target=COUNTED, who="ballots.count",
+             transition=True, done=_l("The ballots have been counted.")),
+        Step("finalise", {COUNTED}, target=FINALISED, who="ballots.finalise",
+             transition=True, done=_l("The round is finalised; nothing can change.")),
+        Step("publish", {COUNTED, FINALISED}, who="ballots.finalise",
+             transition=True, refusal=_l("Results can be published only after counting."),
+             when=_already_published, done=_l("The results are published to the voters.")),
+    ],
+    phases={
+        # The voters' to-do list: attendance is being taken or voting is open.
+        "summoned": {ATTENDANCE, VOTING},
+        # Summoned and present are frozen when voting opens; ballots exist from then on.
+        "opened": {VOTING, CLOSED, COUNTED, FINALISED},
+        # The box is sealed: the trackers are listed.
+        "box_sealed": {CLOSED, COUNTED, FINALISED},
+        # Counted: results exist (there are never partial results).
+        "results_exist": {COUNTED, FINALISED},
+        # Being held: the officers' to-do list.
+        "held": {ATTENDANCE, VOTING, CLOSED, COUNTED},
+        # Past its draft: the lists are frozen, blank ballots can be printed.
+        "past_draft": set(RoundStatus) - {DRAFT},
+        # Not finalised yet: the admins' rounds in progress.
+        "unfinished": set(RoundStatus) - {FINALISED},
+    },
+)
