@@ -49,11 +49,12 @@ def build_round(app, voters: int) -> tuple[int, list[tuple[str, bytes]], str]:
         create_user,
         create_voter_accounts,
     )
-    from evalapp.ballots import services as ballots
+    from evalapp.ballots import builder
+    from evalapp.ballots.models import RoundStatus
     from evalapp.extensions import db
     from evalapp.org.models import Gender, UnitKind
     from evalapp.org.services import PersonData, create_person, create_unit
-    from evalapp.tally.rules import Level, Scale
+    from evalapp.tally.rules import Level
 
     with app.app_context():
         unit = create_unit(SYSTEM, name="Sở Nội vụ", kind=UnitKind.DEPARTMENT, parent=None,
@@ -75,17 +76,10 @@ def build_round(app, voters: int) -> tuple[int, list[tuple[str, bytes]], str]:
         secretary_token = create_api_token(secretary, "bench")[1]
         db.session.commit()
 
-        round_ = ballots.create_round(SYSTEM, ballots.RoundDetails(
-            title="Lấy phiếu tín nhiệm (benchmark)", body_name="Tỉnh ủy", unit=unit,
-            place="Hội trường", meeting_date=None), Scale.THREE_LEVEL, "party-2023")
-        ballots.add_candidates(SYSTEM, round_, [c.id for c in candidates])
-        ballots.add_voters(SYSTEM, round_, [p.id for p in people])
-        ballots.set_officers(SYSTEM, round_, chair=None, secretary=secretary, counter_head=None,
-                             counters=[])
-        ballots.start_attendance(SYSTEM, round_)
-        ballots.set_attendance(SYSTEM, round_, [v.id for v in round_.voters])
-        ballots.open_voting(SYSTEM, round_)
-        db.session.commit()
+        round_ = builder.build(builder.RoundPlan(
+            unit=unit, candidates=candidates, voters=people,
+            title="Lấy phiếu tín nhiệm (benchmark)", body_name="Tỉnh ủy", place="Hội trường",
+            secretary=secretary), RoundStatus.VOTING).round
         levels = [Level.HIGH.value, Level.CONFIDENCE.value, Level.LOW.value]
         lines = [c.id for c in round_.active_candidates]
         bodies = [json.dumps({"marks": {str(c): levels[(i + k) % 3] for k, c in enumerate(lines)}})

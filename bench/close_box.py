@@ -61,21 +61,13 @@ def people(count: int, prefix: str) -> list[int]:
 
 def open_round(unit, candidates: list[int], voters: list[int], n: int):
     """A round open for voting, built through the services."""
-    from evalapp.auth.permissions import SYSTEM
-    from evalapp.ballots import services as ballots
-    from evalapp.extensions import db
-    from evalapp.tally.rules import Scale
+    from evalapp.ballots import builder
+    from evalapp.ballots.models import RoundStatus
 
-    round_ = ballots.create_round(SYSTEM, ballots.RoundDetails(
-        title=f"Lấy phiếu tín nhiệm {n} (benchmark)", body_name="Tỉnh ủy", unit=unit),
-        Scale.THREE_LEVEL, "party-2023")
-    ballots.add_candidates(SYSTEM, round_, candidates)
-    ballots.add_voters(SYSTEM, round_, voters)
-    ballots.start_attendance(SYSTEM, round_)
-    ballots.set_attendance(SYSTEM, round_, [v.id for v in round_.voters])
-    ballots.open_voting(SYSTEM, round_)
-    db.session.commit()
-    return round_
+    return builder.build(builder.RoundPlan(
+        unit=unit, candidates=candidates, voters=voters,
+        title=f"Lấy phiếu tín nhiệm {n} (benchmark)", body_name="Tỉnh ủy"),
+        RoundStatus.VOTING).round
 
 
 def fill_box(box_id: int, person_ids: list[int], lines: int, rng: random.Random) -> None:

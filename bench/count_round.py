@@ -39,11 +39,11 @@ def open_round(candidates: int, voters: int):
     from sqlalchemy import select
 
     from evalapp.auth.permissions import SYSTEM
-    from evalapp.ballots import services as ballots
+    from evalapp.ballots import builder
+    from evalapp.ballots.models import RoundStatus
     from evalapp.extensions import db
     from evalapp.org.models import Gender, Person, UnitKind
     from evalapp.org.services import create_unit, derived_person_fields
-    from evalapp.tally.rules import Scale
 
     unit = create_unit(SYSTEM, name="Tỉnh ủy", kind=UnitKind.PARTY_COMMITTEE, parent=None,
                        code="TU")
@@ -57,16 +57,10 @@ def open_round(candidates: int, voters: int):
                      "active": True, **derived_person_fields(name, code)})
     db.session.execute(Person.__table__.insert(), rows)
     ids = db.session.execute(select(Person.id).order_by(Person.id)).scalars().all()
-    round_ = ballots.create_round(SYSTEM, ballots.RoundDetails(
-        title="Lấy phiếu tín nhiệm giữa nhiệm kỳ (benchmark)", body_name="Tỉnh ủy",
-        unit=unit), Scale.THREE_LEVEL, "party-2023")
-    ballots.add_candidates(SYSTEM, round_, ids[:candidates])
-    ballots.add_voters(SYSTEM, round_, ids[candidates:])
-    ballots.start_attendance(SYSTEM, round_)
-    ballots.set_attendance(SYSTEM, round_, [v.id for v in round_.voters])
-    ballots.open_voting(SYSTEM, round_)
-    db.session.commit()
-    return round_
+    return builder.build(builder.RoundPlan(
+        unit=unit, candidates=ids[:candidates], voters=ids[candidates:],
+        title="Lấy phiếu tín nhiệm giữa nhiệm kỳ (benchmark)", body_name="Tỉnh ủy"),
+        RoundStatus.VOTING).round
 
 
 def fill_box(round_, seed: int = 2026) -> int:

@@ -15,13 +15,13 @@ from sqlalchemy import func, select
 from evalapp.auth.models import Role, User
 from evalapp.auth.permissions import SYSTEM
 from evalapp.auth.services import GrantSpec, create_user
-from evalapp.ballots import services as ballots
+from evalapp.ballots import builder
 from evalapp.ballots.documents import DocumentKind, issue_document
+from evalapp.ballots.models import RoundStatus
 from evalapp.documents.signing import create_demo_pki, sign_document
 from evalapp.extensions import db
 from evalapp.org.models import Gender, Person, Unit, UnitKind
 from evalapp.org.services import PersonData, create_person, create_unit, save_duty_group, save_post
-from evalapp.tally.rules import Scale
 
 DEMO_PASSWORD = "demo-evalapp"
 
@@ -173,45 +173,38 @@ def seed_demo_rounds(rng: random.Random, units: dict, people: list[Person], user
     province = units["TU"]
     committee = units["UBND"]
 
-    def prepare(title, body, governing, unit, candidates, present_share):
+    voter_person = users[Role.VOTER].person_id
+
+    def plan(title, body, governing, unit, candidates):
         # The heading prints the governing body over the body ("TỈNH ỦY HÒA BÌNH XANH" over
         # "BAN TỔ CHỨC"), and the date line "Hòa Bình Xanh, ngày … tháng … năm …".
-        round_ = ballots.create_round(SYSTEM, ballots.RoundDetails(
-            title=title, body_name=body, unit=unit, place="Hội trường Tỉnh ủy",
-            meeting_date=date.today(), governing_body_name=governing,
-            locality="Hòa Bình Xanh"), Scale.THREE_LEVEL, "party-2023")
-        ballots.add_candidates(SYSTEM, round_, [p.id for p in candidates])
-        ballots.add_voters(SYSTEM, round_, [p.id for p in people])
-        ballots.set_officers(SYSTEM, round_, chair=users[Role.ADMIN],
-                             secretary=users[Role.SECRETARY], counter_head=users[Role.COUNTER],
-                             counters=[])
-        ballots.start_attendance(SYSTEM, round_)
-        voter_person = users[Role.VOTER].person_id
-        present = [v.id for v in round_.voters
-                   if v.person_id == voter_person or rng.random() < present_share]
-        ballots.set_attendance(SYSTEM, round_, present)
-        ballots.open_voting(SYSTEM, round_)
-        return round_
+        return builder.RoundPlan(
+            unit=unit, candidates=candidates, voters=people, title=title, body_name=body,
+            place="Hội trường Tỉnh ủy", meeting_date=date.today(), governing_body_name=governing,
+            locality="Hòa Bình Xanh", chair=users[Role.ADMIN], secretary=users[Role.SECRETARY],
+            counter_head=users[Role.COUNTER])
 
-    def vote(round_, voters):
-        for voter in voters:
-            marks = {c.id: rng.choices(["high", "confidence", "low"], weights=[6, 3, 1])[0]
-                     for c in round_.active_candidates}
-            ballots.cast_ballot(voter.person, round_, marks)
+    def present(share):
+        """Who comes: the demo voter always, the others with probability `share`."""
+        return [p for p in people if p.id == voter_person or rng.random() < share]
+
+    def ballots(voters, candidates):
+        return [(voter, rng.choices(["high", "confidence", "low"], weights=[6, 3, 1],
+                                    k=len(candidates))) for voter in voters]
 
     leaders = [p for p in people if p.unit_id == province.id]
-    finished = prepare("Lấy phiếu tín nhiệm đối với người giữ chức vụ do Ban Chấp hành bầu, "
-                       "năm 2025", "Ban Tổ chức", province.name, province, leaders, 0.95)
-    present = [v for v in finished.voters if v.present]
-    vote(finished, present[:-2])  # two members present did not hand in a ballot
-    ballots.close_voting(SYSTEM, finished)
-    ballots.count_round(SYSTEM, finished)
-    ballots.finalise_round(SYSTEM, finished)
+    came = present(0.95)
+    finished = builder.build(
+        plan("Lấy phiếu tín nhiệm đối với người giữ chức vụ do Ban Chấp hành bầu, năm 2025",
+             "Ban Tổ chức", province.name, province, leaders), RoundStatus.FINALISED,
+        present={p.id for p in came},
+        # two members present did not hand in a ballot
+        ballots=ballots(sorted(came, key=lambda p: p.id)[:-2], leaders)).round
     sign_demo_minutes(finished)
 
     officials = [p for p in people if p.unit_id == committee.id]
-    open_round = prepare("Lấy phiếu tín nhiệm lãnh đạo UBND tỉnh, năm 2026",
-                         "Sở Nội vụ", "UBND tỉnh Hòa Bình Xanh", committee, officials, 0.85)
-    voter_person = users[Role.VOTER].person_id
-    others = [v for v in open_round.voters if v.present and v.person_id != voter_person]
-    vote(open_round, others[:12])
+    came = present(0.85)
+    others = [p for p in sorted(came, key=lambda p: p.id) if p.id != voter_person]
+    builder.build(plan("Lấy phiếu tín nhiệm lãnh đạo UBND tỉnh, năm 2026", "Sở Nội vụ",
+                       "UBND tỉnh Hòa Bình Xanh", committee, officials), RoundStatus.VOTING,
+                  present={p.id for p in came}, ballots=ballots(others[:12], officials))

@@ -152,43 +152,28 @@ def ballot_rounds_for_access(factory, unit, other_unit, users, voter_person, can
     """
     from datetime import date
 
-    from evalapp.auth.permissions import SYSTEM
-    from evalapp.ballots import services as ballots
-    from evalapp.tally.rules import Level, Scale
+    from evalapp.ballots import builder
+    from evalapp.ballots.models import RoundStatus
 
-    db = factory.db
     voters = [voter_person] + [factory.person(f"Đào Văn Phiếu{i}", unit) for i in range(2)]
 
     def make(title, where, candidates, state):
-        round_ = ballots.create_round(SYSTEM, ballots.RoundDetails(
-            title=title, body_name="Tỉnh ủy", unit=where, place="Hội trường",
-            meeting_date=date(2026, 12, 1)), Scale.THREE_LEVEL, "party-2023")
-        if state == "draft":
-            db.session.commit()
-            return round_
-        ballots.add_candidates(SYSTEM, round_, [c.id for c in candidates])
-        ballots.add_voters(SYSTEM, round_, [v.id for v in voters])
-        ballots.set_officers(SYSTEM, round_, chair=None, secretary=users[SECRETARY],
-                             counter_head=None, counters=[users[COUNTER]])
-        ballots.start_attendance(SYSTEM, round_)
-        ballots.set_attendance(SYSTEM, round_, [v.id for v in round_.voters])
-        ballots.open_voting(SYSTEM, round_)
-        if state == "counted":
-            for voter in voters:
-                ballots.cast_ballot(voter, round_, {c.id: Level.HIGH.value
-                                                    for c in round_.active_candidates})
-            ballots.close_voting(SYSTEM, round_)
-            ballots.count_round(SYSTEM, round_)
-        db.session.commit()
-        return round_
+        plan = builder.RoundPlan(unit=where, title=title, body_name="Tỉnh ủy", place="Hội trường",
+                                 meeting_date=date(2026, 12, 1))
+        if state != RoundStatus.DRAFT:
+            plan.candidates, plan.voters = candidates, voters
+            plan.secretary, plan.counters = users[SECRETARY], [users[COUNTER]]
+        voted = state == RoundStatus.COUNTED
+        return builder.build(plan, state, ballots=[(voter, ["high"] * len(candidates))
+                                                   for voter in voters] if voted else ()).round
 
     candidate = factory.person("Hà Văn Ứng", unit)
     return {
-        "draft_round": make("Dự thảo", unit, [], "draft").id,
-        "open_round": make("Đang bỏ phiếu", unit, [candidate], "voting").id,
+        "draft_round": make("Dự thảo", unit, [], RoundStatus.DRAFT).id,
+        "open_round": make("Đang bỏ phiếu", unit, [candidate], RoundStatus.VOTING).id,
         "counted_round": make("Đã kiểm phiếu", unit, [candidate, candidate_person],
-                              "counted").id,
-        "other_round": make("Đơn vị khác", other_unit, [], "draft").id,
+                              RoundStatus.COUNTED).id,
+        "other_round": make("Đơn vị khác", other_unit, [], RoundStatus.DRAFT).id,
     }
 
 

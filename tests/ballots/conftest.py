@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from evalapp.audit.models import AuditEntry
 from evalapp.auth.permissions import SYSTEM
-from evalapp.ballots import services
+from evalapp.ballots import builder, services
 from evalapp.ballots.models import BallotRound, RoundStatus
 from evalapp.box.models import Box, BoxBallot, BoxLine, BoxMark, BoxParticipation, BoxReceipt
 from evalapp.extensions import db as _db
@@ -25,8 +25,7 @@ from evalapp.org.models import Gender, Person, Unit, UnitKind
 from evalapp.org.services import PersonData, create_person, create_unit
 from evalapp.tally.rules import Scale
 
-ORDER = [RoundStatus.DRAFT, RoundStatus.ATTENDANCE, RoundStatus.VOTING, RoundStatus.CLOSED,
-         RoundStatus.COUNTED, RoundStatus.FINALISED]
+ORDER = list(builder.ORDER)
 
 
 _staff_codes = itertools.count(1)
@@ -119,38 +118,15 @@ class Meeting:
 
 def advance(meeting: Meeting, to: RoundStatus, *, present: int | None = None,
             ballots: Sequence[Sequence[str]] = ()) -> None:
-    """Drive the round from its state to `to`, committing after each step.
-
-    `present`: how many voters (the first ones on the roll) are marked present; `ballots[i]` is
-    the ballot of voters[i] (levels in ballot order), cast once voting is open.
+    """Drive the round from its state to `to` (evalapp.ballots.builder), committing after each
+    step. `present`: how many voters (the first ones on the roll) are marked present;
+    `ballots[i]` is the ballot of voters[i] (levels in ballot order), cast once voting opens.
     """
-    round_ = meeting.round
-    while ORDER.index(round_.status) < ORDER.index(to):
-        status = round_.status
-        if status is RoundStatus.DRAFT:
-            services.start_attendance(SYSTEM, round_)
-        elif status is RoundStatus.ATTENDANCE:
-            count = len(meeting.voters) if present is None else present
-            wanted = {p.id for p in meeting.voters[:count]}
-            entries = [e.id for e in round_.voters if e.person_id in wanted]
-            assert len(entries) == count
-            services.set_attendance(SYSTEM, round_, entries)
-            services.open_voting(SYSTEM, round_)
-            _db.session.commit()
-            for i, levels in enumerate(ballots):
-                meeting.trackers[i] = services.cast_ballot(meeting.voters[i], round_,
-                                                           marks(round_, levels))
-                _db.session.commit()
-            continue
-        elif status is RoundStatus.VOTING:
-            services.close_voting(SYSTEM, round_)
-            _db.session.commit()  # the box's storage is scrubbed after this commit
-            continue
-        elif status is RoundStatus.CLOSED:
-            services.count_round(SYSTEM, round_)
-        elif status is RoundStatus.COUNTED:
-            services.finalise_round(SYSTEM, round_)
-        _db.session.commit()
+    trackers = builder.advance(meeting.round, to, present=present,
+                               ballots=zip(meeting.voters, ballots, strict=False))
+    for i, voter in enumerate(meeting.voters):
+        if voter.id in trackers:
+            meeting.trackers[i] = trackers[voter.id]
 
 
 @pytest.fixture
@@ -170,12 +146,10 @@ def meeting(db):
             db.session.commit()
         voter_people = make_people(unit, voters, prefix=f"Cử tri{n}")
         candidate_people = make_people(unit, candidates, prefix=f"Ứng viên{n}")
-        round_ = services.create_round(SYSTEM, services.RoundDetails(
-            title=f"Lấy phiếu tín nhiệm {n}", body_name="Ban Thường vụ Tỉnh ủy", unit=unit,
-            place="Hội trường A", meeting_date=date(2026, 12, 1)), scale, preset)
-        services.add_candidates(SYSTEM, round_, [p.id for p in candidate_people])
-        services.add_voters(SYSTEM, round_, [p.id for p in voter_people])
-        db.session.commit()
+        round_ = builder.create(builder.RoundPlan(
+            unit=unit, candidates=candidate_people, voters=voter_people,
+            title=f"Lấy phiếu tín nhiệm {n}", body_name="Ban Thường vụ Tỉnh ủy",
+            place="Hội trường A", meeting_date=date(2026, 12, 1), scale=scale, preset=preset))
         # Candidates are ordered by post rank then name; keep our list in ballot order.
         by_id = {p.id: p for p in candidate_people}
         candidate_people = [by_id[c.person_id] for c in round_.candidates]

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from evalapp.auth.models import Role
 from evalapp.auth.permissions import SYSTEM
 from evalapp.auth.services import set_user_active
-from evalapp.ballots import services
+from evalapp.ballots import builder, services
 from evalapp.ballots.documents import DocumentKind
 from evalapp.ballots.models import RoundStatus
 from evalapp.core.errors import ValidationFailed
@@ -243,10 +243,7 @@ def test_the_nth_person_voted_on_has_number_n_on_the_round_page_the_ballot_and_t
     assert re.findall(r'<td class="stack-grow candidate-name">([^<]+)</td>', apart) == excluded
     assert "candidate-number" not in apart
 
-    services.start_attendance(SYSTEM, round_)
-    services.set_attendance(SYSTEM, round_, [v.id for v in round_.voters])
-    services.open_voting(SYSTEM, round_)
-    db.session.commit()
+    builder.advance(round_, RoundStatus.VOTING)
     voter = _login(app, factory.user("cutri", roles=(Role.VOTER,), person=voters[0]))
     ballot = voter.get(f"/vote/{round_.id}").get_data(as_text=True)
     lines = re.findall(r'<span class="text-body-secondary candidate-number">(\d+)\.</span> '

@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from evalapp.auth.models import Role
-from evalapp.ballots.models import BallotRound
+from evalapp.ballots import builder
+from evalapp.ballots.models import BallotRound, RoundStatus
 from evalapp.box.models import BoxBallot
 from tests.ballots.conftest import tracker_on
 from tests.conftest import PASSWORD
@@ -124,25 +125,14 @@ def test_a_whole_round_through_the_pages(app, db, committee):
 def test_results_of_a_tiny_round_are_shown_only_after_a_warning(app, db, factory):
     from datetime import date
 
-    from evalapp.auth.permissions import SYSTEM
-    from evalapp.ballots import services
 
     unit = factory.unit("Chi bộ nhỏ")
     people = [factory.person(f"Đảng viên {i}", unit) for i in range(3)]
     admin = factory.user("chibo", roles=(Role.ADMIN,))
-    round_ = services.create_round(SYSTEM, services.RoundDetails(
-        title="Nhỏ", body_name="Chi bộ", unit=unit, meeting_date=date(2026, 1, 5)),
-        services.Scale.THREE_LEVEL, "party-2023")
-    services.add_candidates(SYSTEM, round_, [people[0].id])
-    services.add_voters(SYSTEM, round_, [p.id for p in people])
-    services.start_attendance(SYSTEM, round_)
-    services.set_attendance(SYSTEM, round_, [v.id for v in round_.voters])
-    services.open_voting(SYSTEM, round_)
-    for person in people:
-        services.cast_ballot(person, round_, {round_.active_candidates[0].id: "high"})
-    services.close_voting(SYSTEM, round_)
-    services.count_round(SYSTEM, round_)
-    db.session.commit()
+    round_ = builder.build(builder.RoundPlan(
+        unit=unit, candidates=[people[0]], voters=people, title="Nhỏ", body_name="Chi bộ",
+        meeting_date=date(2026, 1, 5)), RoundStatus.COUNTED,
+        ballots=[(person, ["high"]) for person in people]).round
     client = _login(app, admin)
     warning = client.get(f"/ballots/{round_.id}/results").get_data(as_text=True)
     assert "secrecy-warning" in warning and "results-table" not in warning

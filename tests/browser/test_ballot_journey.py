@@ -18,10 +18,9 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from evalapp.auth.models import Role, User
-from evalapp.auth.permissions import SYSTEM
-from evalapp.ballots import services
+from evalapp.ballots import builder
+from evalapp.ballots.models import RoundStatus
 from evalapp.org.models import Person, Unit
-from evalapp.tally.rules import Scale
 from tests.browser.axe import assert_accessible
 from tests.conftest import PASSWORD
 
@@ -400,31 +399,17 @@ def built_round(db, committee):
     def build(counted: bool = False) -> int:
         unit = db.session.get(Unit, committee["unit"])
         people = {p.staff_code: p for p in db.session.execute(select(Person)).scalars()}
-        round_ = services.create_round(SYSTEM, services.RoundDetails(
-            title=TITLE, body_name=BODY, unit=unit, place=PLACE), Scale.THREE_LEVEL,
-            "party-2023")
-        services.add_candidates(SYSTEM, round_, [people[c[0]].id for c in CANDIDATES])
-        services.add_voters(SYSTEM, round_, [people[v[0]].id for v in VOTERS])
-        services.set_officers(SYSTEM, round_, chair=None,
-                              secretary=db.session.get(User, committee["secretary"]),
-                              counter_head=db.session.get(User, committee["counter"]),
-                              counters=[])
-        services.start_attendance(SYSTEM, round_)
+        plan = builder.RoundPlan(
+            unit=unit, candidates=[people[c[0]] for c in CANDIDATES],
+            voters=[people[v[0]] for v in VOTERS], title=TITLE, body_name=BODY, place=PLACE,
+            secretary=db.session.get(User, committee["secretary"]),
+            counter_head=db.session.get(User, committee["counter"]))
         absent = people[ABSENT[0]].id
-        services.set_attendance(SYSTEM, round_,
-                                [v.id for v in round_.voters if v.person_id != absent])
-        services.open_voting(SYSTEM, round_)
-        db.session.commit()
-        if counted:
-            for (code, _name, _user), levels in zip(VOTERS, BALLOTS, strict=False):
-                services.cast_ballot(people[code], round_, {
-                    c.id: level for c, level in zip(round_.active_candidates, levels,
-                                                    strict=True)})
-                db.session.commit()
-            services.close_voting(SYSTEM, round_)
-            db.session.commit()
-            services.count_round(SYSTEM, round_)
-        round_id = round_.id
+        present = [people[v[0]].id for v in VOTERS if people[v[0]].id != absent]
+        ballots = [(people[code], levels)
+                   for (code, _name, _user), levels in zip(VOTERS, BALLOTS, strict=False)]
+        round_id = builder.build(plan, RoundStatus.COUNTED if counted else RoundStatus.VOTING,
+                                 present=present, ballots=ballots if counted else ()).round.id
         db.session.commit()  # and no database access after it: the live server writes next
         return round_id
 

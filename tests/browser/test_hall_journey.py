@@ -21,10 +21,9 @@ from sqlalchemy import select
 
 from evalapp.auth.models import Role, User
 from evalapp.auth.permissions import SYSTEM
-from evalapp.ballots import services
+from evalapp.ballots import builder, services
 from evalapp.ballots.models import BallotRound, RoundStatus
 from evalapp.org.models import Person, Unit
-from evalapp.tally.rules import Scale
 from tests.browser.axe import assert_accessible
 from tests.conftest import PASSWORD
 
@@ -74,30 +73,15 @@ def build(db, hall):
 
     def make(state: RoundStatus, present: int = 6, ballots=()) -> int:
         people = {p.staff_code: p for p in db.session.execute(select(Person)).scalars()}
-        round_ = services.create_round(SYSTEM, services.RoundDetails(
-            title=TITLE, body_name=BODY, unit=db.session.get(Unit, hall.unit),
-            place="Hội trường B"), Scale.THREE_LEVEL, "party-2023")
-        services.add_candidates(SYSTEM, round_, [people[c[0]].id for c in CANDIDATES])
-        services.add_voters(SYSTEM, round_, [people[m[0]].id for m in MEMBERS])
-        services.set_officers(SYSTEM, round_, chair=None,
-                              secretary=db.session.get(User, hall.secretary),
-                              counter_head=db.session.get(User, hall.counter), counters=[])
-        services.start_attendance(SYSTEM, round_)
-        if state is not RoundStatus.ATTENDANCE:
-            wanted = {people[m[0]].id for m in MEMBERS[:present]}
-            services.set_attendance(SYSTEM, round_, [v.id for v in round_.voters
-                                                     if v.person_id in wanted])
-            services.open_voting(SYSTEM, round_)
-            for (code, _name, _user), levels in zip(MEMBERS, ballots, strict=False):
-                services.cast_ballot(people[code], round_, {
-                    c.id: level for c, level in zip(round_.active_candidates, levels,
-                                                    strict=True)})
-            if state in (RoundStatus.CLOSED, RoundStatus.COUNTED):
-                services.close_voting(SYSTEM, round_)
-                db.session.commit()
-            if state is RoundStatus.COUNTED:
-                services.count_round(SYSTEM, round_)
-        round_id = round_.id
+        plan = builder.RoundPlan(
+            unit=db.session.get(Unit, hall.unit), candidates=[people[c[0]] for c in CANDIDATES],
+            voters=[people[m[0]] for m in MEMBERS], title=TITLE, body_name=BODY,
+            place="Hội trường B", secretary=db.session.get(User, hall.secretary),
+            counter_head=db.session.get(User, hall.counter))
+        round_id = builder.build(
+            plan, state, present={people[m[0]].id for m in MEMBERS[:present]},
+            ballots=[(people[code], levels) for (code, _name, _user), levels
+                     in zip(MEMBERS, ballots, strict=False)]).round.id
         db.session.commit()
         return round_id
 

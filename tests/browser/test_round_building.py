@@ -16,8 +16,9 @@ from playwright.sync_api import Page, expect
 
 from evalapp.auth.models import Role, User
 from evalapp.auth.permissions import SYSTEM
-from evalapp.ballots import services
+from evalapp.ballots import builder, services
 from evalapp.ballots.documents import DocumentKind
+from evalapp.ballots.models import RoundStatus
 from evalapp.documents.services import issue_document
 from evalapp.tally.rules import Scale
 from tests.browser.axe import assert_accessible
@@ -265,14 +266,9 @@ def counted_with_minutes(board: dict, db) -> None:
                           secretary=db.session.get(User, board["secretary"]),
                           counter_head=db.session.get(User, board["accounts"][0]),
                           counters=[db.session.get(User, board["accounts"][1])])
-    services.start_attendance(SYSTEM, round_)
-    services.set_attendance(SYSTEM, round_, [v.id for v in round_.voters])
-    services.open_voting(SYSTEM, round_)
-    for voter in round_.voters:
-        services.cast_ballot(voter.person, round_, {c.id: "high"
-                                                    for c in round_.active_candidates})
-    services.close_voting(SYSTEM, round_)
-    services.count_round(SYSTEM, round_)
+    db.session.commit()
+    builder.advance(round_, RoundStatus.COUNTED, ballots=[
+        (voter.person, ["high"] * len(round_.active_candidates)) for voter in round_.voters])
     issue_document(SYSTEM, round_, DocumentKind.MINUTES)
     db.session.commit()
 

@@ -27,11 +27,12 @@ from playwright.sync_api import Page, expect
 
 from evalapp.auth.models import Role
 from evalapp.auth.permissions import SYSTEM
-from evalapp.ballots import services
+from evalapp.ballots import builder, services
 from evalapp.ballots.documents import DocumentKind, issue_all_notices, issue_document
+from evalapp.ballots.models import RoundStatus
 from evalapp.documents.signing import create_demo_pki
 from evalapp.org.models import UnitKind
-from evalapp.tally.rules import Level, Scale
+from evalapp.tally.rules import Level
 from tests.browser.axe import AXE_SOURCE, BLOCKING_IMPACTS, assert_accessible, describe
 from tests.conftest import PASSWORD
 from tests.documents.signing_fixtures import flip_byte_in_first_revision, pdfsig
@@ -62,25 +63,12 @@ def counted_round(db, factory, candidates=CANDIDATES[:1]) -> int:
     voters = [factory.person(name, unit) for name in VOTERS]
     chair = factory.user(CHAIR[0], roles=(Role.SECRETARY,), full_name=CHAIR[1])
     secretary = factory.user(SECRETARY[0], roles=(Role.SECRETARY,), full_name=SECRETARY[1])
-    round_ = services.create_round(SYSTEM, services.RoundDetails(
-        title=TITLE, body_name=BODY, unit=unit, place="Hội trường B",
-        meeting_date=date(2026, 12, 1), governing_body_name=GOVERNING,
-        locality="Hòa Bình Xanh"), Scale.THREE_LEVEL, "party-2023")
-    services.add_candidates(SYSTEM, round_, [p.id for p in people])
-    services.add_voters(SYSTEM, round_, [v.id for v in voters])
-    services.set_officers(SYSTEM, round_, chair=chair, secretary=secretary, counter_head=None,
-                          counters=[])
-    services.start_attendance(SYSTEM, round_)
-    services.set_attendance(SYSTEM, round_, [v.id for v in round_.voters])
-    services.open_voting(SYSTEM, round_)
-    db.session.commit()
-    for voter, level in zip(voters, (Level.HIGH, Level.HIGH, Level.LOW), strict=True):
-        services.cast_ballot(voter, round_, {c.id: level.value for c in round_.active_candidates})
-        db.session.commit()
-    services.close_voting(SYSTEM, round_)
-    db.session.commit()
-    services.count_round(SYSTEM, round_)
-    db.session.commit()
+    round_ = builder.build(builder.RoundPlan(
+        unit=unit, candidates=people, voters=voters, title=TITLE, body_name=BODY,
+        place="Hội trường B", meeting_date=date(2026, 12, 1), governing_body_name=GOVERNING,
+        locality="Hòa Bình Xanh", chair=chair, secretary=secretary), RoundStatus.COUNTED,
+        ballots=[(voter, [level.value] * len(people)) for voter, level
+                 in zip(voters, (Level.HIGH, Level.HIGH, Level.LOW), strict=True)]).round
     pki = create_demo_pki(SYSTEM)
     assert {u.username for u in pki.issued} >= {CHAIR[0], SECRETARY[0]}
     round_id = round_.id

@@ -14,13 +14,13 @@ from datetime import UTC, date, datetime
 from evalapp.auth.models import Role
 from evalapp.auth.permissions import SYSTEM
 from evalapp.auth.services import GrantSpec, create_user
-from evalapp.ballots import services as ballots
+from evalapp.ballots import builder
 from evalapp.ballots.models import BallotRound, RoundStatus
 from evalapp.documents.services import Stamp
 from evalapp.extensions import db
 from evalapp.org.models import Gender, UnitKind
 from evalapp.org.services import PersonData, create_person, create_unit, save_post
-from evalapp.tally.rules import Level, Scale
+from evalapp.tally.rules import Scale
 
 PASSWORD = "correct-horse-9"
 FIXED_CLOCK = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # 16:00 in Hà Nội
@@ -81,54 +81,29 @@ def build_round(*, kind: UnitKind = UnitKind.PARTY_COMMITTEE, scale: Scale = Sca
     voters = [create_person(SYSTEM, PersonData(
         full_name=f"Đào Văn Phiếu {i:03d}", unit=unit, staff_code=f"V{n:03d}{i:04d}",
         gender=Gender.MALE, birth_year=1980)) for i in range(summoned)]
-    round_ = ballots.create_round(SYSTEM, ballots.RoundDetails(
-        title=title, body_name=body_name, unit=unit, place=place, meeting_date=meeting_date,
-        governing_body_name=governing_body_name, locality=locality), scale, "party-2023")
-    ballots.add_candidates(SYSTEM, round_, [p.id for p in people])
-    ballots.add_voters(SYSTEM, round_, [p.id for p in voters])
-    built = Built(round=round_)
-    if officers:
-        built.users = {role: user(f"{role}{n}", name) for role, name in OFFICERS.items()}
-        ballots.set_officers(SYSTEM, round_, chair=built.users["chair"],
-                             secretary=built.users["secretary"],
-                             counter_head=built.users["head"],
-                             counters=[built.users["counter"]])
-    db.session.commit()
-    if state is RoundStatus.DRAFT:
-        return built
-    ballots.start_attendance(SYSTEM, round_)
-    db.session.commit()
-    if state is RoundStatus.ATTENDANCE:
-        return built
+    users = {role: user(f"{role}{n}", name) for role, name in OFFICERS.items()} \
+        if officers else {}
+    plan = builder.RoundPlan(
+        unit=unit, candidates=people, voters=voters, title=title, body_name=body_name,
+        place=place, meeting_date=meeting_date, governing_body_name=governing_body_name,
+        locality=locality, scale=scale, chair=users.get("chair"),
+        secretary=users.get("secretary"), counter_head=users.get("head"),
+        counters=[users["counter"]] if officers else [])
     present = summoned if present is None else present
-    wanted = {p.id for p in voters[:present]}
-    ballots.set_attendance(SYSTEM, round_, [v.id for v in round_.voters
-                                            if v.person_id in wanted])
-    ballots.open_voting(SYSTEM, round_)
-    db.session.commit()
-    if state is RoundStatus.VOTING:
-        return built
-    by_person = {p.id: p for p in voters}
-    order = [by_person[v.person_id] for v in round_.voters if v.person_id in wanted]
-    order.sort(key=lambda p: p.id)
-    for i, voter in enumerate(order):
-        levels = ballots_cast[i] if i < len(ballots_cast) else \
-            [Level.HIGH.value if scale is Scale.THREE_LEVEL else Level.CONFIDENCE.value] * \
-            len(round_.active_candidates)
-        ballots.cast_ballot(voter, round_, {c.id: str(level) for c, level in
-                                            zip(round_.active_candidates, levels, strict=True)})
-    db.session.commit()
-    ballots.close_voting(SYSTEM, round_)
-    db.session.commit()
-    ballots.count_round(SYSTEM, round_)
-    if state is RoundStatus.FINALISED:
-        ballots.finalise_round(SYSTEM, round_)
+    # The i-th present voter (in order of creation) casts ballots_cast[i], else the top level
+    # on every line.
+    top = [scale.levels[0].value] * len(people)
+    cast = [(voter, ballots_cast[i] if i < len(ballots_cast) else top)
+            for i, voter in enumerate(voters[:present])]
+    voted = builder.ORDER.index(state) > builder.ORDER.index(RoundStatus.VOTING)
+    round_ = builder.build(plan, state, present=present, ballots=cast if voted else ()).round
+    built = Built(round=round_, users=users)
     if pinned and state in (RoundStatus.COUNTED, RoundStatus.FINALISED):
         round_.box_digest = "b0" * 32
         round_.opened_at = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
         round_.closed_at = datetime(2026, 12, 1, 3, 30, tzinfo=UTC)   # 10:30 in Hà Nội
         round_.counted_at = datetime(2026, 12, 1, 4, 5, tzinfo=UTC)   # 11:05
-    db.session.commit()
+        db.session.commit()
     return built
 
 

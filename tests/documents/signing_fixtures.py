@@ -41,29 +41,17 @@ def foreign_pdf() -> bytes:
 
 
 def counted_round(factory, chair, secretary):
-    from evalapp.ballots import services as ballots
-    from evalapp.tally.rules import Level, Scale
+    from evalapp.ballots import builder
+    from evalapp.ballots.models import RoundStatus
 
     unit = factory.unit("Ban Tổ chức")
     voters = [factory.person(f"Đào Văn Phiếu{i}", unit) for i in range(3)]
     candidate = factory.person("Hà Văn Ứng", unit)
-    round_ = ballots.create_round(SYSTEM, ballots.RoundDetails(
-        title="Lấy phiếu tín nhiệm 2026", body_name="Tỉnh ủy Hòa Bình Xanh", unit=unit,
-        place="Hội trường", meeting_date=date(2026, 12, 1)), Scale.THREE_LEVEL, "party-2023")
-    ballots.add_candidates(SYSTEM, round_, [candidate.id])
-    ballots.add_voters(SYSTEM, round_, [v.id for v in voters])
-    ballots.set_officers(SYSTEM, round_, chair=chair, secretary=secretary, counter_head=None,
-                         counters=[])
-    ballots.start_attendance(SYSTEM, round_)
-    ballots.set_attendance(SYSTEM, round_, [v.id for v in round_.voters])
-    ballots.open_voting(SYSTEM, round_)
-    for voter in voters:
-        ballots.cast_ballot(voter, round_, {c.id: Level.HIGH.value
-                                            for c in round_.active_candidates})
-    ballots.close_voting(SYSTEM, round_)
-    ballots.count_round(SYSTEM, round_)
-    factory.db.session.commit()
-    return round_
+    return builder.build(builder.RoundPlan(
+        unit=unit, candidates=[candidate], voters=voters, title="Lấy phiếu tín nhiệm 2026",
+        body_name="Tỉnh ủy Hòa Bình Xanh", place="Hội trường", meeting_date=date(2026, 12, 1),
+        chair=chair, secretary=secretary), RoundStatus.COUNTED,
+        ballots=[(voter, ["high"]) for voter in voters]).round
 
 
 def stamp_text(pdf: bytes) -> str:
