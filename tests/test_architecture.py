@@ -49,6 +49,46 @@ def test_auth_imports_no_area_that_builds_on_it():
     assert {path: areas for path, areas in found.items() if areas} == {}
 
 
+# Which area may import which: the table of docs/architecture.md. An area not listed as a key
+# (evaluations, paper entry, …) adds its own line there and here when it is created; a later
+# area may use the box, the documents engine and the directory, never the ballots area.
+MAY_IMPORT = {
+    "core": set(),
+    "tally": set(),
+    "audit": {"core", "auth"},
+    "auth": {"core", "audit", "org"},
+    "org": {"core", "audit", "auth"},
+    "box": {"core", "audit", "auth", "tally"},
+    "documents": {"core", "audit", "auth"},
+    "ballots": {"core", "audit", "auth", "org", "tally", "box", "documents"},
+    "api": {"core", "auth", "org", "tally", "ballots", "documents"},
+}
+
+
+def test_every_area_imports_only_what_the_architecture_allows():
+    """docs/architecture.md: the shared machinery (core, tally, audit, auth, org, box,
+    documents) knows no area built on it; confidence rounds (ballots) use it; the API uses the
+    areas it exposes."""
+    found = {}
+    for area in sorted(MAY_IMPORT):
+        for path in modules(PACKAGE / area):
+            extra = areas_imported(path) - MAY_IMPORT[area] - {area}
+            if extra:
+                found[str(path.relative_to(ROOT))] = sorted(extra)
+    assert found == {}
+    assert set(MAY_IMPORT) >= {p.name for p in PACKAGE.iterdir()
+                               if p.is_dir() and (p / "__init__.py").exists()} - {"translations"}
+
+
+def test_the_architecture_document_has_the_same_table():
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    for area, allowed in MAY_IMPORT.items():
+        row = re.search(rf"^\| `{area}` \|[^|]*\| ([^|]*) \|$", text, re.M)
+        assert row, f"docs/architecture.md has no row for {area}"
+        listed = set(re.findall(r"`(\w+)`", row.group(1)))
+        assert listed == allowed, (area, listed, allowed)
+
+
 def test_the_import_checker_sees_imports_inside_functions(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text("def f():\n    from evalapp.ballots import services\n")
