@@ -601,9 +601,9 @@ def ballot_round_transition(round_id: int, name: str):
 def cast_ballot(round_id: int):
     user = api_user()
     round_ = ballot_round_for(round_id)
-    if user.person is None or not can(user, "ballots.vote", round_):
+    if user.person_id is None or not can(user, "ballots.vote", round_):
         raise NotAllowed(_("Only the voters of this round can cast a ballot in it."))
-    tracker = ballots.cast_ballot(user.person, round_, body().marks)
+    tracker = ballots.cast_ballot(user.person_id, round_, body().marks)
     db.session.commit()
     return BallotReceipt(round_id=round_id, tracker=tracker), 201
 

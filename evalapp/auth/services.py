@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from evalapp.audit.services import record
@@ -221,8 +222,11 @@ def revoke_api_token(actor: User, token_id: int) -> ApiToken:
 def user_for_api_token(plain: str) -> User | None:
     if not plain.startswith(TOKEN_PREFIX):
         return None
+    # The account with its token, in one read; its role grants only if a check asks for them
+    # (a voter's cast needs none).
     token = db.session.execute(
-        select(ApiToken).where(ApiToken.token_hash == _token_digest(plain))
+        select(ApiToken).options(joinedload(ApiToken.user).lazyload(User.grants))
+        .where(ApiToken.token_hash == _token_digest(plain))
     ).scalar_one_or_none()
     if token is None or token.revoked_at is not None or not token.user.active:
         return None

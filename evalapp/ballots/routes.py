@@ -620,7 +620,7 @@ def cast(round_id: int):
     round_ = _voting_round(round_id)
     _checked_form()
     try:
-        tracker = services.cast_ballot(current_user.person, round_, _marks_from_form(round_))
+        tracker = services.cast_ballot(current_user.person_id, round_, _marks_from_form(round_))
     except (AlreadyVoted, InvalidState, NotAllowed) as refused:
         # Said on the ballot page, which shows the round as it now stands (voted, closed, not
         # present) and never the marks that were sent. An incomplete or altered ballot

@@ -126,7 +126,10 @@ def is_voter(user, round_: BallotRound) -> bool:
 def can_see_round(user, round_: BallotRound) -> bool:
     """Whoever works on, votes in or is voted on in the round; anyone else is told it does not
     exist (404), on the pages and in the API alike."""
-    return (can_count(user, round_) or voter_entry(user, round_) is not None
+    # The voter first: one row, remembered for the rest of the transaction (a cast asks for it
+    # again), where the officers' check reads the round's officers, unit and the account's
+    # grants. The answer is the same in any order.
+    return (voter_entry(user, round_) is not None or can_count(user, round_)
             or own_candidacy(user, round_) is not None)
 
 
@@ -836,24 +839,31 @@ def open_voting(actor, round_: BallotRound) -> None:
            present=numbers.present)
 
 
-def cast_ballot(voter: Person, round_: BallotRound, marks: Mapping[int, str | None]) -> str:
-    """Put one complete ballot in the round's box for a present voter; returns the voter's
-    tracker.
+def cast_ballot(voter: Person | int, round_: BallotRound,
+                marks: Mapping[int, str | None]) -> str:
+    """Put one complete ballot in the round's box for a present voter (their person, or its
+    id); returns the voter's tracker.
 
-    The round, the voter's roll entry and the ballot are checked first, reading each once; the
-    box then spends the voter's right and writes the ballot in one transaction (box.cast), where
+    The round, the voter's roll entry and the box are checked first, reading each once (the
+    box's lines are the people on the ballot: frozen since the draft and copied to the box when
+    voting opened, they say which candidate ids the ballot must rate and on which line); the box
+    then spends the voter's right and writes the ballot in one transaction (box.cast), where
     the participation's primary key makes a second ballot from the same person fail even when
     both arrive at the same instant. Relying on the roll entry read before the write lock is
     sound: while voting is open nobody leaves the roll or is marked absent (a latecomer can only
     be added), and the box itself is checked open under the lock.
     """
+    person_id = voter if isinstance(voter, int) else voter.id
     ROUND_STEPS.check_state(round_, "vote")
-    entry = _roll_entry(round_, voter.id)
+    entry = _roll_entry(round_, person_id)
     if entry is None:
         raise NotAllowed(_l("You are not on the list of voters of this round."))
     if not entry.present:
         raise NotAllowed(_l("You are not marked present; ask the secretary."))
-    numbers = round_.ballot_numbers
+    ballot_box = round_box(round_)
+    if ballot_box is None:  # voting is open only with its box: never, short of a broken round
+        raise InvalidState(box.VOTING_NOT_OPEN)
+    numbers = box.line_numbers(ballot_box)  # candidate id -> line, each candidate once
     try:
         checked = rules.check_ballot(round_.scale, numbers, marks)
     except ValueError as error:
@@ -866,10 +876,7 @@ def cast_ballot(voter: Person, round_: BallotRound, marks: Mapping[int, str | No
                                     "recorded."),
         }[str(error)]
         raise ValidationFailed(message) from None
-    ballot_box = round_box(round_)
-    if ballot_box is None:
-        raise InvalidState(box.VOTING_NOT_OPEN)
-    return box.cast(ballot_box, box.KnownVoter(voter.id), box.WrittenBallot(
+    return box.cast(ballot_box, box.KnownVoter(person_id), box.WrittenBallot(
         marks={numbers[candidate_id]: level for candidate_id, level in checked.items()}))
 
 
