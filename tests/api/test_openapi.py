@@ -189,3 +189,38 @@ def test_the_service_refuses_what_its_schema_refuses(factory):
     with pytest.raises(ValidationError):
         RoundDetails(title="x" * (max_length_of(RoundDetails, "title") + 1),
                      body_name="Tỉnh ủy", unit=unit)
+
+
+def test_a_confidence_round_takes_only_its_scales_everywhere(app, db, factory, document):
+    """The evaluation scale exists (tally.scales) but is not a confidence round's: the OpenAPI
+    document lists the two round scales, the API refuses the third naming the two, and so does
+    the service; the scale's levels in the document are the round scales' levels."""
+    from evalapp.auth.permissions import SYSTEM
+    from evalapp.ballots import services
+    from evalapp.ballots.schemas import ROUND_SCALES, RoundDetails
+    from evalapp.core.errors import ValidationFailed
+    from evalapp.tally.scales import Scale, levels_of
+
+    allowed = [scale.value for scale in ROUND_SCALES]
+    schemas = document["components"]["schemas"]
+    assert schemas["BallotRoundCreate"]["properties"]["scale"]["enum"] == allowed
+    levels = schemas["BallotRound"]["properties"]["levels"]["items"]["enum"]
+    assert levels == [level.value for level in levels_of(ROUND_SCALES)]
+    assert "htxs" not in levels
+
+    unit = factory.unit("Ban Tổ chức")
+    user = factory.user("tochuc", roles=(Role.ADMIN,), unit=unit)
+    refused = Api(app.test_client(), db, user).post(ROUNDS, json={
+        "title": "Lấy phiếu", "body_name": "Tỉnh ủy", "unit_id": unit.id,
+        "scale": Scale.EVALUATION.value})
+    assert refused.status_code == 422
+    assert refused.json["error"]["errors"][0]["field"] == "scale"
+    assert "three_level, two_level" in refused.json["error"]["message"]
+    with pytest.raises(ValidationFailed):
+        services.create_round(SYSTEM, RoundDetails(title="Lấy phiếu", body_name="Tỉnh ủy",
+                                                   unit=unit), Scale.EVALUATION, "party-2023")
+    db.session.rollback()
+    from sqlalchemy import func, select
+
+    from evalapp.ballots.models import BallotRound
+    assert db.session.execute(select(func.count()).select_from(BallotRound)).scalar_one() == 0
