@@ -1,4 +1,4 @@
-"""flask commands: create-admin, seed-demo, import-people, audit verify."""
+"""flask commands: create-admin, seed-demo, import-people, audit verify, backup, restore."""
 
 from __future__ import annotations
 
@@ -97,6 +97,48 @@ def register_commands(app: Flask) -> None:
             click.echo(_("Audit trail broken at %(problem)s", problem=problem), err=True)
             sys.exit(1)
         click.echo(_("Audit trail intact: %(n)s entries.", n=db_count(AuditEntry)))
+
+    @app.cli.command("backup")
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    def backup_command(file: Path) -> None:
+        """Back up the whole database to FILE while the app runs (SQLite: online backup;
+        PostgreSQL: pg_dump). Keep the file as secret as the database."""
+        from evalapp.backup import BackupError, backup
+
+        try:
+            result = backup(app.config["SQLALCHEMY_DATABASE_URI"], file)
+        except BackupError as error:
+            click.echo(str(error), err=True)
+            sys.exit(1)
+        click.echo(_("Backup written: %(path)s (%(size)s bytes).", path=result.path,
+                     size=result.size))
+
+    @app.cli.command("restore")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+    def restore_command(file: Path, yes: bool) -> None:
+        """Replace the whole database with the backup FILE, then verify the audit trail. Stop
+        the app first."""
+        from evalapp.audit.services import verify_chain
+        from evalapp.backup import BackupError, head_revision, restore
+
+        if not yes:
+            click.confirm(_("Every table of the database will be replaced by the backup. "
+                            "Continue?"), abort=True)
+        db.session.remove()
+        db.engine.dispose()  # no pooled connection holds the old database open
+        try:
+            restore(app.config["SQLALCHEMY_DATABASE_URI"], file, head=head_revision(app))
+        except BackupError as error:
+            click.echo(str(error), err=True)
+            sys.exit(1)
+        db.engine.dispose()
+        problem = verify_chain()
+        if problem is not None:
+            click.echo(_("Restored, but the audit trail is broken at %(problem)s",
+                         problem=problem), err=True)
+            sys.exit(1)
+        click.echo(_("Restored from %(path)s; the audit trail is intact.", path=file))
 
     from evalapp.documents.signing_commands import register_signing_commands
 
