@@ -89,9 +89,13 @@ def _cast_entries() -> int:
 # ---------------------------------------------------------------- one person, one ballot
 
 
-@pytest.mark.parametrize("guard", ["as written", "participation key only"])
-def test_twenty_simultaneous_submissions_by_one_voter_give_one_ballot(
-        concurrent_app, meeting, db, monkeypatch, guard):
+@pytest.mark.parametrize("guard, submissions", [("as written", THREADS),
+                                               ("participation key only", THREADS),
+                                               ("as written", 100)])
+def test_simultaneous_submissions_by_one_voter_give_one_ballot(
+        concurrent_app, meeting, db, monkeypatch, guard, submissions):
+    """20 (and 100: released at once, they then queue for the pool's 30 connections, as they
+    would for a server's workers) submissions of one voter's ballot: one ballot."""
     if guard == "participation key only":
         # Without the friendly "already voted?" look-up every thread reaches the insert, and
         # only the participation primary key can stop the second ballot.
@@ -101,16 +105,16 @@ def test_twenty_simultaneous_submissions_by_one_voter_give_one_ballot(
     ballot = marks(m.round, [Level.HIGH.value, Level.CONFIDENCE.value, Level.LOW.value])
     db.session.commit()  # hold nothing while the threads run
 
-    start = threading.Barrier(THREADS)
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+    start = threading.Barrier(submissions)
+    with ThreadPoolExecutor(max_workers=submissions) as pool:
         results = list(pool.map(
             lambda _i: cast_in_thread(concurrent_app, round_id, person_id, ballot, start),
-            range(THREADS)))
+            range(submissions)))
 
     outcomes = Counter(kind for kind, _ in results)
     errors = [detail for kind, detail in results if kind == "error"]
     assert not errors, errors
-    assert outcomes == {"tracker": 1, "already_voted": THREADS - 1}
+    assert outcomes == {"tracker": 1, "already_voted": submissions - 1}
     tracker = next(value for kind, value in results if kind == "tracker")
     assert secret_counts(round_id) == {"participation": 1, "ballot": 1, "mark": 3,
                                        "receipt": 1}
@@ -264,3 +268,39 @@ def test_a_close_racing_a_cast_leaves_a_consistent_shuffled_box(concurrent_app, 
     assert _closing_xmin_holds(round_id)
     advance(m, RoundStatus.COUNTED)
     assert m.round.collected_count == voted
+
+
+def test_two_officers_closing_at_once_close_once(concurrent_app, meeting, db):
+    """The chair and the secretary press "close" at the same instant: one close, the other is
+    told voting is no longer open; the box is shuffled once and audited once."""
+    m = meeting(voters=4, candidates=2, ballots=[[Level.HIGH.value, Level.LOW.value]] * 3)
+    round_id = m.round_id
+    db.session.commit()
+    start = threading.Barrier(2)
+
+    def close():
+        with concurrent_app.app_context():
+            try:
+                start.wait(timeout=30)
+                services.close_voting(SYSTEM, services.get_round(round_id))
+                _db.session.commit()
+                return "closed"
+            except InvalidState:
+                _db.session.rollback()
+                return "invalid_state"
+            except Exception as error:  # noqa: BLE001
+                _db.session.rollback()
+                return f"{type(error).__name__}: {error}"[:500]
+            finally:
+                _db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = sorted(pool.map(lambda _i: close(), range(2)))
+    assert outcomes == ["closed", "invalid_state"]
+    assert m.reload().status is RoundStatus.CLOSED
+    assert db.session.execute(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "ballot_round.voting_closed")).scalar_one() == 1
+    assert secret_counts(round_id) == {"participation": 3, "ballot": 3, "mark": 6,
+                                       "receipt": 3}
+    assert _closing_xmin_holds(round_id)
+    assert verify_chain() is None
