@@ -1,4 +1,5 @@
-"""flask commands: create-admin, seed-demo, import-people, audit verify, backup, restore."""
+"""flask commands: create-admin, seed-demo, import-people, audit verify, ballots verify,
+backup, restore."""
 
 from __future__ import annotations
 
@@ -97,6 +98,33 @@ def register_commands(app: Flask) -> None:
             click.echo(_("Audit trail broken at %(problem)s", problem=problem), err=True)
             sys.exit(1)
         click.echo(_("Audit trail intact: %(n)s entries.", n=db_count(AuditEntry)))
+
+    @app.cli.group("ballots")
+    def ballots_group() -> None:
+        """Confidence rounds."""
+
+    @ballots_group.command("verify")
+    def ballots_verify() -> None:
+        """Count every counted round's box again and compare it with the stored digest and
+        counts; exit 1 on any difference."""
+        from sqlalchemy import select
+
+        from evalapp.ballots import services as ballots
+        from evalapp.ballots.models import BallotRound
+
+        failed = checked = 0
+        for round_ in db.session.execute(select(BallotRound).order_by(BallotRound.id)).scalars():
+            problems = ballots.check_count(round_)
+            if round_.counted_at is not None:
+                checked += 1
+            for problem in problems:
+                click.echo(_("Round %(id)s “%(title)s”: %(problem)s", id=round_.id,
+                             title=round_.title, problem=problem), err=True)
+            failed += bool(problems)
+        if failed:
+            sys.exit(1)
+        click.echo(_("Every counted round agrees with its ballot box: %(n)s rounds.",
+                     n=checked))
 
     @app.cli.command("backup")
     @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))

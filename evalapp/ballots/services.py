@@ -932,6 +932,46 @@ def round_counts(round_: BallotRound) -> RoundCounts:
                        valid=round_.valid_count or 0, invalid=round_.invalid_count or 0)
 
 
+@dataclass(frozen=True)
+class CountProblem:
+    kind: str  # "digest", "ballots" or "line"
+    text: str  # in the reader's words
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def check_count(round_: BallotRound) -> list[CountProblem]:
+    """A counted round's stored count against its box counted again: the digest (any ballot or
+    tracker changed, added or removed since counting), the numbers of ballots and every line's
+    counts. Returns what differs (empty: all agree). Reads only."""
+    if not ROUND_STEPS.in_phase(round_, "results_exist"):
+        return []
+    ballot_box = round_box(round_)
+    again = box.recount(ballot_box, issued=round_.present_count or 0)
+    problems = []
+    if again.digest != round_.box_digest:
+        problems.append(CountProblem("digest", str(_l(
+            "The content of the ballot box differs from the box that was counted (digest "
+            "%(stored)s, now %(now)s).", stored=(round_.box_digest or "")[:16],
+            now=again.digest[:16]))))
+    if (again.collected, again.valid, again.invalid) != (
+            round_.collected_count, round_.valid_count, round_.invalid_count):
+        problems.append(CountProblem("ballots", str(_l(
+            "The numbers of ballots collected, valid and invalid differ from the box's."))))
+    stored = {(c.candidate_id, c.level.value): c.count for c in db.session.execute(
+        select(BallotCount).where(BallotCount.round_id == round_.id)).scalars() if c.count}
+    recounted = {key: n for key, n in again.by_subject(ballot_box).items() if n}
+    for candidate in round_.active_candidates:
+        mine = {k: n for k, n in stored.items() if k[0] == candidate.id}
+        theirs = {k: n for k, n in recounted.items() if k[0] == candidate.id}
+        if mine != theirs:
+            problems.append(CountProblem("line", str(_l(
+                "The stored counts of %(name)s differ from the box's.",
+                name=candidate.full_name))))
+    return problems
+
+
 def tally_of(round_: BallotRound, line_counts=None) -> rules.Tally:
     if line_counts is None:
         line_counts = {(c.candidate_id, c.level): c.count for c in db.session.execute(
