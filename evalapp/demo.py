@@ -23,7 +23,7 @@ from evalapp.extensions import db
 from evalapp.org.models import Gender, Person, Unit, UnitKind
 from evalapp.org.services import PersonData, create_person, create_unit, save_duty_group, save_post
 
-DEMO_PASSWORD = "demo-evalapp"
+DEMO_PASSWORD = "demo-evalapp"  # nosec B105 - the demo's published password, demo data only
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi",
           "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Đinh", "Trương"]
@@ -110,7 +110,7 @@ def db_count(model) -> int:
 
 def seed_demo(seed: int = 2026) -> list[tuple[str, str, str]]:
     """Load the demo organisation; returns (username, password, role label) of demo accounts."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311 - reproducible demo data, not a secret
     posts = {name: save_post(SYSTEM, None, name=name, rank=rank, is_leadership=lead)
              for name, rank, lead in POSTS}
     groups = [save_duty_group(SYSTEM, None, name=name, description=description)

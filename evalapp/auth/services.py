@@ -22,7 +22,7 @@ from evalapp.extensions import db
 from evalapp.org.models import Person, Unit
 
 MIN_PASSWORD_LENGTH = 8
-TOKEN_PREFIX = "eva_"
+TOKEN_PREFIX = "eva_"  # nosec B105 - the visible prefix of API tokens, not a secret
 
 # Checked against when the username is unknown, so both cases take the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="pbkdf2:sha256:1000")
