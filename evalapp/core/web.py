@@ -28,7 +28,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from pydantic import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import RoutingException
 
 from evalapp.core.errors import DomainError, ValidationFailed
@@ -160,6 +160,20 @@ def _handle_unexpected(error: Exception):
     return error_response(500)
 
 
+def _refuse_untrusted_host():
+    """A Host header outside TRUSTED_HOSTS (evalapp.config): 400 before anything else runs
+    (no login, no session, no database). Flask leaves such a request without URLs, so the
+    answer is plain text (or the API's JSON), never a page that links anywhere."""
+    if not isinstance(request.routing_exception, SecurityError):
+        return None
+    message = _("This server does not answer to the address that was used. "
+                "Open the organisation's official address.")
+    if request.path.startswith("/api/"):
+        return error_response(400, message)
+    return current_app.response_class(f"{ERROR_TITLES[400]}. {message}\n", status=400,
+                                      mimetype="text/plain")
+
+
 def _security_headers(response):
     headers = response.headers
     headers.setdefault(
@@ -233,9 +247,9 @@ def sort_of(allowed, default: str) -> tuple[str, bool]:
 
 
 def public_base_url() -> str:
-    """The address people are told to open: PUBLIC_BASE_URL when set (it should be, in
-    production: a request's Host header is not to be trusted with what gets printed), else the
-    address this request came to. Ends with a slash."""
+    """The address people are told to open: PUBLIC_BASE_URL (required in production, where a
+    request's Host header is never trusted with what gets printed; evalapp.config), else, in
+    development, the address this request came to. Ends with a slash."""
     return (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/") + "/"
 
 
@@ -265,6 +279,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _handle_http_error)
     if not app.testing:
         app.register_error_handler(Exception, _handle_unexpected)
+    # First of all: before any area's before_request (login loading, transactions).
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_untrusted_host)
     app.after_request(_security_headers)
 
     app.jinja_env.filters["date"] = lambda v: format_date(v, "dd/MM/yyyy") if v else ""
