@@ -178,7 +178,9 @@ def main() -> int:
         turnout_path = f"/api/v1/ballot-rounds/{round_id}/turnout"
         secretary = {"Authorization": f"Bearer {secretary_token}"}
         env = {"DATABASE_URL": database.url, "SECRET_KEY": SECRET_KEY,
-               "EVALAPP_ENV": "production"}
+               "EVALAPP_ENV": "production",
+               # Required in production; its host is then the only one answered.
+               "EVALAPP_PUBLIC_BASE_URL": "http://127.0.0.1/"}
         with Gunicorn("evalapp", "wsgi:app", ROOT, env, log_dir=directory) as server:
             server.warm_up(turnout_path, headers=secretary)
             cast = fire(server.port, casts, threads=args.threads, time_limit=args.time_limit)

@@ -32,6 +32,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     from evalapp.core import transactions, web
+
+    # Before any route exists: ids beyond the database's integer range are a 404.
+    app.url_map.converters["int"] = web.IdConverter
     from evalapp.core.routes import bp as core_bp
     from evalapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 

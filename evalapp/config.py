@@ -6,6 +6,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 
 class ConfigError(RuntimeError):
@@ -41,6 +42,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
             from error
     if trusted_proxies < 0:
         raise ConfigError("EVALAPP_TRUSTED_PROXIES cannot be negative")
+    public_base_url, trusted_hosts = _public_address(environment, overrides, env)
     config: dict[str, Any] = {
         "ENV_NAME": environment,
         "SECRET_KEY": secret_key,
@@ -79,12 +81,48 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "TRUST_ROOTS": [p for p in env.get("EVALAPP_TRUST_ROOTS", "").split(":") if p],
         "VERIFY_RATE_LIMIT": env.get("EVALAPP_VERIFY_RATE_LIMIT", "30 per minute"),
         "VERIFY_MAX_UPLOAD_MB": int(env.get("EVALAPP_VERIFY_MAX_UPLOAD_MB", "10")),
-        # Printed documents: the public address their QR codes lead to (set it in production;
-        # otherwise the address of the request that issued them), and the place name of the
-        # "…, ngày … tháng … năm …" line (dotted for handwriting when unset).
-        "PUBLIC_BASE_URL": env.get("EVALAPP_PUBLIC_BASE_URL") or None,
+        # Printed documents and voter slips: the public address their QR codes and links lead
+        # to (required in production; elsewhere, when unset, the address of the request that
+        # issued them), and the place name of the "…, ngày … tháng … năm …" line (dotted for
+        # handwriting when unset).
+        "PUBLIC_BASE_URL": public_base_url,
+        # Host headers answered (Flask's TRUSTED_HOSTS; any other gets 400). In production
+        # the public address's host and EVALAPP_TRUSTED_HOSTS; elsewhere any host unless
+        # EVALAPP_TRUSTED_HOSTS is set.
+        "TRUSTED_HOSTS": trusted_hosts,
         "DOCUMENT_LOCALITY": env.get("EVALAPP_DOCUMENT_LOCALITY") or None,
         "TESTING": testing,
     }
     config.update(overrides)
+    config.update(PUBLIC_BASE_URL=public_base_url, TRUSTED_HOSTS=trusted_hosts)
     return config
+
+
+def _public_address(environment: str, overrides: dict[str, Any],
+                    env) -> tuple[str | None, list[str] | None]:
+    """(PUBLIC_BASE_URL, TRUSTED_HOSTS). A request's Host header is chosen by whoever sends it:
+    in production nothing printed may come from it, so the public address must be configured,
+    and requests naming another host are refused."""
+    base_url = overrides.get("PUBLIC_BASE_URL", env.get("EVALAPP_PUBLIC_BASE_URL")) or None
+    listed = overrides.get("TRUSTED_HOSTS")
+    if listed is None:
+        listed = [h.strip() for h in env.get("EVALAPP_TRUSTED_HOSTS", "").split(",")
+                  if h.strip()] or None
+    if base_url is None:
+        if environment == "production":
+            raise ConfigError(
+                "EVALAPP_PUBLIC_BASE_URL must be set when EVALAPP_ENV=production: the public "
+                "address people open (e.g. https://bophieu.example.gov.vn/), printed in the "
+                "documents' QR codes and links and on voter slips. It is never taken from a "
+                "request's Host header.")
+        return None, listed
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
+            or parts.fragment:
+        raise ConfigError(f"EVALAPP_PUBLIC_BASE_URL must be an http:// or https:// address "
+                          f"such as https://bophieu.example.gov.vn/ (got {base_url!r})")
+    if environment == "production" or listed is not None:
+        listed = list(listed or [])
+        if parts.hostname not in listed:
+            listed.insert(0, parts.hostname)
+    return base_url, listed

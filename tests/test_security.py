@@ -55,6 +55,7 @@ def test_production_requires_a_secret_key_and_sets_secure_cookies(monkeypatch, t
     with pytest.raises(ConfigError):
         load_config(str(tmp_path))
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("EVALAPP_PUBLIC_BASE_URL", "https://bophieu.tinh.gov.vn/")
     config = load_config(str(tmp_path))
     assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
 

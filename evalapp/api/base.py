@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSche
 
 from evalapp.auth.services import user_for_api_token
 from evalapp.core.errors import DomainError, ValidationFailed
-from evalapp.core.schemas import validated
+from evalapp.core.schemas import MAX_ID, validated
 from evalapp.core.time import as_utc
 from evalapp.core.web import error_response
 
@@ -186,6 +186,8 @@ def query_args(model: type[BaseModel]):
             try:
                 number = int(raw)
             except ValueError:
+                continue
+            if abs(number) > MAX_ID:  # beyond the database's integer range: ignored too
                 continue
             low = high = None
             for item in info.metadata:

@@ -11,6 +11,7 @@ from evalapp.audit.descriptions import action_choices, describe_entries
 from evalapp.audit.forms import AuditFilterForm
 from evalapp.audit.services import EntryFilter, list_entries, verify_chain
 from evalapp.auth.permissions import can_manage_accounts
+from evalapp.core.schemas import id_number
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -39,7 +40,7 @@ def entries():
         abort(403)
     form = AuditFilterForm(request.args)
     valid = form.validate() if request.args else True
-    page = max(1, request.args.get("page", 1, type=int))
+    page = max(1, request.args.get("page", 1, type=id_number))
     total, rows = list_entries(page=page, size=PAGE_SIZE, where=_filter_of(form))
     return render_template("audit/entries.html", entries=describe_entries(rows), total=total,
                            page=page, pages=max(1, math.ceil(total / PAGE_SIZE)), form=form,

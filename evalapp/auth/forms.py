@@ -16,6 +16,7 @@ from evalapp.auth.models import ROLE_LABELS, Role
 from evalapp.auth.services import GrantSpec
 from evalapp.core.errors import NotFound, ValidationFailed
 from evalapp.core.forms import AppForm, choices, max_length, required
+from evalapp.core.schemas import id_number
 from evalapp.org.services import get_unit
 
 
@@ -88,7 +89,7 @@ class UserForm(AppForm):
                 unit_id = entry.form.unit.data
                 try:
                     role = Role(entry.form.role.data)
-                    unit = get_unit(int(unit_id)) if unit_id else None
+                    unit = get_unit(id_number(unit_id)) if unit_id else None
                 except (ValueError, NotFound) as error:
                     raise ValidationFailed(_l("Choose a role and a unit from the lists."),
                                            field="grants") from error

@@ -111,6 +111,17 @@ def _grants_summary(user: User) -> list[str]:
     return sorted(f"{g.role.value}@{g.unit_id or '*'}" for g in user.grants)
 
 
+def _check_person_free(person: Person | None, user: User | None) -> None:
+    """One account per person (user.person_id is unique): a staff code already linked to
+    another account is refused here, before anything changes, not by the database."""
+    if person is None:
+        return
+    holder = db.session.scalar(select(User.id).where(User.person_id == person.id))
+    if holder is not None and (user is None or holder != user.id):
+        raise AlreadyExists(_l("This staff code is already linked to another account."),
+                            field="staff_code")
+
+
 def create_user(actor, *, username: str, full_name: str, password: str,
                 grants: list[GrantSpec], person: Person | None = None) -> User:
     if not can_manage_accounts(actor):
@@ -123,6 +134,7 @@ def create_user(actor, *, username: str, full_name: str, password: str,
     if not full_name:
         raise ValidationFailed(_l("Enter the full name."), field="full_name")
     _check_password_rules(password)
+    _check_person_free(person, None)
     user = User(username=username, full_name=full_name, password_hash=hash_password(password),
                 person=person, active=True, session_version=1)
     db.session.add(user)
@@ -144,6 +156,7 @@ def update_user(actor: User, user: User, *, full_name: str, grants: list[GrantSp
             _l("You cannot remove your own organisation-wide administrator role."),
             field="grants",
         )
+    _check_person_free(person, user)
     user.full_name = full_name
     user.person = person
     _apply_grants(user, grants)

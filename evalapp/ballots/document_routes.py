@@ -20,6 +20,7 @@ from evalapp.ballots.forms import ActionForm
 from evalapp.ballots.routes import bp
 from evalapp.core.errors import DomainError, NotFound
 from evalapp.core.forms import AppForm, max_length
+from evalapp.core.schemas import id_number
 from evalapp.core.web import public_base_url
 from evalapp.documents.routes import zip_response
 from evalapp.documents.signing_routes import sign_all_view
@@ -78,7 +79,7 @@ def issue_document(round_id: int, kind: str):
     round_ = _issuing_round(round_id)
     candidate = None
     if kind == services.DocumentKind.RESULT_NOTICE.value:
-        candidate_id = request.form.get("candidate_id", type=int)
+        candidate_id = request.form.get("candidate_id", type=id_number)
         candidate = next((c for c in round_.candidates if c.id == candidate_id), None)
         if candidate_id is not None and candidate is None:
             raise NotFound(services.NOT_ON_LIST)

@@ -43,6 +43,7 @@ from evalapp.core.errors import (
     ValidationFailed,
 )
 from evalapp.core.forms import attach_error
+from evalapp.core.schemas import id_number
 from evalapp.core.transactions import reads_first
 from evalapp.extensions import db
 from evalapp.org import services as org
@@ -114,7 +115,7 @@ def rounds():
     search = request.args.get("q", "")[:200]
     found = services.list_rounds(current_user, status=status, search=search, sort=sort)
     pages = max(1, -(-len(found) // ROUNDS_PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    page = min(max(request.args.get("page", 1, type=id_number) or 1, 1), pages)
     shown = found[(page - 1) * ROUNDS_PER_PAGE:page * ROUNDS_PER_PAGE]
     return render_template("ballots/rounds.html", rounds=shown, total=len(found), page=page,
                            pages=pages, first=(page - 1) * ROUNDS_PER_PAGE + 1,
@@ -196,7 +197,7 @@ def settings(round_id: int):
 def _people_search():
     """The search of the pages that build a round: words and a unit (with its sub-units)."""
     search = request.args.get("q", "")[:200]
-    unit_id = request.args.get("unit", type=int)
+    unit_id = request.args.get("unit", type=id_number)
     units = org.units_in_scope(current_user, active_only=True)
     unit = next((u for u in units if u.id == unit_id), None)
     found = services.find_people(current_user, search=search, unit=unit)
@@ -208,7 +209,7 @@ def _chosen_people() -> list[int]:
     """The people ticked, or every person listed when "all found" was ticked (which works
     without JavaScript: the listed ids travel in the form)."""
     field = "found_id" if request.form.get("all_found") else "person_id"
-    return request.form.getlist(field, type=int)
+    return request.form.getlist(field, type=id_number)
 
 
 def _search_args() -> dict:
@@ -301,7 +302,7 @@ def voters(round_id: int):
 def add_voters(round_id: int):
     round_ = _round(round_id, "ballots.manage")
     _checked_form()
-    unit_id = request.form.get("unit_id", type=int)
+    unit_id = request.form.get("unit_id", type=id_number)
     if unit_id:
         added = services.add_voters_from_unit(current_user, round_, org.get_unit(unit_id))
     else:
@@ -333,7 +334,7 @@ def voter_accounts(round_id: int):
     page's script posts `batch` instead and gets JSON, to show a progress bar."""
     round_ = _round(round_id, "ballots.manage")
     _checked_form()
-    batch = request.form.get("batch", type=int)
+    batch = request.form.get("batch", type=id_number)
     created = services.create_accounts_for_roll(current_user, round_,
                                                 limit=min(max(batch, 1), 100) if batch else None)
     db.session.commit()
@@ -423,7 +424,7 @@ def attendance(round_id: int):
         return _attendance_page(round_)
     _checked_form()
     present = [v.id for v in round_.voters] if request.form.get("all") else \
-        request.form.getlist("present", type=int)
+        request.form.getlist("present", type=id_number)
     try:
         change = services.set_attendance(current_user, round_, present)
     except DomainError as error:  # e.g. a page left open from before voting opened
@@ -469,7 +470,7 @@ def admit_latecomer(round_id: int):
     round_ = _round(round_id, "ballots.run_meeting")
     _checked_form()
     try:
-        voter_id = request.form.get("voter_id", type=int)
+        voter_id = request.form.get("voter_id", type=id_number)
         if voter_id is None:
             raise ValidationFailed(_("Choose the member who has arrived."))
         voter = services.admit_latecomer(current_user, round_, voter_id)

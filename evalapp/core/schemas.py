@@ -34,6 +34,16 @@ MAX_ID = 2**31 - 1  # ids beyond a PostgreSQL integer would fail in the database
 MAX_IDS = 10_000
 
 
+def id_number(raw: str) -> int:
+    """An id or a page number from a query string or a form (werkzeug's `type=`): a whole
+    number from 0 to MAX_ID, else ValueError (werkzeug then gives the default, getlist skips
+    it), so that no number beyond the database's integer range reaches a query."""
+    number = int(raw)
+    if not 0 <= number <= MAX_ID:
+        raise ValueError(f"out of range: {raw[:20]}")
+    return number
+
+
 class Schema(BaseModel):
     """The base of every schema: strict types (JSON true is not 1, "5" is not 5), no field
     that is not declared."""

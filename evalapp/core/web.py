@@ -4,6 +4,7 @@ template helpers."""
 from __future__ import annotations
 
 import io
+import json
 import logging
 import math
 from dataclasses import dataclass
@@ -28,11 +29,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from pydantic import ValidationError
-from werkzeug.exceptions import HTTPException
-from werkzeug.routing import RoutingException
+from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.routing import IntegerConverter, RoutingException
 
 from evalapp.core.errors import DomainError, ValidationFailed
-from evalapp.core.schemas import validation_failed
+from evalapp.core.schemas import MAX_ID, id_number, validation_failed
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,16 @@ ERROR_HINTS = {
     429: _l("Wait a minute before trying again."),
     500: _l("The error has been logged. Try again in a moment; nothing was saved."),
 }
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route of the app (installed by create_app before any blueprint): a
+    number beyond the database's integer range (MAX_ID) matches no route, so it is a 404 like
+    any id that does not exist, never a database error."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
+                 max: int | None = MAX_ID, signed: bool = False) -> None:  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def select_locale() -> str:
@@ -160,6 +171,88 @@ def _handle_unexpected(error: Exception):
     return error_response(500)
 
 
+def _refuse_untrusted_host():
+    """A Host header outside TRUSTED_HOSTS (evalapp.config): 400 before anything else runs
+    (no login, no session, no database). Flask leaves such a request without URLs, so the
+    answer is plain text (or the API's JSON), never a page that links anywhere."""
+    if not isinstance(request.routing_exception, SecurityError):
+        return None
+    message = _("This server does not answer to the address that was used. "
+                "Open the organisation's official address.")
+    if request.path.startswith("/api/"):
+        return error_response(400, message)
+    return current_app.response_class(f"{ERROR_TITLES[400]}. {message}\n", status=400,
+                                      mimetype="text/plain")
+
+
+MAX_JSON_DEPTH = 32  # the API's bodies nest three or four levels
+
+
+def _storable(text: str) -> bool:
+    """No NUL (PostgreSQL's text cannot hold it) and no lone surrogate (not UTF-8 at all)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _json_problem(data: bytes) -> str | None:
+    """What is wrong with a JSON body that no schema can be trusted to catch: nesting deeper
+    than MAX_JSON_DEPTH (Python's parser would recurse until RecursionError), or a string (or
+    key) holding NUL or a lone surrogate ("\\ud800"). A body that is not JSON at all is left to
+    the endpoint (400, "send a JSON object")."""
+    try:
+        parsed = json.loads(data)
+    except RecursionError:
+        return "deep"
+    except ValueError:
+        return None
+    stack = [(parsed, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if not _storable(value):
+                return "text"
+        elif isinstance(value, (dict, list)):
+            if depth > MAX_JSON_DEPTH:
+                return "deep"
+            if isinstance(value, dict):
+                if not all(_storable(key) for key in value):
+                    return "text"
+                value = value.values()
+            stack.extend((item, depth + 1) for item in value)
+    return None
+
+
+def _refuse_unstorable_input():
+    """Refused on entry, for every page and the API alike (400, nothing read or written): NUL
+    and lone surrogates in the path, the query string, form fields, file names and JSON bodies,
+    and JSON nested too deeply. Nothing further down has to cope with them (a NUL reaching
+    PostgreSQL fails the request, even its error page)."""
+    is_api = request.path.startswith("/api/")
+    problem = None
+    if is_api or request.is_json:
+        # Read first and kept, so that the form parser and the endpoint see the same bytes.
+        problem = _json_problem(request.get_data(cache=True))
+    texts = [request.path]
+    for values in (request.args, request.form):
+        for key, value in values.items(multi=True):
+            texts += (key, value)
+    texts += [f.filename or "" for f in request.files.values()]
+    if problem is None and not all(_storable(text) for text in texts):
+        problem = "text"
+    if problem is None:
+        return None
+    if problem == "deep":
+        return error_response(400, _("The JSON body is nested too deeply."))
+    return error_response(400, _("What was sent contains characters that cannot be stored "
+                                 "(a NUL character or an incomplete Unicode character). "
+                                 "Remove them and try again."))
+
+
 def _security_headers(response):
     headers = response.headers
     headers.setdefault(
@@ -222,7 +315,7 @@ class Page:
 def page_of(total: int, size: int) -> Page:
     """The page asked for in ?page=, within range."""
     pages = max(1, math.ceil(total / size))
-    number = min(max(1, request.args.get("page", 1, type=int)), pages)
+    number = min(max(1, request.args.get("page", 1, type=id_number)), pages)
     return Page(number, pages, size, total)
 
 
@@ -233,9 +326,9 @@ def sort_of(allowed, default: str) -> tuple[str, bool]:
 
 
 def public_base_url() -> str:
-    """The address people are told to open: PUBLIC_BASE_URL when set (it should be, in
-    production: a request's Host header is not to be trusted with what gets printed), else the
-    address this request came to. Ends with a slash."""
+    """The address people are told to open: PUBLIC_BASE_URL (required in production, where a
+    request's Host header is never trusted with what gets printed; evalapp.config), else, in
+    development, the address this request came to. Ends with a slash."""
     return (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/") + "/"
 
 
@@ -266,6 +359,9 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _handle_http_error)
     if not app.testing:
         app.register_error_handler(Exception, _handle_unexpected)
+    # First of all: before any area's before_request (login loading, transactions).
+    app.before_request_funcs.setdefault(None, [])[0:0] = [_refuse_untrusted_host,
+                                                          _refuse_unstorable_input]
     app.after_request(_security_headers)
 
     app.jinja_env.filters["date"] = lambda v: format_date(v, "dd/MM/yyyy") if v else ""

@@ -14,9 +14,10 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import InputRequired, Optional, ValidationError
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from evalapp.core.forms import AppForm, choices, max_length, required
+from evalapp.core.schemas import MAX_ID
 
 
 class CertificateForm(AppForm):
@@ -61,7 +62,7 @@ CONFIRM_READ = _l("Tick the box to confirm that you have read the document.")
 class SignForm(AppForm):
     """The confirmation step of the signing page: the signer has seen the document."""
 
-    slot_id = IntegerField(validators=[Optional()])
+    slot_id = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
     next = HiddenField()
     confirm = BooleanField(_l("I have read this document and I sign it."),
                            validators=[InputRequired(CONFIRM_READ)])

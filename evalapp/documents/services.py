@@ -236,7 +236,9 @@ def issue_document(actor, owner, kind, subject=None, *,
         raise NotAllowed()
     kind = document_type.kind
     document_type.check(owner, subject)
-    base_url = base_url or current_app.config.get("PUBLIC_BASE_URL") or DEFAULT_PUBLIC_BASE_URL
+    # The configured public address always wins: what a document prints must never come from
+    # a request (a Host header is the sender's choice). base_url is the development fallback.
+    base_url = current_app.config.get("PUBLIC_BASE_URL") or base_url or DEFAULT_PUBLIC_BASE_URL
     plan = plan_document(owner, kind, subject)
     document_type.check_plan(plan)
 

@@ -20,6 +20,7 @@ from flask_login import current_user, login_required
 from evalapp.auth.permissions import can_manage_org, is_admin_anywhere, is_admin_everywhere
 from evalapp.core.errors import DomainError, InvalidState, ValidationFailed
 from evalapp.core.forms import attach_error, choices
+from evalapp.core.schemas import id_number
 from evalapp.core.web import back_to_list, flash_change, page_of, sort_of
 from evalapp.extensions import db
 from evalapp.org import home as _home  # noqa: F401  (registers its home sections)
@@ -208,7 +209,7 @@ def _status_filter() -> str:
 
 
 def _people_filters() -> dict:
-    unit_id = request.args.get("unit", type=int)
+    unit_id = request.args.get("unit", type=id_number)
     sort, descending = sort_of(services.PEOPLE_SORTS, "name")
     return {
         "search": request.args.get("q", "")[:200],
