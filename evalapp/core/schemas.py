@@ -53,9 +53,12 @@ def _entering(value):
 def text(max_length: int, *, blank: bool = True):
     """Text of at most `max_length` characters (not blank unless `blank`), NFC and without
     bidirectional controls (core.text.clean_text) before its length is checked."""
-    return Annotated[str, BeforeValidator(_entering), StringConstraints(max_length=max_length,
+    # The constraints first (pydantic checks them inside the string schema, with its own error
+    # types), then the validator, which wraps that schema and so runs before it.
+    return Annotated[str, StringConstraints(max_length=max_length,
                                             min_length=None if blank else 1,
-                                            strip_whitespace=not blank)]
+                                            strip_whitespace=not blank),
+                     BeforeValidator(_entering)]
 
 
 def whole(minimum: int, maximum: int):
