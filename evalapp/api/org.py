@@ -10,6 +10,7 @@ from pydantic import Field
 
 from evalapp.api.base import Out, api_user, endpoint, query_args
 from evalapp.auth.permissions import can
+from evalapp.core.schemas import text
 from evalapp.extensions import db
 from evalapp.org import services as org
 from evalapp.org.models import Gender, UnitKind
@@ -56,7 +57,7 @@ class People(Out):
 
 
 class PeopleQuery(Out):
-    q: Annotated[str, Field(max_length=200, description="Search in name and staff code, with "
+    q: Annotated[text(200), Field(description="Search in name and staff code, with "
                                                         "or without tones")] = ""
     unit: Annotated[int | None, Field(description="Only this unit and its sub-units")] = None
     status: Literal["active", "inactive", "all"] = "active"

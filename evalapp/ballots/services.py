@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -419,10 +420,12 @@ def _people(actor, person_ids: Iterable[int]) -> list[Person]:
     people = db.session.execute(select(Person).where(Person.id.in_(ids))).scalars().all()
     if len(people) != len(ids):
         raise ValidationFailed(_l("Some of the chosen people do not exist."))
-    outside = [p.full_name for p in people if not has_role(actor, Role.ADMIN, p.unit)]
+    outside = sum(1 for p in people if not has_role(actor, Role.ADMIN, p.unit))
     if outside:
-        raise NotAllowed(_l("You do not administer the units of: %(names)s."),
-                         names=", ".join(outside[:20]))
+        # Counted, never named: the refusal must not tell who is in other units.
+        raise NotAllowed(lazy_ngettext("%(num)d of the chosen people is outside your units.",
+                                       "%(num)d of the chosen people are outside your units.",
+                                       outside))
     return list(people)
 
 
@@ -681,10 +684,11 @@ def set_officers(actor, round_: BallotRound, *, chair, secretary, counter_head,
     for slot, _role, user in wanted:
         label = officer_slot_label(slot)
         if not officer_in_scope(user, round_):
+            # The account is not named: it may belong to a unit the actor does not see.
             raise ValidationFailed(
-                _l("%(name)s is not one of the people of %(unit)s and holds no role over it. "
-                   "Choose someone of the round's unit."),
-                field=slot, name=user.full_name, unit=round_.unit.name)
+                _l("The account chosen is not one of the people of %(unit)s and holds no role "
+                   "over it. Choose someone of the round's unit."),
+                field=slot, unit=round_.unit.name)
         if user.person_id in voted_on:
             raise ValidationFailed(
                 _l("%(name)s is voted on in this round and cannot be “%(post)s”. Choose "

@@ -7,17 +7,16 @@ each person's unit is written by name.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Collection
 
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from evalapp.ballots.models import BASE_LABELS, BallotRound
+from evalapp.core.spreadsheets import new_workbook, workbook_bytes
 from evalapp.tally.rules import Tally
 
 PERCENT_FORMAT = "0.00%"
@@ -26,7 +25,7 @@ MAX_WIDTH = 60
 
 def results_workbook(round_: BallotRound, tally: Tally, shown: Collection[int]) -> bytes:
     """The round's counts, then one row per person voted on in `shown` (ballot order)."""
-    workbook = Workbook()
+    workbook = new_workbook()
     sheet = workbook.active
     sheet.title = str(_l("Results"))[:31]
     bold = Font(bold=True)
@@ -72,9 +71,7 @@ def results_workbook(round_: BallotRound, tally: Tally, shown: Collection[int]) 
             sheet.cell(row=sheet.max_row, column=6 + 2 * k).number_format = PERCENT_FORMAT
     sheet.freeze_panes = sheet.cell(row=heading_row + 1, column=3)
     _fit_columns(sheet, heading_row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 def _fit_columns(sheet, heading_row: int) -> None:

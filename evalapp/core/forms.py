@@ -13,8 +13,10 @@ from flask_babel import get_translations, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import validators
-from wtforms.fields import Field, SelectChoice
+from wtforms.fields import Field, PasswordField, SelectChoice, StringField
 from wtforms.widgets import TextInput
+
+from evalapp.core.text import clean_text
 
 # Built-in WTForms messages that our forms can show; listed so that pybabel extracts them.
 WTFORMS_MESSAGES = (
@@ -42,10 +44,25 @@ class _Translations:
         return get_translations().ngettext(singular, plural, n)
 
 
+def entering_text(value):
+    """The filter of every text field: NFC, no bidirectional controls (core.text.clean_text)."""
+    return clean_text(value) if isinstance(value, str) else value
+
+
 class AppForm(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return _Translations()
+
+        def bind_field(self, form, unbound_field, options):
+            """Every text field (text boxes, text areas, hidden fields; not passwords, which are
+            compared as typed and never shown) gets entering_text as its first filter."""
+            field_class = unbound_field.field_class
+            if issubclass(field_class, StringField) and not issubclass(field_class,
+                                                                       PasswordField):
+                filters = (entering_text, *unbound_field.kwargs.get("filters", ()))
+                return unbound_field.bind(form=form, filters=filters, **options)
+            return unbound_field.bind(form=form, **options)
 
 
 def required(message=None):

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -29,6 +30,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from evalapp.core.errors import ValidationFailed
+from evalapp.core.text import clean_text
 
 MAX_ID = 2**31 - 1  # ids beyond a PostgreSQL integer would fail in the database, not here
 MAX_IDS = 10_000
@@ -54,11 +56,19 @@ class Schema(BaseModel):
     field_messages: ClassVar[dict[str, Any]] = {}
 
 
+def _entering(value):
+    return clean_text(value) if isinstance(value, str) else value
+
+
 def text(max_length: int, *, blank: bool = True):
-    """Text of at most `max_length` characters (not blank unless `blank`)."""
+    """Text of at most `max_length` characters (not blank unless `blank`), NFC and without
+    bidirectional controls (core.text.clean_text) before its length is checked."""
+    # The constraints first (pydantic checks them inside the string schema, with its own error
+    # types), then the validator, which wraps that schema and so runs before it.
     return Annotated[str, StringConstraints(max_length=max_length,
                                             min_length=None if blank else 1,
-                                            strip_whitespace=not blank)]
+                                            strip_whitespace=not blank),
+                     BeforeValidator(_entering)]
 
 
 def whole(minimum: int, maximum: int):

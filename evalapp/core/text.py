@@ -10,16 +10,39 @@ import icu
 
 _SPACES = re.compile(r"\s+")
 
+# Bidirectional controls: embeddings and overrides (U+202A–U+202E), isolates (U+2066–U+2069),
+# the left-to-right and right-to-left marks (U+200E, U+200F) and the Arabic letter mark
+# (U+061C). Vietnamese text never needs them; in a name they reverse what follows it (the fixed
+# text of a minutes, the rest of a line). Stripped on entry (see clean_text).
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+                          "\u200e\u200f\u061c")
+_BIDI = re.compile("[" + "".join(sorted(BIDI_CONTROLS)) + "]")
+
+
+def clean_text(value: str) -> str:
+    """Text as it is stored: NFC, without bidirectional controls; white space and line breaks
+    kept (for text areas). Applied where text enters, by the forms (AppForm), the API's schemas
+    (core.schemas.text) and nfc(); never to markup that has been escaped already (NFC could
+    merge a combining mark at the start of a value with the `>` before it).
+
+    Bidirectional controls are stripped, not refused: they are invisible, come in with text
+    pasted from word processors and web pages (the marks U+200E/U+200F above all) and from
+    spreadsheets, and a refusal would name a character nobody can see or delete; without them
+    the text reads in the order it was typed.
+    """
+    return unicodedata.normalize("NFC", _BIDI.sub("", value))
+
 
 def nfc(value: str | None) -> str:
-    """NFC-normalised text with surrounding and repeated white space removed.
+    """NFC-normalised text without bidirectional controls, surrounding and repeated white space
+    removed.
 
     Text typed on some systems arrives decomposed (NFD); stored that way it renders the same but
     no longer matches in search, comparison or uniqueness checks.
     """
     if value is None:
         return ""
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", str(value))).strip()
+    return _SPACES.sub(" ", clean_text(str(value))).strip()
 
 
 def nfc_or_none(value: str | None) -> str | None:

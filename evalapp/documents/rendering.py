@@ -35,7 +35,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from markupsafe import Markup
 
-from evalapp.core.text import fold_for_search
+from evalapp.core.text import clean_text, fold_for_search
 from evalapp.core.time import as_utc
 
 # Documents are Vietnamese administrative texts whatever the reader's interface language.
@@ -152,11 +152,14 @@ def qr_svg(text: str) -> Markup:
 
 
 def _nfc_strings(value):
-    """Every string in a template context normalised to NFC (lists, tuples and dicts too)."""
+    """Every string in a template context as text is stored (NFC, no bidirectional controls:
+    core.text.clean_text), lists, tuples and dicts too, before the template escapes it. The
+    HTML the template makes is never normalised: NFC after escaping would merge a combining mark
+    at the start of a value (U+0338) with the `>` before it and turn the value into markup."""
     if isinstance(value, Markup):
         return value
     if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
+        return clean_text(value)
     if isinstance(value, list | tuple):
         return type(value)(_nfc_strings(v) for v in value)
     if isinstance(value, dict):
@@ -211,7 +214,6 @@ def render_source(template_name: str, *, stamp: Stamp,
     with force_locale(DOCUMENT_LOCALE):
         html = render_template(template_name, stamp=stamp, qr=qr_svg(stamp.verify_url),
                                fmt=Formats, **_nfc_strings(context))
-    html = unicodedata.normalize("NFC", html)
     labels = json.dumps(dict(field_labels or {}), sort_keys=True, ensure_ascii=False)
     digest = hashlib.sha256((html + "\0" + labels).encode("utf-8")).hexdigest()
     return html, digest

@@ -14,10 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from evalapp.core.errors import ValidationFailed
+from evalapp.core.spreadsheets import new_workbook, unneutralised, workbook_bytes
 from evalapp.core.text import fold_for_search, nfc
 
 # Column key -> (heading written on export, headings accepted on import, folded).
@@ -51,7 +52,7 @@ def _cell_text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return nfc(str(value))
+    return nfc(unneutralised(str(value)))
 
 
 def _match_headings(headings: list[str]) -> dict[int, str]:
@@ -155,7 +156,7 @@ def _width(values) -> float:
     return min(MAX_COLUMN_WIDTH, max(8, longest * 1.15 + 2))
 
 
-def _people_sheet(workbook: Workbook, rows: list[list[object]]):
+def _people_sheet(workbook, rows: list[list[object]]):
     """The first sheet: the import columns' headings (bold, frozen, filterable), the rows, and
     each column as wide as its content."""
     from openpyxl.styles import Font
@@ -178,16 +179,14 @@ def _people_sheet(workbook: Workbook, rows: list[list[object]]):
     return sheet
 
 
-def _save(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+def _save(workbook) -> bytes:
+    return workbook_bytes(workbook)
 
 
 def write_people_workbook(rows: Iterable[dict[str, object]]) -> bytes:
     """An .xlsx with the import columns (the unit by code and by name), so that an exported
     list reads well and can be edited and imported again."""
-    workbook = Workbook()
+    workbook = new_workbook()
     _people_sheet(workbook, [[row.get(key) for key in COLUMNS] for row in rows])
     return _save(workbook)
 
@@ -213,7 +212,7 @@ def people_template_workbook(example: dict[str, object]) -> bytes:
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    workbook = Workbook()
+    workbook = new_workbook()
     sheet = _people_sheet(workbook, [[example.get(key) for key in COLUMNS]])
     keys = list(COLUMNS)
     for key, values in (("gender", "Nam,Nữ"), ("active", "Có,Không")):
