@@ -24,12 +24,36 @@ from evalapp.org.models import Person, Unit
 MIN_PASSWORD_LENGTH = 8
 TOKEN_PREFIX = "eva_"
 
-# Checked against when the username is unknown, so both cases take the same time.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="pbkdf2:sha256:1000")
 
 
 def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def hash_method(password_hash: str) -> str:
+    """The algorithm and parameters of a stored hash (`scrypt:32768:8:1`,
+    `pbkdf2:sha256:10000`), as werkzeug writes them before the salt."""
+    return password_hash.split("$", 1)[0]
+
+
+# Hashes of a password nobody has, one per method, checked against where an account has no
+# hash of that method (or there is no account): see _password_matches.
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def dummy_hash(method: str) -> str:
+    """A hash made by werkzeug with exactly `method`, so checking it costs what checking a
+    real hash of that method costs."""
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash(secrets.token_urlsafe(24), method=method)
+    return _DUMMY_HASHES[method]
+
+
+def _login_methods() -> tuple[str, str]:
+    """The two kinds of hash an account can have: the one people's own passwords get
+    (PASSWORD_HASH_METHOD) and the fast one of generated slip passwords."""
+    return hash_method(dummy_hash(current_app.config["PASSWORD_HASH_METHOD"])), \
+        hash_method(dummy_hash(SLIP_HASH_METHOD))
 
 
 def _check_password_rules(password: str, field: str = "password") -> None:
@@ -45,22 +69,41 @@ def find_user(username: str) -> User | None:
     ).scalar_one_or_none()
 
 
-def _password_matches(user: User, password: str) -> bool:
-    if check_password_hash(user.password_hash, password):
-        return True
-    # A slip password typed as read: in capitals, without the dashes, an "l" or "1" for "i".
+def _password_matches(stored_hash: str | None, password: str) -> bool:
+    """Whether `password` (or the slip password it was typed for) matches `stored_hash`; None
+    (an unknown username) matches nothing.
+
+    Every call does the same work whatever the account, so that the time a login takes tells
+    nothing about whether the username exists or what kind of account it is: one check of
+    each kind of hash (people's own, PASSWORD_HASH_METHOD; slip passwords, SLIP_HASH_METHOD)
+    for each way of reading the typed password (as typed, and as a slip password when it reads
+    as a different one), every check made even after a match. The account's own hash takes the
+    place of the dummy hash of its method; a hash of an older method (the setting changed) takes
+    the place of the first kind. The number of checks depends only on what was typed. So a
+    voter's login costs one hash of the slow kind more than before: that is the price of not
+    telling voters' usernames apart from unknown ones."""
+    own, slip_kind = _login_methods()
+    typed = [password]
     slip = canonical_slip_password(password)
-    return slip is not None and slip != password and check_password_hash(user.password_hash,
-                                                                          slip)
+    if slip is not None and slip != password:
+        typed.append(slip)  # a slip typed as read: in capitals, without dashes, "l" for "i"
+    stored_method = hash_method(stored_hash) if stored_hash else None
+    matched = False
+    for method in (own, slip_kind):
+        real = stored_method == method or (method == own and stored_method not in (None,
+                                                                                   slip_kind))
+        target = stored_hash if real else dummy_hash(method)
+        for candidate in typed:
+            matched |= check_password_hash(target, candidate) and real
+    return matched
 
 
 def authenticate(username: str, password: str) -> User | None:
     """The active account with these credentials, or None. Records the login."""
     user = find_user(username)
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+    if not _password_matches(user.password_hash if user else None, password):
         return None
-    if not _password_matches(user, password) or not user.active:
+    if not user.active:
         return None
     user.last_login_at = utcnow()
     record(user, "auth.login", user)
