@@ -173,9 +173,17 @@ def users():
     return _users_page()
 
 
-def _user_form_page(form, user=None, status=200):
+def _user_form_page(form, user=None, status=200, reset_form=None):
     return render_template("auth/user_form.html", form=form, user=user,
-                           reset_form=ResetPasswordForm(prefix="reset")), status
+                           reset_form=reset_form or ResetPasswordForm(prefix="reset")), status
+
+
+def _refused(form, error: DomainError) -> None:
+    """Show the error on the form; a refusal for a voter who is voting now is itself recorded
+    (services.VoterAccountLocked), so that record is kept: it is the only thing written."""
+    attach_error(form, error)
+    if isinstance(error, services.VoterAccountLocked):
+        db.session.commit()
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -192,7 +200,7 @@ def new_user():
             password=form.password.data or "", grants=form.grant_specs(),
             person=find_person_by_code(form.staff_code.data))
     except DomainError as error:
-        attach_error(form, error)
+        _refused(form, error)
         return _user_form_page(form, status=error.status)
     db.session.commit()
     flash(_("The account %(name)s has been created.", name=user.username), "success")
@@ -213,7 +221,7 @@ def edit_user(user_id: int):
                              grants=form.grant_specs(),
                              person=find_person_by_code(form.staff_code.data))
     except DomainError as error:
-        attach_error(form, error)
+        _refused(form, error)
         return _user_form_page(form, user, status=error.status)
     db.session.commit()
     flash(_("The account has been saved."), "success")
@@ -248,7 +256,13 @@ def reset_user_password(user_id: int):
     form = ResetPasswordForm(prefix="reset")
     if not form.validate_on_submit():
         abort(422)
-    services.reset_password(current_user, user, form.new_password.data)
+    try:
+        services.reset_password(current_user, user, form.new_password.data)
+    except DomainError as error:
+        _refused(form, error)
+        user_form = UserForm(data=UserForm.data_of(user))
+        user_form.set_choices(unit_tree())
+        return _user_form_page(user_form, user, status=error.status, reset_form=form)
     db.session.commit()
     flash(_("The password of %(name)s has been set.", name=user.username), "success")
     return redirect(url_for("auth.edit_user", user_id=user.id))

@@ -14,8 +14,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from evalapp.audit.services import record
 from evalapp.auth.models import ApiToken, Role, RoleGrant, User
-from evalapp.auth.permissions import can_manage_accounts, has_role
-from evalapp.core.errors import AlreadyExists, NotAllowed, NotFound, ValidationFailed
+from evalapp.auth.permissions import can_manage_accounts, has_role, live_rounds_of
+from evalapp.core.errors import (
+    AlreadyExists,
+    InvalidState,
+    NotAllowed,
+    NotFound,
+    ValidationFailed,
+)
 from evalapp.core.text import fold_for_search, nfc, person_sort_key
 from evalapp.core.time import as_utc, utcnow
 from evalapp.extensions import db
@@ -124,6 +130,46 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     record(user, "auth.password_changed", user)
 
 
+# ---------------------------------------------------------------- voters' accounts while voting
+
+
+class VoterAccountLocked(InvalidState):
+    """Refused: the account belongs to someone summoned to a round that is taking attendance or
+    voting (see evalapp.auth.permissions.live_roll). Unlike other domain errors, the refusal
+    itself is recorded (an audit entry per round, shown on the round's page to its officers):
+    the caller commits after catching it."""
+
+
+REFUSALS = {
+    "password": _l(
+        "%(name)s is summoned to “%(rounds)s”, which is taking attendance or voting. Until "
+        "voting ends, no one else can set the password of this account: that would let "
+        "someone vote in the voter's place. The voter can still change it themselves. This "
+        "attempt has been recorded and is shown to the round's secretary."),
+    "link": _l(
+        "%(name)s is summoned to “%(rounds)s”, which is taking attendance or voting. Until "
+        "voting ends, no account can be linked to this person or unlinked from them: that "
+        "would let someone vote in the voter's place. This attempt has been recorded and is "
+        "shown to the round's secretary."),
+}
+
+
+def refuse_while_voting(actor, people: list[Person | None], account: str, change: str) -> None:
+    """VoterAccountLocked when any of `people` is summoned to a live round, after recording the
+    attempt against each such round (`change`: "password" or "link")."""
+    message = REFUSALS[change]
+    for person in people:
+        rounds = live_rounds_of(person.id) if person is not None else []
+        if not rounds:
+            continue
+        for live in rounds:
+            record(actor, "account.voter_password_refused" if change == "password"
+                   else "account.voter_link_refused", live.target, username=account,
+                   person_id=person.id)
+        raise VoterAccountLocked(message, name=person.full_name,
+                                 rounds="”, “".join(live.title for live in rounds))
+
+
 @dataclass
 class GrantSpec:
     role: Role
@@ -166,6 +212,7 @@ def create_user(actor, *, username: str, full_name: str, password: str,
     if not full_name:
         raise ValidationFailed(_l("Enter the full name."), field="full_name")
     _check_password_rules(password)
+    refuse_while_voting(actor, [person], username, "link")
     user = User(username=username, full_name=full_name, password_hash=hash_password(password),
                 person=person, active=True, session_version=1)
     db.session.add(user)
@@ -187,6 +234,8 @@ def update_user(actor: User, user: User, *, full_name: str, grants: list[GrantSp
             _l("You cannot remove your own organisation-wide administrator role."),
             field="grants",
         )
+    if (person.id if person else None) != user.person_id:
+        refuse_while_voting(actor, [user.person, person], user.username, "link")
     user.full_name = full_name
     user.person = person
     _apply_grants(user, grants)
@@ -209,6 +258,7 @@ def reset_password(actor: User, user: User, new_password: str) -> None:
     if not can_manage_accounts(actor):
         raise NotAllowed()
     _check_password_rules(new_password, "new_password")
+    refuse_while_voting(actor, [user.person], user.username, "password")
     user.password_hash = hash_password(new_password)
     user.session_version += 1
     record(actor, "account.password_reset", user)
