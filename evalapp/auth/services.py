@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -116,7 +117,10 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
-def record_logout(user: User) -> None:
+def logout(user: User) -> None:
+    """The end of every session of the account, on every device: its session version moves on,
+    so earlier session and remember-me cookies are refused (load_session_user, auth.remember)."""
+    user.session_version += 1
     record(user, "auth.logout", user)
 
 
@@ -261,7 +265,12 @@ def reset_password(actor: User, user: User, new_password: str) -> None:
     refuse_while_voting(actor, [user.person], user.username, "password")
     user.password_hash = hash_password(new_password)
     user.session_version += 1
-    record(actor, "account.password_reset", user)
+    # Whoever had the account may have made tokens: they end with its password.
+    revoked = db.session.execute(select(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).scalars().all()
+    for token in revoked:
+        token.revoked_at = utcnow()
+    record(actor, "account.password_reset", user, tokens_revoked=len(revoked))
 
 
 def get_user(user_id: int) -> User:
@@ -287,18 +296,28 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_api_token(actor: User, name: str) -> tuple[ApiToken, str]:
-    """A new token for the actor's own use; the plain token is returned only here."""
+# The lifetimes a token may be given, in days (the default is the API_TOKEN_DAYS setting).
+TOKEN_LIFETIMES = (7, 30, 90, 180, 365)
+
+
+def create_api_token(actor: User, name: str, days: int | None = None) -> tuple[ApiToken, str]:
+    """A new token for the actor's own use, valid `days` days (by default the API_TOKEN_DAYS
+    setting, 90); the plain token is returned only here."""
     name = nfc(name)
     if not name or len(name) > 120:
         raise ValidationFailed(_l("Give the token a name (at most 120 characters)."),
                                field="name")
+    days = days if days is not None else int(current_app.config["API_TOKEN_DAYS"])
+    if not 1 <= days <= max(TOKEN_LIFETIMES):
+        raise ValidationFailed(_l("Choose how long the token stays valid from the list."),
+                               field="days")
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user=actor, name=name, token_hash=_token_digest(plain),
-                     prefix=plain[: len(TOKEN_PREFIX) + 4])
+                     prefix=plain[: len(TOKEN_PREFIX) + 4],
+                     expires_at=utcnow() + timedelta(days=days))
     db.session.add(token)
     db.session.flush()
-    record(actor, "api_token.created", token, name=name)
+    record(actor, "api_token.created", token, name=name, days=days)
     return token, plain
 
 
@@ -322,6 +341,8 @@ def user_for_api_token(plain: str) -> User | None:
         .where(ApiToken.token_hash == _token_digest(plain))
     ).scalar_one_or_none()
     if token is None or token.revoked_at is not None or not token.user.active:
+        return None
+    if token.expired:
         return None
     return token.user
 
