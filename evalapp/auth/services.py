@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from evalapp.audit.services import record
 from evalapp.auth.models import ApiToken, Role, RoleGrant, User
-from evalapp.auth.permissions import can_manage_accounts, has_role, live_rounds_of
+from evalapp.auth.permissions import SYSTEM, can_manage_accounts, has_role, live_rounds_of
 from evalapp.core.errors import (
     AlreadyExists,
     InvalidState,
@@ -160,7 +160,11 @@ REFUSALS = {
 
 def refuse_while_voting(actor, people: list[Person | None], account: str, change: str) -> None:
     """VoterAccountLocked when any of `people` is summoned to a live round, after recording the
-    attempt against each such round (`change`: "password" or "link")."""
+    attempt against each such round (`change`: "password" or "link"). The command line and the
+    demo (SYSTEM) are not held back: whoever runs them runs the server and holds its database,
+    an adversary this check cannot stop (docs/security.md)."""
+    if actor is SYSTEM:
+        return
     message = REFUSALS[change]
     for person in people:
         rounds = live_rounds_of(person.id) if person is not None else []
