@@ -57,6 +57,11 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        # "Keep me signed in" (opt-in at login): how long at most, counted from the login; the
+        # cookie changes at every use and ends at logout or a password change (auth.remember).
+        "REMEMBER_ME_DAYS": int(env.get("EVALAPP_REMEMBER_ME_DAYS", "14")),
+        # API tokens: the lifetime offered first when one is made, and the choices.
+        "API_TOKEN_DAYS": int(env.get("EVALAPP_API_TOKEN_DAYS", "90")),
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "MAX_CONTENT_LENGTH": int(env.get("EVALAPP_MAX_UPLOAD_MB", "20")) * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "vi",

@@ -38,6 +38,14 @@ ACTIONS: dict[str, tuple[Any, Any]] = {
                             _l("Deactivated the account %(target)s")),
     "account.password_reset": (_l("Password set by an administrator"),
                                _l("Set a new password for the account %(target)s")),
+    "account.voter_password_refused": (
+        _l("Voter's password: change refused"),
+        _l("Tried to set a new password for the account %(username)s of %(person_id)s, "
+           "summoned to %(target)s; refused while the round takes attendance or votes")),
+    "account.voter_link_refused": (
+        _l("Voter's account: change refused"),
+        _l("Tried to link the account %(username)s to %(person_id)s or unlink it, while "
+           "%(target)s takes attendance or votes; refused")),
     "account.voters_created": (_l("Voter accounts created"),
                                _l("Created %(usernames_count)s voter accounts")),
     "api_token.created": (_l("API token created"), _l("Created the API token “%(target)s”")),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -13,7 +14,7 @@ from wtforms import (
 from wtforms.form import Form
 
 from evalapp.auth.models import ROLE_LABELS, Role
-from evalapp.auth.services import GrantSpec
+from evalapp.auth.services import TOKEN_LIFETIMES, GrantSpec
 from evalapp.core.errors import NotFound, ValidationFailed
 from evalapp.core.forms import AppForm, choices, max_length, required
 from evalapp.core.schemas import id_number
@@ -48,6 +49,10 @@ class ChangePasswordForm(AppForm):
 class ApiTokenForm(AppForm):
     name = StringField(_l("Token name"), validators=[required(), max_length(120)],
                        description=_l("For example: the personnel system's nightly sync."))
+    days = SelectField(_l("Valid for"), coerce=int, choices=choices(
+        (days, _l("%(n)s days", n=days)) for days in TOKEN_LIFETIMES),
+        default=lambda: current_app.config["API_TOKEN_DAYS"],
+        description=_l("After this the token stops working; a new one can be made."))
     submit = SubmitField(_l("Create token"))
 
 

@@ -8,7 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from evalapp.core.time import utcnow
+from evalapp.core.time import as_utc, utcnow
 from evalapp.extensions import db
 from evalapp.org.models import Person, Unit, _enum
 
@@ -47,7 +47,9 @@ class User(UserMixin, db.Model):
     person_id: Mapped[int | None] = mapped_column(
         ForeignKey("person.id", ondelete="SET NULL"), unique=True
     )
-    # Bumped when the password changes, so sessions opened with the old one end.
+    # Part of every session's and remember-me cookie's id: bumped at logout, when the password
+    # changes or is reset and when the account is deactivated, so every earlier session and
+    # remember-me cookie of the account ends (auth.services.load_session_user, auth.remember).
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -97,6 +99,13 @@ class ApiToken(db.Model):
     prefix: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Chosen when the token is made (API_TOKEN_DAYS by default); a password reset revokes it
+    # earlier.
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship()
+
+    @property
+    def expired(self) -> bool:
+        return as_utc(self.expires_at) <= utcnow()

@@ -18,6 +18,7 @@ The scope is what the action is asked about: a unit, a round, or nothing ("anywh
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from evalapp.auth.models import Role
@@ -148,3 +149,44 @@ def roles_of(user) -> set[Role]:
     if not _is_user(user):
         return set()
     return {grant.role for grant in user.grants}
+
+
+# ---------------------------------------------------------------- people voting now
+#
+# Design §2: an administrator cannot vote on anyone's behalf. Setting a voter's password, or
+# linking their person to another account, while their round is taking attendance or voting
+# would let whoever did it log in as them and cast. Auth knows no kind of round: each area whose
+# rounds have a roll registers a function `person_id -> [LiveRound, ...]` (the rounds in which
+# that person is summoned and voting is not over), and auth refuses such changes while any
+# answer is not empty (evalapp.auth.services).
+
+
+@dataclass(frozen=True)
+class LiveRound:
+    """A round in which a person is on the roll and voting is not over."""
+
+    target: Any   # the round itself: it has an `audit_type` and an `id` (for the audit entry)
+    title: str
+
+
+LiveRolls = Callable[[int], list[LiveRound]]
+_LIVE_ROLLS: dict[str, LiveRolls] = {}
+
+
+def live_roll(name: str) -> Callable[[LiveRolls], LiveRolls]:
+    """Register `rounds_of(person_id) -> list[LiveRound]` under `name` (the area's name)."""
+
+    def register(rounds_of: LiveRolls) -> LiveRolls:
+        if _LIVE_ROLLS.get(name, rounds_of) is not rounds_of:
+            raise ValueError(f"the live roll {name} is registered twice")
+        _LIVE_ROLLS[name] = rounds_of
+        return rounds_of
+
+    return register
+
+
+def live_rounds_of(person_id: int | None) -> list[LiveRound]:
+    """Every round, of every area, in which the person is summoned and voting is not over."""
+    if person_id is None:
+        return []
+    return [found for rounds_of in _LIVE_ROLLS.values() for found in rounds_of(person_id)]

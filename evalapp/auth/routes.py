@@ -4,9 +4,11 @@ from flask import (
     Blueprint,
     abort,
     flash,
+    g,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -14,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from evalapp.auth import home as _home  # noqa: F401  (registers its home sections)
-from evalapp.auth import services, throttle
+from evalapp.auth import remember, services, throttle
 from evalapp.auth.forms import (
     ApiTokenForm,
     ChangePasswordForm,
@@ -44,6 +46,7 @@ def _init_login(_state) -> None:
     login_manager.login_message_category = "warning"
     login_manager.session_protection = "basic"
     login_manager.user_loader(services.load_session_user)
+    login_manager.request_loader(remember.load_remembered_user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -59,11 +62,16 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.username.data, form.password.data)
         if user is not None:
-            login_user(user, remember=form.remember.data)
+            # A new CSRF token for the new session: one read before the login is worth nothing.
+            session.pop("csrf_token", None)
+            g.pop("csrf_token", None)
+            login_user(user)
             db.session.commit()
             target = request.args.get("next")
             response = redirect(target if is_safe_next(target) else url_for("core.home"))
             throttle.remember_device(response, form.username.data)
+            if form.remember.data:
+                remember.issue(response, user)
             return response
         form.password.errors.append(_("The username or password is not correct."))
         return render_template("auth/login.html", form=form), throttle.FAILED_STATUS
@@ -73,11 +81,13 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    services.record_logout(current_user)
+    services.logout(current_user)
     db.session.commit()
     logout_user()
     flash(_("You have logged out."), "info")
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    remember.forget(response)
+    return response
 
 
 def _render_account(password_form=None, token_form=None, new_token=None, status=200):
@@ -121,7 +131,7 @@ def create_token():
     form = ApiTokenForm(prefix="tk")
     if not form.validate_on_submit():
         return _render_account(token_form=form, status=422)
-    _token, plain = services.create_api_token(current_user, form.name.data)
+    _token, plain = services.create_api_token(current_user, form.name.data, form.days.data)
     db.session.commit()
     return _render_account(new_token=plain)
 
@@ -173,9 +183,17 @@ def users():
     return _users_page()
 
 
-def _user_form_page(form, user=None, status=200):
+def _user_form_page(form, user=None, status=200, reset_form=None):
     return render_template("auth/user_form.html", form=form, user=user,
-                           reset_form=ResetPasswordForm(prefix="reset")), status
+                           reset_form=reset_form or ResetPasswordForm(prefix="reset")), status
+
+
+def _refused(form, error: DomainError) -> None:
+    """Show the error on the form; a refusal for a voter who is voting now is itself recorded
+    (services.VoterAccountLocked), so that record is kept: it is the only thing written."""
+    attach_error(form, error)
+    if isinstance(error, services.VoterAccountLocked):
+        db.session.commit()
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -192,7 +210,7 @@ def new_user():
             password=form.password.data or "", grants=form.grant_specs(),
             person=find_person_by_code(form.staff_code.data))
     except DomainError as error:
-        attach_error(form, error)
+        _refused(form, error)
         return _user_form_page(form, status=error.status)
     db.session.commit()
     flash(_("The account %(name)s has been created.", name=user.username), "success")
@@ -213,7 +231,7 @@ def edit_user(user_id: int):
                              grants=form.grant_specs(),
                              person=find_person_by_code(form.staff_code.data))
     except DomainError as error:
-        attach_error(form, error)
+        _refused(form, error)
         return _user_form_page(form, user, status=error.status)
     db.session.commit()
     flash(_("The account has been saved."), "success")
@@ -248,7 +266,13 @@ def reset_user_password(user_id: int):
     form = ResetPasswordForm(prefix="reset")
     if not form.validate_on_submit():
         abort(422)
-    services.reset_password(current_user, user, form.new_password.data)
+    try:
+        services.reset_password(current_user, user, form.new_password.data)
+    except DomainError as error:
+        _refused(form, error)
+        user_form = UserForm(data=UserForm.data_of(user))
+        user_form.set_choices(unit_tree())
+        return _user_form_page(user_form, user, status=error.status, reset_form=form)
     db.session.commit()
     flash(_("The password of %(name)s has been set.", name=user.username), "success")
     return redirect(url_for("auth.edit_user", user_id=user.id))

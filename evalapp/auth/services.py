@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -14,8 +15,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from evalapp.audit.services import record
 from evalapp.auth.models import ApiToken, Role, RoleGrant, User
-from evalapp.auth.permissions import can_manage_accounts, has_role
-from evalapp.core.errors import AlreadyExists, NotAllowed, NotFound, ValidationFailed
+from evalapp.auth.permissions import SYSTEM, can_manage_accounts, has_role, live_rounds_of
+from evalapp.core.errors import (
+    AlreadyExists,
+    InvalidState,
+    NotAllowed,
+    NotFound,
+    ValidationFailed,
+)
 from evalapp.core.text import fold_for_search, nfc, person_sort_key
 from evalapp.core.time import as_utc, utcnow
 from evalapp.extensions import db
@@ -24,12 +31,36 @@ from evalapp.org.models import Person, Unit
 MIN_PASSWORD_LENGTH = 8
 TOKEN_PREFIX = "eva_"  # nosec B105 - the visible prefix of API tokens, not a secret
 
-# Checked against when the username is unknown, so both cases take the same time.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="pbkdf2:sha256:1000")
 
 
 def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def hash_method(password_hash: str) -> str:
+    """The algorithm and parameters of a stored hash (`scrypt:32768:8:1`,
+    `pbkdf2:sha256:10000`), as werkzeug writes them before the salt."""
+    return password_hash.split("$", 1)[0]
+
+
+# Hashes of a password nobody has, one per method, checked against where an account has no
+# hash of that method (or there is no account): see _password_matches.
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def dummy_hash(method: str) -> str:
+    """A hash made by werkzeug with exactly `method`, so checking it costs what checking a
+    real hash of that method costs."""
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash(secrets.token_urlsafe(24), method=method)
+    return _DUMMY_HASHES[method]
+
+
+def _login_methods() -> tuple[str, str]:
+    """The two kinds of hash an account can have: the one people's own passwords get
+    (PASSWORD_HASH_METHOD) and the fast one of generated slip passwords."""
+    return hash_method(dummy_hash(current_app.config["PASSWORD_HASH_METHOD"])), \
+        hash_method(dummy_hash(SLIP_HASH_METHOD))
 
 
 def _check_password_rules(password: str, field: str = "password") -> None:
@@ -45,29 +76,51 @@ def find_user(username: str) -> User | None:
     ).scalar_one_or_none()
 
 
-def _password_matches(user: User, password: str) -> bool:
-    if check_password_hash(user.password_hash, password):
-        return True
-    # A slip password typed as read: in capitals, without the dashes, an "l" or "1" for "i".
+def _password_matches(stored_hash: str | None, password: str) -> bool:
+    """Whether `password` (or the slip password it was typed for) matches `stored_hash`; None
+    (an unknown username) matches nothing.
+
+    Every call does the same work whatever the account, so that the time a login takes tells
+    nothing about whether the username exists or what kind of account it is: one check of
+    each kind of hash (people's own, PASSWORD_HASH_METHOD; slip passwords, SLIP_HASH_METHOD)
+    for each way of reading the typed password (as typed, and as a slip password when it reads
+    as a different one), every check made even after a match. The account's own hash takes the
+    place of the dummy hash of its method; a hash of an older method (the setting changed) takes
+    the place of the first kind. The number of checks depends only on what was typed. So a
+    voter's login costs one hash of the slow kind more than before: that is the price of not
+    telling voters' usernames apart from unknown ones."""
+    own, slip_kind = _login_methods()
+    typed = [password]
     slip = canonical_slip_password(password)
-    return slip is not None and slip != password and check_password_hash(user.password_hash,
-                                                                          slip)
+    if slip is not None and slip != password:
+        typed.append(slip)  # a slip typed as read: in capitals, without dashes, "l" for "i"
+    stored_method = hash_method(stored_hash) if stored_hash else None
+    matched = False
+    for method in (own, slip_kind):
+        real = stored_method == method or (method == own and stored_method not in (None,
+                                                                                   slip_kind))
+        target = stored_hash if real else dummy_hash(method)
+        for candidate in typed:
+            matched |= check_password_hash(target, candidate) and real
+    return matched
 
 
 def authenticate(username: str, password: str) -> User | None:
     """The active account with these credentials, or None. Records the login."""
     user = find_user(username)
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+    if not _password_matches(user.password_hash if user else None, password):
         return None
-    if not _password_matches(user, password) or not user.active:
+    if not user.active:
         return None
     user.last_login_at = utcnow()
     record(user, "auth.login", user)
     return user
 
 
-def record_logout(user: User) -> None:
+def logout(user: User) -> None:
+    """The end of every session of the account, on every device: its session version moves on,
+    so earlier session and remember-me cookies are refused (load_session_user, auth.remember)."""
+    user.session_version += 1
     record(user, "auth.logout", user)
 
 
@@ -79,6 +132,50 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     user.password_hash = hash_password(new_password)
     user.session_version += 1
     record(user, "auth.password_changed", user)
+
+
+# ---------------------------------------------------------------- voters' accounts while voting
+
+
+class VoterAccountLocked(InvalidState):
+    """Refused: the account belongs to someone summoned to a round that is taking attendance or
+    voting (see evalapp.auth.permissions.live_roll). Unlike other domain errors, the refusal
+    itself is recorded (an audit entry per round, shown on the round's page to its officers):
+    the caller commits after catching it."""
+
+
+REFUSALS = {
+    "password": _l(
+        "%(name)s is summoned to “%(rounds)s”, which is taking attendance or voting. Until "
+        "voting ends, no one else can set the password of this account: that would let "
+        "someone vote in the voter's place. The voter can still change it themselves. This "
+        "attempt has been recorded and is shown to the round's secretary."),
+    "link": _l(
+        "%(name)s is summoned to “%(rounds)s”, which is taking attendance or voting. Until "
+        "voting ends, no account can be linked to this person or unlinked from them: that "
+        "would let someone vote in the voter's place. This attempt has been recorded and is "
+        "shown to the round's secretary."),
+}
+
+
+def refuse_while_voting(actor, people: list[Person | None], account: str, change: str) -> None:
+    """VoterAccountLocked when any of `people` is summoned to a live round, after recording the
+    attempt against each such round (`change`: "password" or "link"). The command line and the
+    demo (SYSTEM) are not held back: whoever runs them runs the server and holds its database,
+    an adversary this check cannot stop (docs/security.md)."""
+    if actor is SYSTEM:
+        return
+    message = REFUSALS[change]
+    for person in people:
+        rounds = live_rounds_of(person.id) if person is not None else []
+        if not rounds:
+            continue
+        for live in rounds:
+            record(actor, "account.voter_password_refused" if change == "password"
+                   else "account.voter_link_refused", live.target, username=account,
+                   person_id=person.id)
+        raise VoterAccountLocked(message, name=person.full_name,
+                                 rounds="”, “".join(live.title for live in rounds))
 
 
 @dataclass
@@ -135,6 +232,7 @@ def create_user(actor, *, username: str, full_name: str, password: str,
         raise ValidationFailed(_l("Enter the full name."), field="full_name")
     _check_password_rules(password)
     _check_person_free(person, None)
+    refuse_while_voting(actor, [person], username, "link")
     user = User(username=username, full_name=full_name, password_hash=hash_password(password),
                 person=person, active=True, session_version=1)
     db.session.add(user)
@@ -157,6 +255,8 @@ def update_user(actor: User, user: User, *, full_name: str, grants: list[GrantSp
             field="grants",
         )
     _check_person_free(person, user)
+    if (person.id if person else None) != user.person_id:
+        refuse_while_voting(actor, [user.person, person], user.username, "link")
     user.full_name = full_name
     user.person = person
     _apply_grants(user, grants)
@@ -179,9 +279,15 @@ def reset_password(actor: User, user: User, new_password: str) -> None:
     if not can_manage_accounts(actor):
         raise NotAllowed()
     _check_password_rules(new_password, "new_password")
+    refuse_while_voting(actor, [user.person], user.username, "password")
     user.password_hash = hash_password(new_password)
     user.session_version += 1
-    record(actor, "account.password_reset", user)
+    # Whoever had the account may have made tokens: they end with its password.
+    revoked = db.session.execute(select(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).scalars().all()
+    for token in revoked:
+        token.revoked_at = utcnow()
+    record(actor, "account.password_reset", user, tokens_revoked=len(revoked))
 
 
 def get_user(user_id: int) -> User:
@@ -207,18 +313,28 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_api_token(actor: User, name: str) -> tuple[ApiToken, str]:
-    """A new token for the actor's own use; the plain token is returned only here."""
+# The lifetimes a token may be given, in days (the default is the API_TOKEN_DAYS setting).
+TOKEN_LIFETIMES = (7, 30, 90, 180, 365)
+
+
+def create_api_token(actor: User, name: str, days: int | None = None) -> tuple[ApiToken, str]:
+    """A new token for the actor's own use, valid `days` days (by default the API_TOKEN_DAYS
+    setting, 90); the plain token is returned only here."""
     name = nfc(name)
     if not name or len(name) > 120:
         raise ValidationFailed(_l("Give the token a name (at most 120 characters)."),
                                field="name")
+    days = days if days is not None else int(current_app.config["API_TOKEN_DAYS"])
+    if not 1 <= days <= max(TOKEN_LIFETIMES):
+        raise ValidationFailed(_l("Choose how long the token stays valid from the list."),
+                               field="days")
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user=actor, name=name, token_hash=_token_digest(plain),
-                     prefix=plain[: len(TOKEN_PREFIX) + 4])
+                     prefix=plain[: len(TOKEN_PREFIX) + 4],
+                     expires_at=utcnow() + timedelta(days=days))
     db.session.add(token)
     db.session.flush()
-    record(actor, "api_token.created", token, name=name)
+    record(actor, "api_token.created", token, name=name, days=days)
     return token, plain
 
 
@@ -242,6 +358,8 @@ def user_for_api_token(plain: str) -> User | None:
         .where(ApiToken.token_hash == _token_digest(plain))
     ).scalar_one_or_none()
     if token is None or token.revoked_at is not None or not token.user.active:
+        return None
+    if token.expired:
         return None
     return token.user
 

@@ -163,7 +163,9 @@ def round_page(round_id: int):
         can_count=can(current_user, "ballots.count", round_),
         can_see_results=can(current_user, "ballots.see_results", round_),
         can_see_trackers=can(current_user, "ballots.see_trackers", round_),
-        start_blockers=services.start_attendance_blockers(round_))
+        start_blockers=services.start_attendance_blockers(round_),
+        refused_changes=services.refused_account_changes(round_)
+        if can(current_user, "ballots.count", round_) else [])
 
 
 @bp.route("/ballots/<int:round_id>/settings", methods=["GET", "POST"])

@@ -16,12 +16,16 @@ from flask_babel import lazy_ngettext
 from sqlalchemy import delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
+from evalapp.audit.descriptions import DescribedEntry, describe_entries
+from evalapp.audit.models import AuditEntry
 from evalapp.audit.services import record
 from evalapp.auth.models import Role, User
 from evalapp.auth.permissions import (
+    LiveRound,
     action,
     has_role,
     is_admin_anywhere,
+    live_roll,
     require,
     scope_paths,
 )
@@ -107,6 +111,33 @@ def voter_entry(user, round_: BallotRound) -> BallotVoter | None:
     if person_id is None:
         return None
     return _roll_entry(round_, person_id)
+
+
+@live_roll("ballots")
+def live_rounds_of_person(person_id: int) -> list[LiveRound]:
+    """The rounds that summon the person and are taking attendance or voting: auth refuses
+    anyone else a new password or another link for their account meanwhile (design §2)."""
+    rounds = db.session.execute(
+        select(BallotRound).join(BallotVoter, BallotVoter.round_id == BallotRound.id)
+        .where(BallotVoter.person_id == person_id,
+               BallotRound.status.in_(ROUND_STEPS.phase("summoned")))
+        .order_by(BallotRound.id)).scalars()
+    return [LiveRound(round_, round_.title) for round_ in rounds]
+
+
+# The attempts auth refused and recorded against a round (see live_rounds_of_person).
+REFUSED_ACCOUNT_CHANGES = ("account.voter_password_refused", "account.voter_link_refused")
+
+
+def refused_account_changes(round_: BallotRound) -> list[DescribedEntry]:
+    """Attempts to take over a voter's account during the round, newest first, in words: for
+    the round's officers (the secretary first of all) on the round's page."""
+    entries = db.session.execute(
+        select(AuditEntry).where(AuditEntry.action.in_(REFUSED_ACCOUNT_CHANGES),
+                                 AuditEntry.target_type == BallotRound.audit_type,
+                                 AuditEntry.target_id == str(round_.id))
+        .order_by(AuditEntry.seq.desc())).scalars().all()
+    return describe_entries(entries)
 
 
 def _roll_entry(round_: BallotRound, person_id: int) -> BallotVoter | None:
