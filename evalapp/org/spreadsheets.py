@@ -135,7 +135,7 @@ class ReadCounts:
 
 def _too_many_rows() -> ValidationFailed:
     return ValidationFailed(_l("The file has more than %(n)s rows. Split it into smaller files "
-                               "or delete the empty rows at its end."), n=f"{MAX_ROWS:,}")
+                               "or delete the empty rows at its end."), n=MAX_ROWS)
 
 
 def _too_many_columns() -> ValidationFailed:
@@ -168,6 +168,16 @@ def _check_archive(content: bytes, counts: ReadCounts) -> None:
                 raise _not_a_workbook() from exc
 
 
+def _column_of(reference: str | None) -> int:
+    """The column number of a cell reference ("C7": 3); 0 when there is none."""
+    number = 0
+    for letter in (reference or "")[:4]:
+        if not "A" <= letter <= "Z":
+            break
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
 def _scan_sheet(stream, counts: ReadCounts) -> None:
     rows = cells = 0
     for _event, element in iterparse(stream, events=("end",)):
@@ -177,7 +187,9 @@ def _scan_sheet(stream, counts: ReadCounts) -> None:
             counts.cells += 1
             if cells > MAX_CELLS:
                 raise ValidationFailed(_l("The file has more than %(n)s cells. Split it into "
-                                          "smaller files."), n=f"{MAX_CELLS:,}")
+                                          "smaller files."), n=MAX_CELLS)
+            if len(element) and _column_of(element.get("r")) > MAX_COLUMNS:
+                raise _too_many_columns()  # a value far to the right, past what is read
         elif tag == "row":
             rows += 1
             counts.rows += 1
