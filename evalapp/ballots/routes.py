@@ -316,6 +316,7 @@ def add_voters(round_id: int):
 
 @bp.post("/ballots/<int:round_id>/voters/file")
 @login_required
+@reads_first  # the file is read before the write lock (services.add_voters_from_file)
 def add_voters_file(round_id: int):
     round_ = _round(round_id, "ballots.manage")
     form = VotersFileForm()

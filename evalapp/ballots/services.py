@@ -59,7 +59,7 @@ from evalapp.core.text import (
     person_sort_key,
 )
 from evalapp.core.time import utcnow
-from evalapp.core.transactions import remembered
+from evalapp.core.transactions import begin_writing, remembered
 from evalapp.extensions import db
 from evalapp.org.models import Person, Post, Unit
 from evalapp.org.services import people_query
@@ -634,13 +634,25 @@ def add_voters_from_unit(actor, round_: BallotRound, unit: Unit) -> int:
     return add_voters(actor, round_, ids)
 
 
+STAFF_CODES_PER_QUERY = 500
+
+
 def add_voters_from_file(actor, round_: BallotRound, filename: str, content: bytes) -> int:
+    ROUND_STEPS.check(actor, round_, "edit")
+    # The file is read before anything is written, outside SQLite's write lock (its reading is
+    # bounded, but seconds long at the limits; voters casting must not wait on it). The round
+    # is read again once the lock is held.
     rows = read_staff_codes(filename, content)
+    begin_writing()
+    db.session.refresh(round_)
     if not rows:
         raise ValidationFailed(_l("The file has no staff codes."))
-    codes = {code for _row, code in rows}
-    found = dict(db.session.execute(
-        select(Person.staff_code, Person.id).where(Person.staff_code.in_(codes))).all())
+    codes = sorted({code for _row, code in rows})
+    found: dict[str, int] = {}
+    for start in range(0, len(codes), STAFF_CODES_PER_QUERY):  # never an unbounded IN list
+        found.update(db.session.execute(
+            select(Person.staff_code, Person.id)
+            .where(Person.staff_code.in_(codes[start:start + STAFF_CODES_PER_QUERY]))).all())
     unknown = [f"{row}: {code}" for row, code in rows if code not in found]
     if unknown:
         raise ValidationFailed(_l("Unknown staff codes (row: code): %(codes)s."),

@@ -937,21 +937,69 @@ VERDICT_HEADLINES = {
 
 
 _EOF = re.compile(rb"%%EOF(\r\n|\r|\n)?")
+# How many revisions of an uploaded file are considered. An issued document has one revision
+# and one more per signature (a handful); a file with more end-of-file markers is refused
+# before anything else is done with it, so the work of a verification is bounded whatever an
+# anonymous visitor uploads (the upload limit bounds the bytes, this the revisions).
+MAX_REVISIONS = 64
+# At most this many signatures are validated (each one hashes up to the whole file).
+MAX_SIGNATURES = 32
+
+
+# A PDF ends with the line "startxref", the offset of its last cross-reference section and the
+# line "%%EOF", within its last 1024 bytes (what readers accept; a few lines may follow). pyHanko
+# looks for them by reading the file backwards a line at a time, a byte at a time: about a
+# second per megabyte of a long last line. A file whose last 1024 bytes do not hold those three
+# lines is refused before pyHanko sees it; when they do, every line pyHanko reads back to them
+# starts inside those 1024 bytes.
+_NEWLINE = rb"(?:\r\n|\r|\n)"
+_TAIL = re.compile(rb"[\r\n]startxref[ \t]*" + _NEWLINE + rb"[ \t]*[0-9]{1,20}[ \t]*" + _NEWLINE
+                   + rb"%%EOF")
+TAIL_BYTES = 1024
+
+
+def _has_pdf_tail(data: bytes) -> bool:
+    return _TAIL.search(data, max(0, len(data) - TAIL_BYTES)) is not None
+
+
+class TooManyRevisions(ValueError):
+    """The file ends more revisions than MAX_REVISIONS."""
+
+
+def _revision_ends(data: bytes) -> list[int]:
+    """Where each revision of `data` ends (after a %%EOF marker, with or without its line
+    end), in order, ending with the end of the file. Stops at the first marker past
+    MAX_REVISIONS: a regular expression scan, never the whole file's markers."""
+    ends: list[int] = []
+    for count, match in enumerate(_EOF.finditer(data), start=1):
+        if count > MAX_REVISIONS:
+            raise TooManyRevisions()
+        ends += [match.start() + 5, match.end()]
+    ends.append(len(data))
+    return sorted(set(ends))
 
 
 def _revision_hashes(data: bytes) -> dict[str, int]:
-    """SHA-256 of every prefix of `data` that ends a revision (after a %%EOF marker)."""
-    ends = {len(data)}
-    for match in _EOF.finditer(data):
-        ends.add(match.start() + 5)
-        ends.add(match.end())
-    return {hashlib.sha256(data[:end]).hexdigest(): end for end in ends}
+    """SHA-256 of every prefix of `data` that ends a revision (after a %%EOF marker), in one
+    pass: the hash runs over the file once and is copied at each revision end, so the cost is
+    linear in the file's size (re-hashing each prefix was quadratic)."""
+    digest = hashlib.sha256()
+    hashes: dict[str, int] = {}
+    start = 0
+    with memoryview(data) as view:
+        for end in _revision_ends(data):
+            digest.update(view[start:end])
+            start = end
+            hashes[digest.copy().hexdigest()] = end
+    return hashes
 
 
 def _find_issued(data: bytes, sha256: str) -> tuple[str | None, IssuedDocument | None,
                                                      IssuedDocument | None]:
-    """(match kind, the document it is identical to, a document it was derived from)."""
-    prefixes = _revision_hashes(data)
+    """(match kind, the document it is identical to, a document it was derived from).
+
+    At most 2 × MAX_REVISIONS + 1 hashes are looked up (TooManyRevisions otherwise)."""
+    prefixes = list(_revision_hashes(data))
     candidates = db.session.execute(select(IssuedDocument).where(or_(
         IssuedDocument.sha256.in_(prefixes), IssuedDocument.original_sha256.in_(prefixes)))
     ).scalars().all()
@@ -961,7 +1009,11 @@ def _find_issued(data: bytes, sha256: str) -> tuple[str | None, IssuedDocument |
         if document.original_sha256 == sha256:
             return "original", document, None
     for document in candidates:
-        if sha256 in _revision_hashes(document.pdf):
+        try:
+            earlier = _revision_hashes(document.pdf)
+        except TooManyRevisions:  # not one of ours as issued; cannot be an earlier revision
+            continue
+        if sha256 in earlier:
             return "earlier", document, None
     return None, None, candidates[0] if candidates else None
 
@@ -1033,7 +1085,12 @@ def verify_pdf(data: bytes) -> VerificationReport:
     from pyhanko.sign import fields
 
     sha256 = hashlib.sha256(data).hexdigest()
-    match, document, derived = _find_issued(data, sha256)
+    try:
+        match, document, derived = _find_issued(data, sha256)
+    except TooManyRevisions:
+        return VerificationReport(sha256=sha256, size=len(data), readable=False, problem=str(_l(
+            "The file cannot be verified: it has more than %(n)s revisions, far more than any "
+            "signed document has.", n=MAX_REVISIONS)))
     found = {}
     known = document or derived
     if document is not None:
@@ -1051,9 +1108,18 @@ def verify_pdf(data: bytes) -> VerificationReport:
                      held_expected=len(document.slots))
     common = dict(sha256=sha256, size=len(data), match=match,
                   derived_from_document_id=derived.id if derived is not None else None, **found)
+    if not _has_pdf_tail(data):
+        return VerificationReport(readable=False, problem=str(_l(
+            "The file cannot be read as a PDF: it does not end as a PDF file ends (it is "
+            "damaged, cut short, has something added after its end, or is not a PDF).")),
+            **common)
     try:
         reader = PdfFileReader(io.BytesIO(data))
         embedded = list(reader.embedded_signatures)
+        if len(embedded) > MAX_SIGNATURES:
+            return VerificationReport(readable=False, problem=str(_l(
+                "The file cannot be verified: it has more than %(n)s signatures.",
+                n=MAX_SIGNATURES)), **common)
         unsigned = [name for name, _v, _r in fields.enumerate_sig_fields(reader,
                                                                          filled_status=False)]
         file_blocks = [] if known is not None else _field_blocks(reader)

@@ -21,6 +21,7 @@ from evalapp.auth.permissions import can_manage_org, is_admin_anywhere, is_admin
 from evalapp.core.errors import DomainError, InvalidState, ValidationFailed
 from evalapp.core.forms import attach_error, choices
 from evalapp.core.schemas import id_number
+from evalapp.core.transactions import reads_first
 from evalapp.core.web import back_to_list, flash_change, page_of, sort_of
 from evalapp.extensions import db
 from evalapp.org import home as _home  # noqa: F401  (registers its home sections)
@@ -323,6 +324,7 @@ def import_template():
 
 
 @bp.route("/people/import", methods=["GET", "POST"])
+@reads_first  # the file is read before the write lock (services.plan_people_import)
 def import_people():
     form = ImportForm()
     if not form.validate_on_submit():
@@ -340,6 +342,7 @@ def import_people():
 
 
 @bp.post("/people/import/<int:import_id>/apply")
+@reads_first  # the file is read before the write lock (services.plan_people_import)
 def apply_import(import_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)

@@ -23,6 +23,7 @@ from evalapp.auth.permissions import (
 from evalapp.core.errors import AlreadyExists, InvalidState, NotAllowed, NotFound, ValidationFailed
 from evalapp.core.text import collation_key, fold_for_search, nfc, nfc_or_none, person_sort_key
 from evalapp.core.time import utcnow
+from evalapp.core.transactions import begin_writing
 from evalapp.extensions import db
 from evalapp.org.models import DutyGroup, Gender, PeopleImport, Person, Post, Unit, UnitKind
 from evalapp.org.spreadsheets import (
@@ -471,7 +472,10 @@ def plan_people_import(actor, filename: str, content: bytes) -> ImportPlan:
     """Read and check every row; the plan says what would change, or which rows are wrong."""
     if not is_admin_anywhere(actor):
         raise NotAllowed()
+    # The file is read before anything is written, outside SQLite's write lock: a file at the
+    # limits of org.spreadsheets takes seconds, and voters must not wait on it.
     rows = read_people_file(filename, content)
+    begin_writing()
     if not rows:
         raise ValidationFailed(_l("The file has no rows of people."))
     label = {key: str(heading) for key, (heading, _aliases) in COLUMNS.items()}
@@ -673,6 +677,9 @@ def apply_people_import(actor, staged: PeopleImport) -> ImportPlan:
     if staged.applied_at is not None:
         raise InvalidState(_l("This file has already been imported."))
     plan = plan_people_import(actor, staged.filename, staged.content)
+    db.session.refresh(staged)  # read again under the write lock: applied once only
+    if staged.applied_at is not None:
+        raise InvalidState(_l("This file has already been imported."))
     if not plan.ok:
         # The directory changed since the preview (a unit was deactivated, say).
         raise ValidationFailed(_l("The file no longer passes the checks; upload it again."),

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, iterparse
 from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -107,17 +110,157 @@ def _rows_from_table(table: Iterable[Iterable]) -> list[SheetRow]:
     return rows
 
 
-def _read_xlsx(content: bytes) -> list[SheetRow]:
+# ---------------------------------------------------------------- bounded reading
+#
+# A workbook is a zip of XML: a few kilobytes can declare a million rows (openpyxl pads every
+# row to the sheet's declared <dimension>, even in read-only mode) or unpack to gigabytes. So
+# before openpyxl sees a file, the zip's declared sizes are checked and each sheet is scanned
+# once, as a stream, counting its rows and cells; openpyxl then reads with the declared
+# dimension ignored and rows cut at MAX_COLUMNS + 1 cells. The work of reading a file is thus
+# bounded by these numbers, whatever the file says about itself. Reading touches no database:
+# callers parse before they take SQLite's write lock (core.transactions).
+
+MAX_ROWS = 20_000           # rows of a sheet, the heading and empty rows included
+MAX_COLUMNS = 30            # the people file has 9 columns; a number column and notes fit
+MAX_CELLS = 400_000         # cells written in a sheet (20,000 rows × 20 columns)
+MAX_UNPACKED_BYTES = 32 * 1024 * 1024   # the zip's members together, once unpacked
+_SHEET_MEMBER = re.compile(r"xl/worksheets/[^/]+\.xml", re.IGNORECASE)
+
+
+@dataclass
+class ReadCounts:
+    """What reading a file visited: rows and cells (for the limits and their tests)."""
+
+    rows: int = 0
+    cells: int = 0
+
+
+def _too_many_rows() -> ValidationFailed:
+    return ValidationFailed(_l("The file has more than %(n)s rows. Split it into smaller files "
+                               "or delete the empty rows at its end."), n=MAX_ROWS)
+
+
+def _too_many_columns() -> ValidationFailed:
+    return ValidationFailed(_l("The file has more than %(n)s columns. Keep only the columns "
+                               "of the list."), n=MAX_COLUMNS)
+
+
+def _not_a_workbook() -> ValidationFailed:
+    return ValidationFailed(_l("The file could not be read as an Excel (.xlsx) workbook."))
+
+
+def _check_archive(content: bytes, counts: ReadCounts) -> None:
+    """The zip's declared sizes (Python's zipfile never unpacks more than a member declares),
+    then one streaming pass over each sheet counting rows and cells, before openpyxl."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise _not_a_workbook() from exc
+    if sum(member.file_size for member in members) > MAX_UNPACKED_BYTES:
+        raise ValidationFailed(_l("The workbook is too large once unpacked (more than %(n)s "
+                                  "MB). Save only the list in a new workbook."),
+                               n=MAX_UNPACKED_BYTES // (1024 * 1024))
+    for member in members:
+        if _SHEET_MEMBER.fullmatch(member.filename):
+            try:
+                with archive.open(member) as stream:
+                    _scan_sheet(stream, counts)
+            except (ParseError, DefusedXmlException, zipfile.BadZipFile, EOFError, OSError,
+                    ValueError) as exc:
+                raise _not_a_workbook() from exc
+
+
+def _column_of(reference: str | None) -> int:
+    """The column number of a cell reference ("C7": 3); 0 when there is none."""
+    number = 0
+    for letter in (reference or "")[:4]:
+        if not "A" <= letter <= "Z":
+            break
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _scan_sheet(stream, counts: ReadCounts) -> None:
+    rows = cells = 0
+    for _event, element in iterparse(stream, events=("end",)):
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag == "c":
+            cells += 1
+            counts.cells += 1
+            if cells > MAX_CELLS:
+                raise ValidationFailed(_l("The file has more than %(n)s cells. Split it into "
+                                          "smaller files."), n=MAX_CELLS)
+            if len(element) and _column_of(element.get("r")) > MAX_COLUMNS:
+                raise _too_many_columns()  # a value far to the right, past what is read
+        elif tag == "row":
+            rows += 1
+            counts.rows += 1
+            if rows > MAX_ROWS:
+                raise _too_many_rows()
+            element.clear()
+
+
+def xlsx_rows(content: bytes, counts: ReadCounts | None = None) -> Iterator[tuple]:
+    """The first sheet's rows as tuples of values, at most MAX_COLUMNS each; ValidationFailed
+    when the file is not a workbook or is beyond the limits."""
+    counts = counts if counts is not None else ReadCounts()
+    _check_archive(content, counts)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ValidationFailed(_l("The file could not be read as an Excel (.xlsx) workbook."))\
-            from exc
+        raise _not_a_workbook() from exc
     try:
         sheet = workbook.worksheets[0]
-        return _rows_from_table(sheet.iter_rows(values_only=True))
+        sheet.reset_dimensions()  # never trust the declared <dimension>
+        rows = sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True)
+        for read in range(1, MAX_ROWS + 2):
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except (KeyError, ValueError, TypeError, IndexError, ParseError,
+                    DefusedXmlException) as exc:
+                raise _not_a_workbook() from exc
+            if read > MAX_ROWS:  # rows missing from the XML are filled in by openpyxl
+                raise _too_many_rows()
+            counts.rows += 1
+            counts.cells += len(row)
+            if len(row) > MAX_COLUMNS and row[MAX_COLUMNS] is not None:
+                raise _too_many_columns()
+            yield row[:MAX_COLUMNS]
     finally:
         workbook.close()
+
+
+def csv_rows(content: bytes, counts: ReadCounts | None = None) -> Iterator[list[str]]:
+    """The rows of a CSV file (UTF-8, or Windows code page 1258), within the same limits."""
+    counts = counts if counts is not None else ReadCounts()
+    text = _decode(content)
+    delimiter = max(",;\t", key=text.split("\n", 1)[0].count)
+    try:
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+            counts.rows += 1
+            counts.cells += len(row)
+            if counts.rows > MAX_ROWS:
+                raise _too_many_rows()
+            if len(row) > MAX_COLUMNS and any(cell.strip() for cell in row[MAX_COLUMNS:]):
+                raise _too_many_columns()
+            yield row[:MAX_COLUMNS]
+    except csv.Error as exc:
+        raise ValidationFailed(_l("The CSV file could not be read: %(reason)s."),
+                               reason=str(exc)) from exc
+
+
+def table_rows(filename: str, content: bytes,
+               counts: ReadCounts | None = None) -> Iterator[Iterable]:
+    """The rows of an uploaded .xlsx or .csv file, bounded (see above)."""
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        return xlsx_rows(content, counts)
+    if name.endswith(".csv"):
+        return csv_rows(content, counts)
+    raise ValidationFailed(_l("Upload an Excel (.xlsx) or CSV (.csv) file."))
 
 
 def _decode(content: bytes) -> str:
@@ -132,20 +275,9 @@ def _decode(content: bytes) -> str:
             raise ValidationFailed(_l("The CSV file must be saved as UTF-8.")) from exc
 
 
-def _read_csv(content: bytes) -> list[SheetRow]:
-    text = _decode(content)
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first_line.count)
-    return _rows_from_table(csv.reader(io.StringIO(text), delimiter=delimiter))
-
-
-def read_people_file(filename: str, content: bytes) -> list[SheetRow]:
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        return _read_xlsx(content)
-    if name.endswith(".csv"):
-        return _read_csv(content)
-    raise ValidationFailed(_l("Upload an Excel (.xlsx) or CSV (.csv) file."))
+def read_people_file(filename: str, content: bytes,
+                     counts: ReadCounts | None = None) -> list[SheetRow]:
+    return _rows_from_table(table_rows(filename, content, counts))
 
 
 MAX_COLUMN_WIDTH = 60
@@ -239,37 +371,30 @@ def people_template_workbook(example: dict[str, object]) -> bytes:
     return _save(workbook)
 
 
-def read_staff_codes(filename: str, content: bytes) -> list[tuple[int, str]]:
+def read_staff_codes(filename: str, content: bytes,
+                     counts: ReadCounts | None = None) -> list[tuple[int, str]]:
     """(row number, staff code) from the file's "Mã cán bộ" column; other columns are ignored.
 
-    Used for lists of people (a voter roll) where only who, not their details, matters.
+    Used for lists of people (a voter roll) where only who, not their details, matters. Only
+    the codes are kept, never the other cells of the rows.
     """
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        try:
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-            raise ValidationFailed(
-                _l("The file could not be read as an Excel (.xlsx) workbook.")) from exc
-        try:
-            table = [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
-        finally:
-            workbook.close()
-    elif name.endswith(".csv"):
-        text = _decode(content)
-        delimiter = max(",;\t", key=text.split("\n", 1)[0].count)
-        table = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    else:
-        raise ValidationFailed(_l("Upload an Excel (.xlsx) or CSV (.csv) file."))
     aliases = set(COLUMNS["staff_code"][1])
-    for index, row in enumerate(table):
-        headings = [fold_for_search(_cell_text(cell)) for cell in row]
-        if any(headings):
+    column = None
+    codes: list[tuple[int, str]] = []
+    for number, row in enumerate(table_rows(filename, content, counts), start=1):
+        if column is None:
+            headings = [fold_for_search(_cell_text(cell)) for cell in row]
+            if not any(headings):
+                continue
             if not aliases.intersection(headings):
                 raise ValidationFailed(_l("The file needs a column headed %(name)s."),
                                        name=str(COLUMNS["staff_code"][0]))
             column = next(i for i, h in enumerate(headings) if h in aliases)
-            return [(number, _cell_text(cells[column]))
-                    for number, cells in enumerate(table[index + 1:], start=index + 2)
-                    if column < len(cells) and _cell_text(cells[column])]
-    raise ValidationFailed(_l("The file is empty."))
+            continue
+        cells = list(row)
+        code = _cell_text(cells[column]) if column < len(cells) else ""
+        if code:
+            codes.append((number, code))
+    if column is None:
+        raise ValidationFailed(_l("The file is empty."))
+    return codes
