@@ -60,13 +60,17 @@ def register_commands(app: Flask) -> None:
     def import_people(file: Path, username: str) -> None:
         """Import or update people from an .xlsx or .csv file."""
         from evalapp.auth.services import find_user
+        from evalapp.core.transactions import reading_first
         from evalapp.org.services import apply_people_import, stage_people_import
 
-        actor = find_user(username)
-        if actor is None:
-            raise click.ClickException(_("There is no account %(name)s.", name=username))
+        db.session.remove()  # the file is read before the write lock is taken, as on the page
         try:
-            staged, plan = stage_people_import(actor, file.name, file.read_bytes())
+            with reading_first():
+                actor = find_user(username)
+                if actor is None:
+                    raise click.ClickException(_("There is no account %(name)s.",
+                                                 name=username))
+                staged, plan = stage_people_import(actor, file.name, file.read_bytes())
             if not plan.ok:
                 for error in plan.errors:
                     click.echo(_("Row %(row)s, %(column)s: %(message)s", row=error.row,

@@ -17,7 +17,8 @@ on* (BEGIN IMMEDIATE), because a deferred transaction that has read and then wri
 another connection committed in between. So:
 
 - outside a request (commands, the demo, scripts, tests calling services) every transaction is
-  a writer, as before;
+  a writer, as before, except inside `with reading_first():` (a command that reads a file
+  first), which begins readers like a `@reads_first` view;
 - in a request, GET/HEAD/OPTIONS begin readers and the other methods begin writers;
 - a view marked `@reads_first` (casting a ballot: permissions, the round, the roll and the
   ballot's lines are read first) begins a reader, and its service calls `begin_writing()`
@@ -33,7 +34,9 @@ PostgreSQL needs none of this (row locks and READ COMMITTED): begin_writing does
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
@@ -122,10 +125,24 @@ def reads_first(view):
     return view
 
 
+_OUTSIDE_REQUESTS: ContextVar[str] = ContextVar("evalapp_transaction_mode", default=WRITE)
+
+
+@contextmanager
+def reading_first() -> Iterator[None]:
+    """Outside a request (a command reading a file): transactions begun inside begin as
+    readers, as a `@reads_first` view's do, until the service calls begin_writing()."""
+    token = _OUTSIDE_REQUESTS.set(READ)
+    try:
+        yield
+    finally:
+        _OUTSIDE_REQUESTS.reset(token)
+
+
 def _mode_of_new_transaction() -> str:
     if has_request_context():
         return g.get("_transaction_mode", WRITE)
-    return WRITE
+    return _OUTSIDE_REQUESTS.get()
 
 
 def _choose_mode() -> None:

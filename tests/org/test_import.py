@@ -266,3 +266,39 @@ def test_units_by_code_by_name_or_both(client, admin, login_as, units, db):
     refused = upload(client, xlsx([("K7", "Lê Văn Bảy")], headings=["Mã cán bộ", "Họ và tên"]))
     assert refused.status_code == 422
     assert "Mã đơn vị / Đơn vị" in refused.get_data(as_text=True)
+
+
+@pytest.mark.only_on("sqlite")
+def test_cli_import_reads_the_file_before_taking_the_write_lock(app, admin, units, db,
+                                                                tmp_path):
+    """As on the page: the command parses the file in a reader transaction and takes SQLite's
+    write lock only after (a long file never stops voting); a refused file never takes it."""
+    from sqlalchemy import event
+
+    sent: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        sent.append(statement.split()[0].upper() + (" IMMEDIATE" if "IMMEDIATE" in statement
+                                                     else ""))
+
+    path = tmp_path / "people.xlsx"
+    path.write_bytes(xlsx([("F1", "Hoàng Văn Phúc", "Nam", 1970, "", "SNV", "")]))
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"PK not a workbook")
+    db.session.commit()
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        result = app.test_cli_runner().invoke(args=["import-people", str(path), "--as",
+                                                    "quantri"])
+        assert result.exit_code == 0, result.output
+        good = list(sent)
+        sent.clear()
+        result = app.test_cli_runner().invoke(args=["import-people", str(bad), "--as",
+                                                    "quantri"])
+        assert result.exit_code != 0
+        refused = list(sent)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert good[0] == "BEGIN" and "BEGIN IMMEDIATE" in good
+    assert good.index("BEGIN IMMEDIATE") > good.index("SELECT")  # the reads came first
+    assert "BEGIN IMMEDIATE" not in refused and "INSERT" not in refused
