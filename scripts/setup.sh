@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
 
-runtime_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 python3-venv)
+runtime_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libsodium23 python3-venv)
 test_packages=(postgresql poppler-utils libnss3-tools chromium)
 packages=("${runtime_packages[@]}")
 [ "$want_test" = 1 ] && packages+=("${test_packages[@]}")
