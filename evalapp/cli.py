@@ -1,5 +1,5 @@
 """flask commands: create-admin, seed-demo, import-people, audit verify, ballots verify,
-backup, restore."""
+box verify, backup, restore."""
 
 from __future__ import annotations
 
@@ -129,6 +129,36 @@ def register_commands(app: Flask) -> None:
             sys.exit(1)
         click.echo(_("Every counted round agrees with its ballot box: %(n)s rounds.",
                      n=checked))
+
+    @app.cli.group("box")
+    def box_group() -> None:
+        """Encrypted ballot boxes."""
+
+    @box_group.command("verify")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def box_verify(file: Path) -> None:
+        """Re-check a published box (the bundle downloaded from a counted round): every
+        ballot's proofs and tracker, the sums, the counting team's decryptions and the counts.
+        Exit 1 on any problem. The same check as `python evalapp/box/crypto.py FILE`, which
+        needs nothing of evalapp."""
+        import json
+
+        from evalapp.box import crypto
+
+        try:
+            published = json.loads(file.read_text(encoding="utf-8"))
+        except ValueError:
+            click.echo(_("The file is not a published box (JSON)."), err=True)
+            sys.exit(1)
+        problems = crypto.verify_bundle(published) if isinstance(published, dict) else [
+            "format"]
+        for problem in problems:
+            click.echo(problem, err=True)
+        if problems:
+            click.echo(_("The box does NOT verify: %(n)s problems.", n=len(problems)), err=True)
+            sys.exit(1)
+        click.echo(_("The box verifies: %(n)s ballots, fingerprint %(fingerprint)s.",
+                     n=len(published["ballots"]), fingerprint=published["fingerprint"]))
 
     @app.cli.command("backup")
     @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))

@@ -138,7 +138,23 @@ class BallotRounds(Out):
 
 class BallotReceipt(Out):
     round_id: int
-    tracker: str = Field(description="Random; shows up in the round's trackers after closing")
+    tracker: str = Field(description="The SHA-256 of the encrypted ballot's canonical JSON; "
+                                     "shows up in the round's trackers after closing")
+
+
+class BoxOut(Out):
+    round_id: int
+    parameters: dict = Field(description="What a ballot is encrypted under (docs/crypto.md): "
+                                         "public key, threshold, guardians' verification "
+                                         "keys, levels, lines")
+    fingerprint: str
+
+
+class KeyHolderOut(Out):
+    round_id: int
+    number: int
+    holder: str
+    unlocked: bool
 
 
 class BallotTurnout(Out):
@@ -344,13 +360,29 @@ def _marks(value: dict[str, str | None]) -> dict[int, str | None]:
 
 
 class BallotCast(Schema):
-    marks: Annotated[dict[str, str | None], AfterValidator(_marks)] = Field(
-        description="One level per person on the ballot, keyed by candidate id",
+    marks: Annotated[dict[str, str | None], AfterValidator(_marks)] | None = Field(
+        None, description="One level per person on the ballot, keyed by candidate id; the "
+                          "server encrypts it on arrival (this path trusts the server at that "
+                          "moment). Give either marks or ballot.",
         examples=[{"12": "high", "13": "low"}])
+    ballot: dict | None = Field(
+        None, description="The ballot encrypted by the client under the round's box "
+                          "(GET …/box; format in docs/crypto.md), with its proofs")
 
     # Never quote the marks back: a ballot's content goes nowhere but the box.
     field_messages = {"marks": _l("The field marks must map each candidate id to a level. "
-                                  "Nothing was recorded.")}
+                                  "Nothing was recorded."),
+                      "ballot": _l("The field ballot must be an encrypted ballot. Nothing was "
+                                   "recorded.")}
+
+
+class KeyHolderIn(Schema):
+    holder: Annotated[str, Field(min_length=1, max_length=255)]
+    passphrase: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class ShareUnlock(Schema):
+    passphrase: Annotated[str, Field(min_length=1, max_length=200)]
 
 
 # ---------------------------------------------------------------- helpers
@@ -603,9 +635,52 @@ def cast_ballot(round_id: int):
     round_ = ballot_round_for(round_id)
     if user.person_id is None or not can(user, "ballots.vote", round_):
         raise NotAllowed(_("Only the voters of this round can cast a ballot in it."))
-    tracker = ballots.cast_ballot(user.person_id, round_, body().marks)
+    data = body()
+    if (data.marks is None) == (data.ballot is None):
+        raise ValidationFailed(_("Send either the marks or the encrypted ballot. Nothing was "
+                                 "recorded."))
+    if data.ballot is not None:
+        tracker = ballots.cast_encrypted(user.person_id, round_, data.ballot)
+    else:
+        tracker = ballots.cast_ballot(user.person_id, round_, data.marks)
     db.session.commit()
     return BallotReceipt(round_id=round_id, tracker=tracker), 201
+
+
+@endpoint("/ballot-rounds/<int:round_id>/box", summary="The round's encrypted box: what a "
+          "ballot is encrypted under (once voting has opened)", ok=BoxOut,
+          errors={404: None, 409: "Voting has not opened yet"}, tags=VOTING)
+def ballot_box(round_id: int):
+    round_ = ballot_round_for(round_id)
+    params = ballots.box_parameters(round_) if ROUND_STEPS.in_phase(round_, "opened") else None
+    if params is None:
+        raise InvalidState(_("Voting has not opened yet in this round."))
+    fingerprint = params.pop("fingerprint")
+    return BoxOut(round_id=round_id, parameters=params, fingerprint=fingerprint)
+
+
+@endpoint("/ballot-rounds/<int:round_id>/keys", "POST", summary="A counting-team member "
+          "protects their share of the round's key with a passphrase (draft or attendance)",
+          body=KeyHolderIn, ok=KeyHolderOut, status=201, errors=CHANGE_ERRORS, tags=TAG)
+def protect_key_share(round_id: int):
+    round_ = ballot_round_for(round_id, "ballots.hold_key")
+    data = body()
+    holder = ballots.protect_share(api_user(), round_, data.holder, data.passphrase)
+    db.session.commit()
+    return KeyHolderOut(round_id=round_id, number=holder.number, holder=holder.holder,
+                        unlocked=False), 201
+
+
+@endpoint("/ballot-rounds/<int:round_id>/keys/<int:number>/unlock", "POST",
+          summary="A counting-team member unlocks their share after voting closed: their "
+          "partial decryption of the box's totals is stored", body=ShareUnlock,
+          ok=KeyHolderOut, errors=CHANGE_ERRORS, tags=TAG)
+def unlock_key_share(round_id: int, number: int):
+    round_ = ballot_round_for(round_id, "ballots.hold_key")
+    holder = ballots.unlock_share(api_user(), round_, number, body().passphrase)
+    db.session.commit()
+    return KeyHolderOut(round_id=round_id, number=holder.number, holder=holder.holder,
+                        unlocked=True)
 
 
 @endpoint("/ballot-rounds/<int:round_id>/turnout", summary="Summoned, present, voted and "

@@ -2,7 +2,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import NumberRange, Optional
 
 from evalapp.ballots.models import BASE_LABELS, PRESET_LABELS, ROUND_SCALES
@@ -111,3 +118,31 @@ class VotersFileForm(AppForm):
 
 class ActionForm(AppForm):
     """Only the CSRF token: for buttons and for lists of checkboxes read from the request."""
+
+
+class KeyHolderForm(AppForm):
+    """A counting-team member sets the passphrase protecting their share of the key."""
+
+    holder = StringField(_l("Name of the counting-team member"),
+                         validators=[required(), max_length(255)])
+    passphrase = PasswordField(
+        _l("Passphrase"), validators=[required()],
+        description=_l("At least 10 characters, known only to this member. It is never "
+                       "stored; without it (or enough other members) the box cannot be "
+                       "opened."))
+    confirmation = PasswordField(_l("Passphrase again"), validators=[required()])
+    submit = SubmitField(_l("Protect my share"))
+
+
+class KeyThresholdForm(AppForm):
+    threshold = IntegerField(
+        _l("Members needed to count"), validators=[Optional(), NumberRange(min=1, max=99)],
+        description=_l("How many members of the counting team must unlock their shares to "
+                       "count. Left empty: a majority of those holding a key."))
+    submit_threshold = SubmitField(_l("Save"))
+
+
+class UnlockShareForm(AppForm):
+    number = SelectField(_l("Counting-team member"), choices=[], validators=[required()])
+    passphrase = PasswordField(_l("Passphrase"), validators=[required()])
+    submit = SubmitField(_l("Unlock my share"))

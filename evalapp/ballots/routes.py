@@ -23,9 +23,12 @@ from evalapp.ballots import receipts, services
 from evalapp.ballots.forms import (
     ActionForm,
     ExcludeForm,
+    KeyHolderForm,
+    KeyThresholdForm,
     OfficersForm,
     RoundForm,
     SettingsForm,
+    UnlockShareForm,
     VotersFileForm,
 )
 from evalapp.ballots.lifecycle import ROUND_STEPS
@@ -400,6 +403,96 @@ def _officer_data(round_) -> dict:
     return data
 
 
+# ---------------------------------------------------------------- the counting team's key
+
+
+def _keys_page(round_, status: int = 200, **forms):
+    key = services.round_key(round_)
+    unlock = forms.get("unlock_form") or UnlockShareForm(formdata=None)
+    unlock.number.choices = [("", "—")] + [(str(h.number), f"{h.number}. {h.holder}")
+                                            for h in key.holders if not h.unlocked]
+    return render_template(
+        "ballots/keys.html", round=round_, key=key,
+        holder_form=forms.get("holder_form") or KeyHolderForm(formdata=None),
+        threshold_form=forms.get("threshold_form") or KeyThresholdForm(
+            formdata=None, threshold=round_.key_threshold),
+        unlock_form=unlock, action_form=ActionForm(),
+        counting_team=[o.user.full_name for o in round_.officers
+                       if o.role.value in {"counter_head", "counter"} and o.user]), status
+
+
+@bp.get("/ballots/<int:round_id>/keys")
+@login_required
+def keys(round_id: int):
+    return _keys_page(_round(round_id, "ballots.hold_key"))
+
+
+@bp.post("/ballots/<int:round_id>/keys")
+@login_required
+def protect_share(round_id: int):
+    round_ = _round(round_id, "ballots.hold_key")
+    form = KeyHolderForm()
+    if not form.validate_on_submit():
+        return _keys_page(round_, 422, holder_form=form)
+    try:
+        holder = services.protect_share(current_user, round_, form.holder.data,
+                                        form.passphrase.data, form.confirmation.data)
+    except DomainError as error:
+        attach_error(form, error)
+        return _keys_page(round_, error.status, holder_form=form)
+    db.session.commit()
+    flash(_("%(holder)s's share is protected by their passphrase (key %(number)s).",
+            holder=holder.holder, number=holder.number), "success")
+    return redirect(url_for("ballots.keys", round_id=round_.id))
+
+
+@bp.post("/ballots/<int:round_id>/keys/threshold")
+@login_required
+def key_threshold(round_id: int):
+    round_ = _round(round_id, "ballots.hold_key")
+    form = KeyThresholdForm()
+    if not form.validate_on_submit():
+        return _keys_page(round_, 422, threshold_form=form)
+    try:
+        services.set_key_threshold(current_user, round_, form.threshold.data)
+    except DomainError as error:
+        attach_error(form, error)
+        return _keys_page(round_, error.status, threshold_form=form)
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("ballots.keys", round_id=round_.id))
+
+
+@bp.post("/ballots/<int:round_id>/keys/<int:number>/remove")
+@login_required
+def remove_key(round_id: int, number: int):
+    round_ = _round(round_id, "ballots.hold_key")
+    _checked_form()
+    services.remove_key_holder(current_user, round_, number)
+    db.session.commit()
+    flash(_("The key has been removed."), "success")
+    return redirect(url_for("ballots.keys", round_id=round_.id))
+
+
+@bp.post("/ballots/<int:round_id>/keys/unlock")
+@login_required
+def unlock_share(round_id: int):
+    round_ = _round(round_id, "ballots.hold_key")
+    form = UnlockShareForm()
+    form.number.choices = [(str(h.number), h.holder) for h in services.round_key(round_).holders]
+    if not form.validate_on_submit():
+        return _keys_page(round_, 422, unlock_form=form)
+    try:
+        holder = services.unlock_share(current_user, round_, int(form.number.data),
+                                       form.passphrase.data)
+    except DomainError as error:
+        attach_error(form, error)
+        return _keys_page(round_, error.status, unlock_form=form)
+    db.session.commit()
+    flash(_("%(holder)s's share is unlocked.", holder=holder.holder), "success")
+    return redirect(url_for("ballots.keys", round_id=round_.id))
+
+
 # ---------------------------------------------------------------- the meeting
 
 
@@ -561,6 +654,22 @@ def trackers(round_id: int):
         "ballots/trackers.html", round=round_, trackers=everything, search=search,
         found=[t for t in everything if search in t] if search else None,
         own=receipts.tracker_for(current_user, round_.id))
+
+
+@bp.get("/ballots/<int:round_id>/box.json")
+@login_required
+def box_bundle(round_id: int):
+    """The published box, for anyone who may see the trackers, once counted: every encrypted
+    ballot, the sums, the counting team's decryptions and the counts, to re-check (phúc tra)
+    with `flask box verify` or the standalone verifier."""
+    round_ = _round(round_id)
+    if not services.can_see_trackers(current_user, round_):
+        abort(403)
+    published = services.published_box(round_)
+    return Response(json.dumps(published, ensure_ascii=False, indent=1),
+                    mimetype="application/json", headers={
+                        "Content-Disposition":
+                            f'attachment; filename="hom-phieu-dot-{round_.id}.json"'})
 
 
 # ---------------------------------------------------------------- voting

@@ -1157,6 +1157,13 @@ def trackers(round_: BallotRound) -> list[str]:
     return box.trackers(round_box(round_))
 
 
+def published_box(round_: BallotRound) -> dict:
+    """The round's box as published after counting (box.bundle), to re-check."""
+    if not ROUND_STEPS.in_phase(round_, "results_exist"):
+        raise InvalidState(_l("The box is published once the ballots are counted."))
+    return box.bundle(round_box(round_))
+
+
 def below_secrecy_threshold(round_: BallotRound) -> bool:
     return (round_.collected_count or 0) < round_.secrecy_threshold
 

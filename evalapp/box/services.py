@@ -422,3 +422,23 @@ def unlock_share(box: Box, number: int, passphrase: str):
 
 def threshold(box: Box) -> int | None:
     return json.loads(box.parameters)["threshold"] if encrypted(box) else None
+
+
+def bundle(box: Box) -> dict:
+    """The published box (docs/crypto.md): the parameters and their fingerprint, every
+    encrypted ballot with its tracker, the sums, the counting team's partial decryptions with
+    their proofs, and the counts per line and level. What `flask box verify` and the
+    standalone crypto.py re-check. Only for a counted encrypted box."""
+    if not encrypted(box) or box.status != BoxStatus.CLOSED or box.sums is None:
+        raise InvalidState(_l("The box is published once it has been counted."))
+    scheme = SCHEMES[box.storage]
+    params = json.loads(box.parameters)
+    ballots = scheme.ballots(box)
+    sums = json.loads(box.sums)
+    partials = [json.loads(row.content) for row in db.session.execute(
+        select(keys.BoxDecryption).where(keys.BoxDecryption.box_id == box.id)
+        .order_by(keys.BoxDecryption.number)).scalars()]
+    counts = crypto.combine(params, sums, partials, len(ballots))
+    return {"parameters": params, "fingerprint": box.fingerprint,
+            "ballots": [{"tracker": t, "ballot": b} for t, b in ballots],
+            "sums": sums, "decryptions": partials, "counts": counts}
