@@ -484,8 +484,11 @@ def combine(params: dict, sums_: list, partials: Sequence[dict], most: int
     checked): x·α = Σ λ_i·D_i, m·G = β − x·α, m found among 0..most. BadBallot("dlog") when
     some count is not in range (too few or wrong shares)."""
     k = params["threshold"]
-    chosen = sorted(partials, key=lambda p: p["number"])[:k]
-    if len(chosen) < k or len({p["number"] for p in chosen}) < k:
+    one_each = {}
+    for partial in partials:  # a guardian given twice counts once
+        one_each.setdefault(partial["number"], partial)
+    chosen = [one_each[number] for number in sorted(one_each)][:k]
+    if len(chosen) < k:
         raise BadBallot("too_few_decryptions")
     coefficients = lagrange([p["number"] for p in chosen])
     table, current = {IDENTITY: 0}, IDENTITY
@@ -564,9 +567,13 @@ def main(argv: Sequence[str]) -> int:
     if len(argv) != 1:
         print("usage: python crypto.py BUNDLE.json", file=sys.stderr)
         return 2
-    with open(argv[0], encoding="utf-8") as file:
-        bundle = json.load(file)
-    problems = verify_bundle(bundle)
+    try:
+        with open(argv[0], encoding="utf-8") as file:
+            bundle = json.load(file)
+    except (OSError, ValueError) as error:  # unreadable, not UTF-8, not JSON
+        print(f"format: {type(error).__name__}")
+        return 1
+    problems = verify_bundle(bundle) if isinstance(bundle, dict) else ["format: not an object"]
     for problem in problems:
         print(problem)
     if problems:
