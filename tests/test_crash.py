@@ -30,7 +30,7 @@ from evalapp.auth.models import Role
 from evalapp.ballots import builder
 from evalapp.ballots import services as ballots
 from evalapp.ballots.models import RoundStatus
-from evalapp.box.models import BoxReceipt
+from evalapp.box.models import BoxSealedBallot
 from evalapp.extensions import db as _db
 from tests.ballots.conftest import secret_counts
 from tests.conftest import PASSWORD
@@ -202,14 +202,14 @@ def test_a_crash_while_voting_loses_no_acknowledged_ballot(db, factory, database
     finally:
         server.stop()
 
-    trackers = set(_db.session.execute(select(BoxReceipt.tracker).where(
-        BoxReceipt.box_id == ballots.round_box(ballots.get_round(round_id)).id)).scalars())
+    trackers = set(_db.session.execute(select(BoxSealedBallot.tracker).where(
+        BoxSealedBallot.box_id == ballots.round_box(ballots.get_round(round_id)).id)).scalars())
     assert set(acknowledged.values()) <= trackers
     assert set(voted_again.values()) <= trackers
     assert stored_unseen <= cut_off
     assert len(trackers) == len(acknowledged) + len(stored_unseen) + len(voted_again) == VOTERS
     assert secret_counts(round_id) == {"participation": VOTERS, "ballot": VOTERS,
-                                       "mark": 2 * VOTERS, "receipt": VOTERS}
+                                       "readable": 0}
     round_ = ballots.get_round(round_id)
     builder.advance(round_, RoundStatus.COUNTED)
     assert (round_.collected_count, round_.valid_count) == (VOTERS, VOTERS)

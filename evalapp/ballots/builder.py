@@ -104,6 +104,15 @@ def create(plan: RoundPlan, *, actor=SYSTEM) -> BallotRound:
 _passphrases: dict[int, dict[int, str]] = {}
 
 
+def _ensure_keys(round_: BallotRound, actor) -> None:
+    """A round made elsewhere (through the pages, say) without keys gets KEY_HOLDERS'."""
+    if services.round_key(round_).holders:
+        return
+    for holder, passphrase in KEY_HOLDERS:
+        services.protect_share(actor, round_, holder, passphrase)
+    _passphrases[round_.id] = {n: p for n, (_h, p) in enumerate(KEY_HOLDERS, start=1)}
+
+
 def unlock(round_: BallotRound, numbers: Iterable[int] | None = None, *, actor=SYSTEM) -> None:
     """The counting team unlocks its shares (the first k members, or `numbers`), committing
     after each, as each member does from their own device."""
@@ -160,6 +169,7 @@ def advance(round_: BallotRound, to: RoundStatus, *,
             services.start_attendance(actor, round_)
         elif status is RoundStatus.ATTENDANCE:
             services.set_attendance(actor, round_, present_entries(round_, present))
+            _ensure_keys(round_, actor)
             services.open_voting(actor, round_)
             db.session.commit()
             for voter, levels in ballots:

@@ -458,7 +458,7 @@ class MinutesType(RoundDocumentType):
 
     def context(self, round_, candidate):
         return {"facts": _facts(round_), "rows": signature_rows(minutes_signers(round_)),
-                **_officer_context(round_)}
+                "box_key": ballots.round_key(round_), **_officer_context(round_)}
 
 
 class BlankBallotsType(RoundDocumentType):

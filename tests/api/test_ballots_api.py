@@ -12,7 +12,8 @@ from evalapp.audit.models import AuditEntry
 from evalapp.auth.models import Role
 from evalapp.auth.services import create_api_token
 from evalapp.ballots.models import BallotCandidate, BallotRound, BallotVoter
-from evalapp.box.models import BoxBallot, BoxMark, BoxParticipation, BoxReceipt
+from evalapp.ballots.builder import KEY_HOLDERS
+from evalapp.box.models import BoxBallot, BoxMark, BoxParticipation, BoxReceipt, BoxSealedBallot
 
 ROUNDS = "/api/v1/ballot-rounds"
 
@@ -46,7 +47,24 @@ def audit_actions(db) -> list[str]:
 
 
 def box(db) -> tuple[int, ...]:
-    return tuple(count(db, m) for m in (BoxBallot, BoxMark, BoxReceipt, BoxParticipation))
+    """(encrypted ballots, participations); the plain scheme's tables stay empty."""
+    assert sum(count(db, m) for m in (BoxBallot, BoxMark, BoxReceipt)) == 0
+    return (count(db, BoxSealedBallot), count(db, BoxParticipation))
+
+
+def set_keys(api, rid):
+    """The counting team protects its shares of the round's key (builder.KEY_HOLDERS)."""
+    for holder, passphrase in KEY_HOLDERS:
+        response = api.post(f"{ROUNDS}/{rid}/keys",
+                            json={"holder": holder, "passphrase": passphrase})
+        assert response.status_code == 201, response.json
+
+
+def unlock(api, rid, numbers=(1, 2)):
+    for number in numbers:
+        response = api.post(f"{ROUNDS}/{rid}/keys/{number}/unlock",
+                            json={"passphrase": KEY_HOLDERS[number - 1][1]})
+        assert response.status_code == 200, response.json
 
 
 @pytest.fixture
@@ -150,6 +168,7 @@ def test_a_whole_round_through_the_api(db, hall, api_as):
     body = secretary.put(f"{ROUNDS}/{rid}/attendance", json={"present_voter_ids": present})
     assert body.status_code == 200
     assert sum(v["present"] for v in body.json["voters"]) == 5
+    set_keys(counter, rid)
     assert secretary.post(f"{ROUNDS}/{rid}/transitions/open").json["status"] == "voting"
 
     # A voter sees the round as on its page (the excluded person marked), not the roll.
@@ -172,7 +191,7 @@ def test_a_whole_round_through_the_api(db, hall, api_as):
     excluded = voters[1].post(f"{ROUNDS}/{rid}/ballot", json={"marks": {
         str(head_id): "high", str(deputy_id): "high", str(retiring_id): "low"}})
     assert excluded.status_code == 422
-    assert box(db) == (0, 0, 0, 0)
+    assert box(db) == (0, 0)
     trackers = []
     for api, (on_head, on_deputy) in zip(voters, marks, strict=False):
         response = api.post(f"{ROUNDS}/{rid}/ballot", json={"marks": {
@@ -186,7 +205,7 @@ def test_a_whole_round_through_the_api(db, hall, api_as):
     absent = voters[5].post(f"{ROUNDS}/{rid}/ballot", json={"marks": {
         str(head_id): "low", str(deputy_id): "low"}})
     assert absent.status_code == 403
-    assert box(db) == (5, 10, 5, 5)
+    assert box(db) == (5, 5)
     assert voters[0].get(f"{ROUNDS}/{rid}").json["you"]["has_voted"] is True
 
     turnout = secretary.get(f"{ROUNDS}/{rid}/turnout").json
@@ -202,6 +221,9 @@ def test_a_whole_round_through_the_api(db, hall, api_as):
     listed = voters[3].get(f"{ROUNDS}/{rid}/trackers").json
     assert listed["count"] == 5 and sorted(listed["trackers"]) == sorted(trackers)
     assert len(listed["box_digest"]) == 64
+    early = counter.post(f"{ROUNDS}/{rid}/transitions/count")
+    assert early.status_code == 409 and "2" in early.json["error"]["message"]  # 2 of 3 must unlock
+    unlock(counter, rid)
     assert counter.post(f"{ROUNDS}/{rid}/transitions/count").json["status"] == "counted"
 
     results = counter.get(f"{ROUNDS}/{rid}/results").json
@@ -276,14 +298,16 @@ def test_a_no_confidence_round_on_a_two_level_scale(db, hall, api_as):
                           json={"person_ids": [member.id]}).json["voters"][0]["id"]
     admin.post(f"{ROUNDS}/{rid}/transitions/start-attendance")
     admin.put(f"{ROUNDS}/{rid}/attendance", json={"present_voter_ids": [voter_id]})
+    set_keys(admin, rid)
     assert admin.post(f"{ROUNDS}/{rid}/transitions/open").json["levels"] == [
         "confidence", "no_confidence"]
     voter = api_as(hall["voters"][0])
     refused = voter.post(f"{ROUNDS}/{rid}/ballot", json={"marks": {str(candidate["id"]): "low"}})
-    assert refused.status_code == 422 and box(db) == (0, 0, 0, 0)
+    assert refused.status_code == 422 and box(db) == (0, 0)
     assert voter.post(f"{ROUNDS}/{rid}/ballot", json={
         "marks": {str(candidate["id"]): "no_confidence"}}).status_code == 201
     admin.post(f"{ROUNDS}/{rid}/transitions/close")
+    unlock(admin, rid)
     admin.post(f"{ROUNDS}/{rid}/transitions/count")
     results = admin.get(f"{ROUNDS}/{rid}/results").json
     assert results["secrecy_warning"] is False  # one ballot, threshold one
@@ -428,6 +452,7 @@ def test_malformed_ballots_put_nothing_in_the_box(db, hall, draft, api_as, marks
     voter_ids = [v["id"] for v in admin.get(f"{ROUNDS}/{rid}").json["voters"]]
     admin.post(f"{ROUNDS}/{rid}/transitions/start-attendance")
     admin.put(f"{ROUNDS}/{rid}/attendance", json={"present_voter_ids": voter_ids})
+    set_keys(admin, rid)
     admin.post(f"{ROUNDS}/{rid}/transitions/open")
     if isinstance(marks, dict):
         marks = {k.format(candidate=candidate): v for k, v in marks.items()}
@@ -437,7 +462,7 @@ def test_malformed_ballots_put_nothing_in_the_box(db, hall, draft, api_as, marks
     assert response.status_code == 422
     text = response.get_data(as_text=True)
     assert "very_high" not in text and response.json["error"]["message"]
-    assert box(db) == (0, 0, 0, 0) and unchanged(db) == before
+    assert box(db) == (0, 0) and unchanged(db) == before
     # The voter corrects the ballot and it goes in.
     assert voter.post(f"{ROUNDS}/{rid}/ballot", data=json.dumps(
         {"marks": {str(candidate): "high"}})).status_code == 201

@@ -10,6 +10,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from evalapp.auth.models import Role
+from evalapp.ballots.builder import KEY_HOLDERS
 from evalapp.ballots.forms import RoundForm
 from evalapp.ballots.schemas import RoundDetails
 from evalapp.core.schemas import max_length_of
@@ -114,8 +115,12 @@ def test_the_answers_match_the_document(db, document, client, factory):
         f"{round_path}/transitions/start-attendance"), R + "/transitions/{name}")
     check("put", round_path, admin.put(f"{round_path}/attendance", json={
         "present_voter_ids": [v["id"] for v in body["voters"]]}), R + "/attendance")
+    for holder, passphrase in KEY_HOLDERS:
+        check("post", round_path, admin.post(f"{round_path}/keys", json={
+            "holder": holder, "passphrase": passphrase}), R + "/keys")
     check("post", round_path, admin.post(f"{round_path}/transitions/open"),
           R + "/transitions/{name}")
+    check("get", round_path, voter.get(f"{round_path}/box"), R + "/box")
     candidate = body["candidates"][0]["id"]
     check("post", round_path, voter.post(f"{round_path}/ballot", json={
         "marks": {str(candidate): "high"}}), R + "/ballot")
@@ -123,6 +128,9 @@ def test_the_answers_match_the_document(db, document, client, factory):
     check("post", round_path, admin.post(f"{round_path}/transitions/close"),
           R + "/transitions/{name}")
     check("get", round_path, voter.get(f"{round_path}/trackers"), R + "/trackers")
+    for number in (1, 2):
+        check("post", round_path, admin.post(f"{round_path}/keys/{number}/unlock", json={
+            "passphrase": KEY_HOLDERS[number - 1][1]}), R + "/keys/{number}/unlock")
     check("post", round_path, admin.post(f"{round_path}/transitions/count"),
           R + "/transitions/{name}")
     check("get", round_path, admin.get(f"{round_path}/results"), R + "/results")
@@ -136,7 +144,7 @@ def test_the_answers_match_the_document(db, document, client, factory):
     check("post", round_path, admin.post(f"{round_path}/transitions/open"),
           R + "/transitions/{name}")
     check("post", ROUNDS, admin.post(ROUNDS, json={"title": 5}), "/ballot-rounds")
-    assert len(checked) == 21
+    assert len(checked) == 27
 
 
 # ---------------------------------------------------------------- one limit, everywhere

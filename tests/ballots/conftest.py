@@ -19,7 +19,15 @@ from evalapp.audit.models import AuditEntry
 from evalapp.auth.permissions import SYSTEM
 from evalapp.ballots import builder, services
 from evalapp.ballots.models import BallotRound, RoundStatus
-from evalapp.box.models import Box, BoxBallot, BoxLine, BoxMark, BoxParticipation, BoxReceipt
+from evalapp.box.models import (
+    Box,
+    BoxBallot,
+    BoxLine,
+    BoxMark,
+    BoxParticipation,
+    BoxReceipt,
+    BoxSealedBallot,
+)
 from evalapp.extensions import db as _db
 from evalapp.org.models import Gender, Person, Unit, UnitKind
 from evalapp.org.services import PersonData, create_person, create_unit
@@ -83,8 +91,10 @@ def secret_counts(round_id: int | None = None) -> dict[str, int]:
             query = query.where(model.box_id == box_id)
         return _db.session.execute(query).scalar_one()
 
-    return {"participation": count(BoxParticipation), "ballot": count(BoxBallot),
-            "mark": count(BoxMark), "receipt": count(BoxReceipt)}
+    # Confidence rounds store encrypted ballots only: the plain scheme's rows ("readable")
+    # must stay empty.
+    return {"participation": count(BoxParticipation), "ballot": count(BoxSealedBallot),
+            "readable": count(BoxBallot) + count(BoxMark) + count(BoxReceipt)}
 
 
 def secret_marks(round_id: int) -> list[tuple[int, str]]:

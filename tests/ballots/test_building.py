@@ -254,6 +254,8 @@ def test_the_nth_person_voted_on_has_number_n_on_the_round_page_the_ballot_and_t
         services.cast_ballot(person, round_, {c.id: "high" for c in round_.active_candidates})
         db.session.commit()
     services.close_voting(SYSTEM, round_)
+    db.session.commit()
+    builder.unlock(round_)
     services.count_round(SYSTEM, round_)
     db.session.commit()
     minutes = pdf_text(docs.plan_document(round_, DocumentKind.MINUTES).render(GOLDEN_STAMP).pdf)

@@ -361,7 +361,7 @@ def test_exclusion_needs_a_reason_and_excluded_people_are_neither_on_the_ballot_
         services.cast_ballot(m.voters[0], r, {out_id: LOW, kept_ids[0]: HIGH,
                                               kept_ids[1]: HIGH})
     db.session.commit()
-    assert secret_counts(r.id) == {"participation": 0, "ballot": 0, "mark": 0, "receipt": 0}
+    assert secret_counts(r.id) == {"participation": 0, "ballot": 0, "readable": 0}
     # ...and a ballot without them is complete.
     for voter in m.voters:
         services.cast_ballot(voter, r, {kept_ids[0]: HIGH, kept_ids[1]: LOW})
@@ -415,13 +415,13 @@ def test_an_incomplete_or_tampered_ballot_is_refused_and_stores_nothing(meeting,
     with pytest.raises(ValidationFailed):
         services.cast_ballot(m.voters[0], r, spoil(good))
     db.session.commit()  # even committing after the refusal stores nothing
-    assert secret_counts() == {"participation": 0, "ballot": 0, "mark": 0, "receipt": 0}
+    assert secret_counts() == {"participation": 0, "ballot": 0, "readable": 0}
     assert entries_after(seq) == []
     assert not services.has_voted(r, m.voters[0].id)
     # The voter corrects the ballot and it goes in.
     tracker = services.cast_ballot(m.voters[0], r, good)
     db.session.commit()
-    assert secret_counts() == {"participation": 1, "ballot": 1, "mark": 3, "receipt": 1}
+    assert secret_counts() == {"participation": 1, "ballot": 1, "readable": 0}
     assert services.trackers(r) == [tracker]
 
 
@@ -435,7 +435,7 @@ def test_only_present_voters_on_the_roll_may_cast(meeting, db):
         with pytest.raises(NotAllowed):
             services.cast_ballot(person, m.round, ballot)
         db.session.commit()
-    assert secret_counts() == {"participation": 0, "ballot": 0, "mark": 0, "receipt": 0}
+    assert secret_counts() == {"participation": 0, "ballot": 0, "readable": 0}
     assert entries_after(seq) == []
 
 

@@ -543,8 +543,7 @@ def test_a_refused_ballot_is_not_echoed_by_its_error(meeting, db):
             assert not any(re.search(rf"\b{c}\b", said) for c in ids), said
         assert error.__cause__ is None
     db.session.commit()
-    assert secret_counts(m.round_id) == {"participation": 0, "ballot": 0, "mark": 0,
-                                         "receipt": 0}
+    assert secret_counts(m.round_id) == {"participation": 0, "ballot": 0, "readable": 0}
 
 
 def test_a_database_failure_while_storing_a_ballot_does_not_log_the_ballot(
@@ -588,4 +587,4 @@ def test_a_database_failure_while_storing_a_ballot_does_not_log_the_ballot(
     logged = "\n".join(logging.Formatter().format(r) for r in caplog.records)
     assert "Unhandled error" in logged  # the failure itself is logged...
     assert not LEVEL_WORDS.search(logged), logged  # ...but not the ballot
-    assert secret_counts(rid) == {"participation": 0, "ballot": 0, "mark": 0, "receipt": 0}
+    assert secret_counts(rid) == {"participation": 0, "ballot": 0, "readable": 0}
