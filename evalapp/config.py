@@ -78,6 +78,10 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "TRUSTED_PROXIES": trusted_proxies,
         "PEOPLE_PAGE_SIZE": 50,
         "PASSWORD_HASH_METHOD": env.get("EVALAPP_PASSWORD_HASH", "scrypt"),
+        # Argon2id limits that stretch a counting-team member's passphrase into the lock of
+        # their key share (libsodium's "interactive" limits: 2 passes over 64 MiB).
+        "BOX_LOCK_OPSLIMIT": int(env.get("EVALAPP_BOX_LOCK_OPSLIMIT", "2")),
+        "BOX_LOCK_MEMLIMIT": int(env.get("EVALAPP_BOX_LOCK_MEMLIMIT", str(64 * 1024 * 1024))),
         # Fernet key(s) that encrypt the signers' PKCS#12 files, comma-separated (the first
         # encrypts). Required in production once signing is used; elsewhere, when unset,
         # evalapp.documents.signing keeps one in instance/signing.key.

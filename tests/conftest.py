@@ -33,6 +33,7 @@ TEST_CONFIG = {
     "TESTING": True,
     "SECRET_KEY": "test-secret",
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # real hashing, fewer rounds
+    "BOX_LOCK_OPSLIMIT": 1, "BOX_LOCK_MEMLIMIT": 8192,  # real Argon2id, its smallest limits
     # The limiter is one object shared by every app in the process, so it stays enabled and
     # tests get a limit they never reach; the rate-limit test builds an app with a low one.
     "LOGIN_RATE_LIMIT": "10000 per minute",

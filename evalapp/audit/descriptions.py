@@ -108,6 +108,19 @@ ACTIONS: dict[str, tuple[Any, Any]] = {
     "ballot.cast": (_l("Ballot received"),
                     _l("A ballot was received in “%(target)s” (whose and what are not "
                        "recorded)")),
+    "ballot_round.key_registered": (_l("Counting-team key set"),
+                                    _l("%(holder)s (member %(number)s of the counting team) "
+                                       "set a passphrase for their share of the key of "
+                                       "“%(target)s”")),
+    "ballot_round.key_removed": (_l("Counting-team key removed"),
+                                 _l("Removed the key of %(holder)s (member %(number)s of the "
+                                    "counting team) from “%(target)s”")),
+    "ballot_round.key_threshold_set": (_l("Members needed to count set"),
+                                       _l("Set how many counting-team members must unlock "
+                                          "their shares to count “%(target)s”")),
+    "ballot_round.share_unlocked": (_l("Share unlocked"),
+                                    _l("%(holder)s (member %(number)s of the counting team) "
+                                       "unlocked their share of the key of “%(target)s”")),
     "ballot_round.voting_closed": (_l("Voting closed"),
                                    _l("Closed voting in “%(target)s” with %(ballots)s "
                                       "ballots")),

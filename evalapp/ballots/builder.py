@@ -31,6 +31,12 @@ from evalapp.tally.rules import Scale
 ORDER = (RoundStatus.DRAFT, RoundStatus.ATTENDANCE, RoundStatus.VOTING, RoundStatus.CLOSED,
          RoundStatus.COUNTED, RoundStatus.FINALISED)
 
+# The counting team's keys of a built round unless the plan says otherwise: (holder, passphrase).
+# Any two of the three count (a majority). Public on purpose: tests and the demo unlock with them.
+KEY_HOLDERS = (("Trần Thị Kiểm", "khóa tổ kiểm phiếu 1"),
+               ("Lê Văn Phiếu", "khóa tổ kiểm phiếu 2"),
+               ("Phạm Thu Hòm", "khóa tổ kiểm phiếu 3"))
+
 # A ballot's content: levels in ballot order, or levels by the id of the line's candidate entry.
 Levels = Sequence[str] | Mapping[int, str]
 
@@ -55,6 +61,10 @@ class RoundPlan:
     secretary: object | None = None
     counter_head: object | None = None
     counters: Sequence = field(default_factory=tuple)
+    # The counting team's keys, set in the draft: (holder, passphrase) each; how many must
+    # unlock to count (None: a majority).
+    key_holders: Sequence[tuple[str, str]] = KEY_HOLDERS
+    key_threshold: int | None = None
 
     @property
     def has_officers(self) -> bool:
@@ -80,8 +90,31 @@ def create(plan: RoundPlan, *, actor=SYSTEM) -> BallotRound:
     if plan.has_officers:
         services.set_officers(actor, round_, chair=plan.chair, secretary=plan.secretary,
                               counter_head=plan.counter_head, counters=list(plan.counters))
+    for holder, passphrase in plan.key_holders:
+        services.protect_share(actor, round_, holder, passphrase)
+    if plan.key_threshold is not None:
+        services.set_key_threshold(actor, round_, plan.key_threshold)
     db.session.commit()
+    _passphrases[round_.id] = {n: p for n, (_h, p) in enumerate(plan.key_holders, start=1)}
     return round_
+
+
+# The passphrases of the rounds this process built, by round id, then key number: what
+# advance() unlocks the box with before counting (KEY_HOLDERS for a round built elsewhere).
+_passphrases: dict[int, dict[int, str]] = {}
+
+
+def unlock(round_: BallotRound, numbers: Iterable[int] | None = None, *, actor=SYSTEM) -> None:
+    """The counting team unlocks its shares (the first k members, or `numbers`), committing
+    after each, as each member does from their own device."""
+    key = services.round_key(round_)
+    passphrases = _passphrases.get(round_.id) or {
+        n: p for n, (_h, p) in enumerate(KEY_HOLDERS, start=1)}
+    wanted = list(numbers) if numbers is not None else [
+        h.number for h in key.holders if not h.unlocked][:max(key.threshold - key.unlocked, 0)]
+    for number in wanted:
+        services.unlock_share(actor, round_, number, passphrases[number])
+        db.session.commit()
 
 
 def _id(person: Person | int) -> int:
@@ -136,6 +169,7 @@ def advance(round_: BallotRound, to: RoundStatus, *,
         elif status is RoundStatus.VOTING:
             services.close_voting(actor, round_)  # the storage is scrubbed after the commit
         elif status is RoundStatus.CLOSED:
+            unlock(round_, actor=actor)
             services.count_round(actor, round_)
         elif status is RoundStatus.COUNTED:
             services.finalise_round(actor, round_)

@@ -35,6 +35,9 @@ ROUND_STEPS: Lifecycle[RoundStatus] = Lifecycle(
         # Building the round: the people voted on, the voters, the details and settings.
         Step("edit", {DRAFT}, who="ballots.manage"),
         Step("set-officers", {DRAFT, ATTENDANCE}, who="ballots.manage"),
+        # The counting team's key: each member sets a passphrase before voting opens.
+        Step("protect-share", {DRAFT, ATTENDANCE}, who="ballots.hold_key",
+             refusal=_l("Keys are set before voting opens.")),
         Step("start-attendance", {DRAFT}, target=ATTENDANCE, who="ballots.manage",
              transition=True, done=_l("Attendance can now be taken.")),
         # The meeting.
@@ -48,6 +51,8 @@ ROUND_STEPS: Lifecycle[RoundStatus] = Lifecycle(
         Step("close", {VOTING}, target=CLOSED, who="ballots.run_meeting",
              transition=True, done=_l("Voting is closed. The box has been sealed.")),
         # Counting and after.
+        Step("unlock-share", {CLOSED}, who="ballots.hold_key",
+             refusal=_l("Shares are unlocked once voting is closed, before counting.")),
         Step("count", {CLOSED}, target=COUNTED, who="ballots.count",
              transition=True, done=_l("The ballots have been counted.")),
         Step("finalise", {COUNTED}, target=FINALISED, who="ballots.finalise",

@@ -116,6 +116,8 @@ class BallotRound(db.Model):
         CheckConstraint("summoned_count IS NULL OR present_count <= summoned_count",
                         name="present_within_summoned"),
         CheckConstraint(in_check("scale", ROUND_SCALES), name="ballot_scale"),
+        CheckConstraint("key_threshold IS NULL OR key_threshold >= 1",
+                        name="key_threshold_positive"),
     )
     audit_type = "ballot_round"
 
@@ -140,6 +142,9 @@ class BallotRound(db.Model):
     results_to_candidates: Mapped[bool] = mapped_column(Boolean, default=True)
     publish_to_voters: Mapped[bool] = mapped_column(Boolean, default=False)
     secrecy_threshold: Mapped[int] = mapped_column(Integer, default=5)
+    # How many members of the counting team must unlock their shares to count (None: a
+    # majority of those who hold a key). Set before voting opens.
+    key_threshold: Mapped[int | None] = mapped_column(Integer)
 
     status: Mapped[RoundStatus] = mapped_column(_enum(RoundStatus, "ballot_round_status"),
                                                 default=RoundStatus.DRAFT, index=True)

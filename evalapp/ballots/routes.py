@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 from flask import (
     Blueprint,
     Response,
@@ -577,7 +579,35 @@ def _voting_round(round_id: int):
 
 
 def _marks_from_form(round_) -> dict[int, str | None]:
-    return {c.id: request.form.get(f"mark-{c.id}") for c in round_.active_candidates}
+    """The marks sent by the ballot form. Its choices are sent as the level's number on the
+    scale (1, 2, …: one character, so that the request's size never depends on the marks);
+    a level's key is taken too (older pages, scripts)."""
+    by_number = {str(n): level.value for n, level in enumerate(round_.scale.levels, start=1)}
+    marks = {}
+    for c in round_.active_candidates:
+        value = request.form.get(f"mark-{c.id}")
+        marks[c.id] = by_number.get(value, value)
+    return marks
+
+
+def _encrypted_from_form():
+    """The ballot encrypted on the voter's device (the form's `ballot` field, JSON), or None
+    when the page sent marks (a browser without JavaScript)."""
+    text = request.form.get("ballot")
+    if text is None:
+        return None
+    if len(text) > MAX_ENCRYPTED_BALLOT:
+        raise ValidationFailed(_("The encrypted ballot is too large. Nothing was recorded."))
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise ValidationFailed(_("The encrypted ballot cannot be read. Nothing was recorded; "
+                                 "reload the ballot page and vote again.")) from None
+
+
+# An encrypted ballot is about 1.4 KB per person on a three-level scale; the largest ballots
+# (a hundred people on a four-level scale) stay well below this.
+MAX_ENCRYPTED_BALLOT = 1_000_000
 
 
 def _ballot_page(template: str, round_, marks: dict, status: int = 200, **extra):
@@ -586,6 +616,9 @@ def _ballot_page(template: str, round_, marks: dict, status: int = 200, **extra)
         present=services.voter_entry(current_user, round_).present,
         voted=services.has_voted(round_, current_user.person_id),
         levels=round_.scale.levels, level_labels=level_labels(round_.scale),
+        level_numbers={level.value: n for n, level in enumerate(round_.scale.levels, start=1)},
+        box_parameters=services.box_parameters(round_)
+        if ROUND_STEPS.in_phase(round_, "opened") else None,
         action_form=ActionForm(), **extra), status
 
 
@@ -623,8 +656,13 @@ def change(round_id: int):
 def cast(round_id: int):
     round_ = _voting_round(round_id)
     _checked_form()
+    encrypted = _encrypted_from_form()
     try:
-        tracker = services.cast_ballot(current_user.person_id, round_, _marks_from_form(round_))
+        if encrypted is not None:
+            tracker = services.cast_encrypted(current_user.person_id, round_, encrypted)
+        else:
+            tracker = services.cast_ballot(current_user.person_id, round_,
+                                           _marks_from_form(round_))
     except (AlreadyVoted, InvalidState, NotAllowed) as refused:
         # Said on the ballot page, which shows the round as it now stands (voted, closed, not
         # present) and never the marks that were sent. An incomplete or altered ballot

@@ -106,6 +106,15 @@ def can_count(user, round_: BallotRound) -> bool:
     return can_manage_round(user, round_) or bool(_officer_roles(user, round_))
 
 
+@action("ballots.hold_key")
+def can_hold_key(user, round_: BallotRound) -> bool:
+    """Setting and unlocking the counting team's key shares: the members of the counting team
+    on their own device, or whoever runs the meeting, on whose device each member types their
+    own passphrase."""
+    return can_run_meeting(user, round_) or bool(
+        _officer_roles(user, round_) & {OfficerRole.COUNTER_HEAD, OfficerRole.COUNTER})
+
+
 def voter_entry(user, round_: BallotRound) -> BallotVoter | None:
     person_id = getattr(user, "person_id", None)
     if person_id is None:
@@ -879,9 +888,11 @@ def open_voting(actor, round_: BallotRound) -> None:
     ROUND_STEPS.move(round_, "open")
     round_.opened_at = utcnow()
     # The box's lines are the people voted on in ballot order (frozen since the draft).
+    # An encrypted box: its key is dealt to the counting team's locks here and not kept.
     box.open_box(BallotRound.audit_type, round_.id, round_.scale,
                  [c.id for c in round_.active_candidates],
-                 bad_line_voids_ballot=round_.bad_line_voids_ballot)
+                 bad_line_voids_ballot=round_.bad_line_voids_ballot, storage="elgamal",
+                 threshold=round_.key_threshold)
     record(actor, "ballot_round.voting_opened", round_, summoned=numbers.summoned,
            present=numbers.present)
 
@@ -901,15 +912,7 @@ def cast_ballot(voter: Person | int, round_: BallotRound,
     be added), and the box itself is checked open under the lock.
     """
     person_id = voter if isinstance(voter, int) else voter.id
-    ROUND_STEPS.check_state(round_, "vote")
-    entry = _roll_entry(round_, person_id)
-    if entry is None:
-        raise NotAllowed(_l("You are not on the list of voters of this round."))
-    if not entry.present:
-        raise NotAllowed(_l("You are not marked present; ask the secretary."))
-    ballot_box = round_box(round_)
-    if ballot_box is None:  # voting is open only with its box: never, short of a broken round
-        raise InvalidState(box.VOTING_NOT_OPEN)
+    ballot_box = _voting_box(round_, person_id)
     numbers = box.line_numbers(ballot_box)  # candidate id -> line, each candidate once
     try:
         checked = rules.check_ballot(round_.scale, numbers, marks)
@@ -925,6 +928,113 @@ def cast_ballot(voter: Person | int, round_: BallotRound,
         raise ValidationFailed(message) from None
     return box.cast(ballot_box, box.KnownVoter(person_id), box.WrittenBallot(
         marks={numbers[candidate_id]: level for candidate_id, level in checked.items()}))
+
+
+def cast_encrypted(voter: Person | int, round_: BallotRound, ballot: object) -> str:
+    """Put one ballot encrypted on the voter's device in the round's box (its proofs are
+    checked by the box); returns the tracker. The same checks of the voter as cast_ballot."""
+    person_id = voter if isinstance(voter, int) else voter.id
+    ballot_box = _voting_box(round_, person_id)
+    return box.cast(ballot_box, box.KnownVoter(person_id), ballot)
+
+
+def _voting_box(round_: BallotRound, person_id: int) -> Box:
+    ROUND_STEPS.check_state(round_, "vote")
+    entry = _roll_entry(round_, person_id)
+    if entry is None:
+        raise NotAllowed(_l("You are not on the list of voters of this round."))
+    if not entry.present:
+        raise NotAllowed(_l("You are not marked present; ask the secretary."))
+    ballot_box = round_box(round_)
+    if ballot_box is None:  # voting is open only with its box: never, short of a broken round
+        raise InvalidState(box.VOTING_NOT_OPEN)
+    return ballot_box
+
+
+def box_parameters(round_: BallotRound) -> dict | None:
+    """What a voter's device encrypts the ballot under (None when the box is not encrypted)."""
+    ballot_box = round_box(round_)
+    return box.parameters(ballot_box) if box.encrypted(ballot_box) else None
+
+
+# ---------------------------------------------------------------- the counting team's key
+
+
+@dataclass(frozen=True)
+class KeyHolder:
+    number: int
+    holder: str
+    unlocked: bool = False
+
+
+@dataclass(frozen=True)
+class RoundKey:
+    """The counting team's key of a round, as its pages show it."""
+
+    holders: list[KeyHolder]
+    threshold: int          # how many must unlock to count
+    dealt: bool             # the box is open or closed: the shares are sealed
+    unlocked: int
+
+    @property
+    def can_count(self) -> bool:
+        return self.unlocked >= self.threshold
+
+
+def round_key(round_: BallotRound) -> RoundKey:
+    ballot_box = round_box(round_)
+    if box.encrypted(ballot_box):
+        done = set(box.unlocked(ballot_box))
+        holders = [KeyHolder(s.number, s.holder, s.number in done)
+                   for s in box.shares_of(ballot_box)]
+        return RoundKey(holders, box.threshold(ballot_box), True, len(done))
+    holders = [KeyHolder(lock.number, lock.holder)
+               for lock in box.locks_of(BallotRound.audit_type, round_.id)]
+    threshold = round_.key_threshold or (len(holders) // 2 + 1 if holders else 1)
+    return RoundKey(holders, threshold, False, 0)
+
+
+def protect_share(actor, round_: BallotRound, holder: str, passphrase: str,
+                  confirmation: str | None = None) -> KeyHolder:
+    """A counting-team member sets the passphrase that will protect their share of the round's
+    key (dealt when voting opens). Only the lock's public half is stored."""
+    ROUND_STEPS.check(actor, round_, "protect-share")
+    lock = box.register_lock(BallotRound.audit_type, round_.id, holder, passphrase,
+                             confirmation)
+    record(actor, "ballot_round.key_registered", round_, number=lock.number,
+           holder=lock.holder)
+    return KeyHolder(lock.number, lock.holder)
+
+
+def remove_key_holder(actor, round_: BallotRound, number: int) -> None:
+    ROUND_STEPS.check(actor, round_, "protect-share")
+    lock = box.forget_lock(BallotRound.audit_type, round_.id, number)
+    record(actor, "ballot_round.key_removed", round_, number=lock.number, holder=lock.holder)
+
+
+def set_key_threshold(actor, round_: BallotRound, threshold: int | None) -> None:
+    """How many counting-team members must unlock to count (None: a majority). Checked
+    against the number of keys again when voting opens."""
+    ROUND_STEPS.check(actor, round_, "protect-share")
+    if threshold is not None:
+        holders = len(box.locks_of(BallotRound.audit_type, round_.id))
+        if not 1 <= threshold <= max(holders, 1):
+            raise ValidationFailed(
+                _l("Choose a number between 1 and the number of members holding a key "
+                   "(%(n)s)."), field="threshold", n=holders)
+    round_.key_threshold = threshold
+    db.session.flush()
+    record(actor, "ballot_round.key_threshold_set", round_, threshold=threshold)
+
+
+def unlock_share(actor, round_: BallotRound, number: int, passphrase: str) -> KeyHolder:
+    """A counting-team member unlocks their share: their partial decryption of the box's sums
+    is stored (with its proof); the share itself is used in memory and dropped."""
+    ROUND_STEPS.check(actor, round_, "unlock-share")
+    share = box.unlock_share(round_box(round_), number, passphrase)
+    record(actor, "ballot_round.share_unlocked", round_, number=share.number,
+           holder=share.holder)
+    return KeyHolder(share.number, share.holder, True)
 
 
 @ROUND_STEPS.performs("close")

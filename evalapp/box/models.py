@@ -34,6 +34,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -74,6 +75,14 @@ class Box(db.Model):
     bad_line_voids_ballot: Mapped[bool] = mapped_column(Boolean)
     status: Mapped[str] = mapped_column(String(20), default=BoxStatus.OPEN.value)
     digest: Mapped[str | None] = mapped_column(String(64))  # written when the box is counted
+    # The encrypted box ("elgamal"): its parameters (crypto.parameters: public key, threshold,
+    # the guardians' verification keys, levels, lines) as canonical JSON, and their
+    # fingerprint, frozen when the box opens. None for a "plain" box.
+    parameters: Mapped[str | None] = mapped_column(Text)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # Its homomorphic sums (per line and level), computed from its ballots when it closes:
+    # what the counting team's partial decryptions decrypt.
+    sums: Mapped[str | None] = mapped_column(Text)
 
     lines: Mapped[list[BoxLine]] = relationship(order_by="BoxLine.number",
                                                 cascade="all, delete-orphan")
@@ -95,6 +104,59 @@ class BoxLine(db.Model):
                                         primary_key=True)
     number: Mapped[int] = mapped_column(Integer, primary_key=True)
     subject_id: Mapped[int] = mapped_column(Integer)
+
+
+# ---------------------------------------------------------------- the key (encrypted boxes)
+
+
+class BoxLock(db.Model):
+    """A counting-team member's lock, registered before the box opens: the public half of an
+    X25519 key derived from their passphrase (Argon2id with this salt and these limits). The
+    passphrase itself is never stored. Keyed by the owner, since the box does not exist yet."""
+
+    __tablename__ = "box_lock"
+    __table_args__ = (UniqueConstraint("owner_kind", "owner_id", "number"),
+                      CheckConstraint("number >= 1", name="number_from_one"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_kind: Mapped[str] = mapped_column(String(40))
+    owner_id: Mapped[int] = mapped_column(Integer, index=True)
+    number: Mapped[int] = mapped_column(Integer)   # the guardian's number: 1, 2, …
+    holder: Mapped[str] = mapped_column(String(255))  # their name, as the minutes print it
+    salt: Mapped[str] = mapped_column(String(64))
+    opslimit: Mapped[int] = mapped_column(Integer)
+    memlimit: Mapped[int] = mapped_column(Integer)
+    public_key: Mapped[str] = mapped_column(String(64))
+
+
+class BoxShare(db.Model):
+    """A guardian's share of the box's private key, sealed to their lock, and its public
+    verification key (x_i·G). Dealt when the box opens; the whole key is never stored."""
+
+    __tablename__ = "box_share"
+
+    box_id: Mapped[int] = mapped_column(ForeignKey("box.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    holder: Mapped[str] = mapped_column(String(255))
+    verification_key: Mapped[str] = mapped_column(String(64))
+    sealed: Mapped[str] = mapped_column(String(200))  # crypto_box_seal of 32 bytes, hex
+    salt: Mapped[str] = mapped_column(String(64))
+    opslimit: Mapped[int] = mapped_column(Integer)
+    memlimit: Mapped[int] = mapped_column(Integer)
+    lock_public_key: Mapped[str] = mapped_column(String(64))
+
+
+class BoxDecryption(db.Model):
+    """A guardian's partial decryption of the closed box's sums, with its proofs (public: it
+    reveals nothing until k of them are combined, and then only the totals)."""
+
+    __tablename__ = "box_decryption"
+
+    box_id: Mapped[int] = mapped_column(ForeignKey("box.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content: Mapped[str] = mapped_column(Text)  # canonical JSON (crypto.partial_decryption)
 
 
 # ---------------------------------------------------------------- the secret part
@@ -154,10 +216,24 @@ class BoxReceipt(db.Model):
     tracker: Mapped[str] = mapped_column(String(32), primary_key=True)
 
 
+class BoxSealedBallot(db.Model):
+    """An encrypted ballot (the "elgamal" scheme): its tracker (the SHA-256 of its canonical
+    JSON, which the voter keeps) and the ballot: ciphertexts and proofs, nothing readable."""
+
+    __tablename__ = "box_sealed_ballot"
+    __table_args__ = _SECRET
+
+    box_id: Mapped[int] = mapped_column(ForeignKey("box.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    tracker: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content: Mapped[str] = mapped_column(Text)
+
+
 # Every table that holds a box's secrets: partitioned per box on PostgreSQL, rewritten in a
 # random order when the box closes. A new way of spending a right (a ballot code) or a new
 # storage scheme adds its tables here.
-SECRET_MODELS: tuple[type[db.Model], ...] = (BoxParticipation, BoxBallot, BoxMark, BoxReceipt)
+SECRET_MODELS: tuple[type[db.Model], ...] = (BoxParticipation, BoxBallot, BoxMark, BoxReceipt,
+                                              BoxSealedBallot)
 
 _PARTITION = re.compile(r"box_[a-z_]+_p\d+")
 
@@ -177,4 +253,5 @@ def include_name(name, type_, parent_names) -> bool:
 
 
 __all__ = ["Box", "BoxLine", "BoxStatus", "BoxParticipation", "BoxBallot", "BoxMark",
-           "BoxReceipt", "Owner", "SECRET_MODELS", "partition_name", "include_name"]
+           "BoxReceipt", "BoxSealedBallot", "BoxLock", "BoxShare", "BoxDecryption", "Owner",
+           "SECRET_MODELS", "partition_name", "include_name"]

@@ -9,8 +9,9 @@ its voter, and counts.
   tables, attached without blocking casts in other boxes).
 - cast: spend a right (rights.py) and write a ballot (storage.py) in one transaction, under
   SQLite's write lock and a shared lock on the box's row, so that a close waits for ballots in
-  flight and ballots arriving after it are refused. Writes one "ballot.cast" audit entry on the
-  owner (never whose, never what).
+  flight and ballots arriving after it are refused. Writes no audit entry (its time would give
+  the casting order); an encrypted box ("elgamal") checks the ballot's proofs first, or
+  encrypts marks that came in clear, so that only ciphertexts are ever written.
 - close_box: rewrite the box's rows in a random order, then — after the commit, whoever commits
   — scrub the storage (scrub_storage).
 - count_box: the count and the digest, from the closed box; "issued" is the owner's fact.
@@ -34,6 +35,7 @@ Closing reads and writes only the box's own key range, so it too costs the box's
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 from collections.abc import Sequence
@@ -42,8 +44,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import joinedload
 
-from evalapp.audit.services import record
-from evalapp.auth.permissions import SYSTEM
+from evalapp.box import crypto, keys
 from evalapp.box.models import (
     SECRET_MODELS,
     Box,
@@ -54,7 +55,16 @@ from evalapp.box.models import (
     partition_name,
 )
 from evalapp.box.rights import KnownVoter, Right
-from evalapp.box.storage import SCHEMES, BallotNotStored, BoxCount, Scheme, WrittenBallot
+from evalapp.box.storage import (
+    SCHEMES,
+    BallotNotStored,
+    BoxCount,
+    DuplicateBallot,
+    ElGamalScheme,
+    Scheme,
+    SealedBallot,
+    WrittenBallot,
+)
 from evalapp.core.errors import InvalidState, ValidationFailed
 from evalapp.core.transactions import after_commit, begin_writing, remember, remembered
 from evalapp.extensions import db
@@ -66,7 +76,18 @@ VOTING_NOT_OPEN = _l("Voting is not open in this round.")
 
 __all__ = ["open_box", "box_of", "line_numbers", "cast", "close_box", "count_box", "digest",
            "trackers", "voted", "scrub_storage", "storage_tables", "Box", "BoxCount",
-           "WrittenBallot", "KnownVoter", "Right", "BallotNotStored"]
+           "WrittenBallot", "SealedBallot", "KnownVoter", "Right", "BallotNotStored",
+           "parameters", "encrypted"]
+
+
+def encrypted(box: Box | None) -> bool:
+    return box is not None and box.storage == ElGamalScheme.key
+
+
+def parameters(box: Box) -> dict:
+    """The encrypted box's public parameters and fingerprint (what a voter's device encrypts
+    under)."""
+    return keys.parameters(box)
 
 
 def _scheme(box: Box) -> Scheme:
@@ -85,10 +106,13 @@ def _memo_key(owner_kind: str, owner_id: int) -> tuple:
 
 
 def open_box(owner_kind: str, owner_id: int, scale: Scale, subjects: Sequence[int], *,
-             bad_line_voids_ballot: bool, storage: str = "plain") -> Box:
+             bad_line_voids_ballot: bool, storage: str = "plain",
+             threshold: int | None = None) -> Box:
     """A new, open box for the owner, one line per subject in ballot order (line 1 is
-    subjects[0]). The owner's rule for a bad line is kept with the box. Flushes; the caller
-    commits with the rest of its step."""
+    subjects[0]). The owner's rule for a bad line is kept with the box. An encrypted box
+    ("elgamal") gets its key here, dealt to the owner's registered locks, any `threshold` of
+    them able to count (None: a majority; see keys.deal). Flushes; the caller commits with the
+    rest of its step."""
     if storage not in SCHEMES:
         raise ValueError(f"unknown storage scheme {storage!r}")
     if len(set(subjects)) != len(subjects):
@@ -98,6 +122,8 @@ def open_box(owner_kind: str, owner_id: int, scale: Scale, subjects: Sequence[in
               lines=[BoxLine(number=n, subject_id=s) for n, s in enumerate(subjects, 1)])
     db.session.add(box)
     db.session.flush()
+    if storage == ElGamalScheme.key:
+        keys.deal(box, threshold)
     if _postgresql():
         _create_partitions(box.id)
     remember(_memo_key(owner_kind, owner_id), box)
@@ -154,7 +180,35 @@ def _check_written(box: Box, ballot: WrittenBallot) -> None:
                                   "recorded."))
 
 
-def cast(box: Box, right: Right, ballot: WrittenBallot) -> str:
+# Why an encrypted ballot was refused, by crypto.BadBallot's reason: never what it says.
+_BAD_BALLOT = _l("The encrypted ballot is not valid for this box (its proofs do not hold). "
+                 "Nothing was recorded; reload the ballot page and vote again.")
+_BAD_SHAPE = _l("The encrypted ballot does not have the form of this box's ballots. Nothing "
+                "was recorded; reload the ballot page and vote again.")
+
+
+def _sealed(box: Box, ballot: WrittenBallot | SealedBallot | dict) -> SealedBallot:
+    """The ballot for an encrypted box: checked when it came encrypted, encrypted here when it
+    came as marks (a browser without JavaScript, the API): the marks never leave this call."""
+    params = json.loads(box.parameters)
+    if isinstance(ballot, WrittenBallot):
+        _check_written(box, ballot)
+        levels = [level.value for level in box.scale.levels]
+        if not ballot.valid or len(ballot.marks) != len(box.lines):
+            raise ValidationFailed(_l("Every person on the ballot needs exactly one mark. "
+                                      "Nothing was recorded; complete the ballot and send it "
+                                      "again."))
+        choices = [levels.index(str(ballot.marks[line.number])) for line in box.lines]
+        return SealedBallot(crypto.encrypt_ballot(params, choices))
+    content = ballot.content if isinstance(ballot, SealedBallot) else ballot
+    try:
+        return SealedBallot(crypto.check_ballot(params, content, box.fingerprint))
+    except crypto.BadBallot as error:
+        raise ValidationFailed(_BAD_SHAPE if error.reason in {"shape", "encoding", "proof_shape"}
+                               else _BAD_BALLOT) from None
+
+
+def cast(box: Box, right: Right, ballot: WrittenBallot | SealedBallot | dict) -> str:
     """Put one ballot in the box, spending `right`; returns the voter's tracker.
 
     The checks of the ballot run first, without any lock. Then SQLite's write lock is taken
@@ -164,17 +218,26 @@ def cast(box: Box, right: Right, ballot: WrittenBallot) -> str:
     the ballot are written in that one transaction. Facts the owner checked before (the voter
     on the roll and present) must be ones that cannot be undone while the box is open.
     """
-    _check_written(box, ballot)
-    marks = {int(line): str(level) for line, level in ballot.marks.items()}
+    if encrypted(box):
+        written = _sealed(box, ballot)
+    else:
+        _check_written(box, ballot)
+        written = WrittenBallot(marks={int(line): str(level)
+                                       for line, level in ballot.marks.items()},
+                                valid=ballot.valid)
     begin_writing()
     status = db.session.execute(select(Box.status).where(Box.id == box.id)
                                 .with_for_update(read=True)).scalar_one()
     if status != BoxStatus.OPEN:
         raise InvalidState(VOTING_NOT_OPEN)
     right.spend(box)
-    tracker = _scheme(box).write(box, WrittenBallot(marks=marks, valid=ballot.valid))
-    record(SYSTEM, "ballot.cast", box.owner)  # that a ballot arrived; never whose or what
-    return tracker
+    try:
+        return _scheme(box).write(box, written)
+    except DuplicateBallot:
+        raise ValidationFailed(_l("This ballot is a copy of a ballot already in the box. "
+                                  "Nothing was recorded.")) from None
+    # No audit entry per ballot: its time would give the order of casting (a login entry
+    # just before it names the voter). The owner records the number at closing.
 
 
 def voted(box: Box | None) -> int:
@@ -201,6 +264,8 @@ def close_box(box: Box) -> int:
         raise InvalidState(VOTING_NOT_OPEN)
     ballots = _rewrite_in_random_order(box)
     box.status = BoxStatus.CLOSED.value
+    if encrypted(box):
+        SCHEMES[box.storage].seal(box)
     db.session.flush()
     after_commit(scrub_storage, key="box.scrub_storage")
     return ballots
@@ -283,9 +348,7 @@ def count_box(box: Box, *, issued: int) -> BoxCount:
     out: with bad_line_voids_ballot such a ballot is invalid; without it the ballot is valid and
     only that line counts as invalid for its subject, the base staying the ballots collected.
     """
-    if box.status != BoxStatus.CLOSED:
-        raise InvalidState(_l("The ballot box is counted once it is closed."))
-    result = _scheme(box).count(box, issued=issued)
+    result = recount(box, issued=issued)
     box.digest = result.digest
     return result
 
@@ -295,7 +358,18 @@ def recount(box: Box, *, issued: int) -> BoxCount:
     count and digest compares them with."""
     if box.status != BoxStatus.CLOSED:
         raise InvalidState(_l("The ballot box is counted once it is closed."))
-    return _scheme(box).count(box, issued=issued)
+    try:
+        return _scheme(box).count(box, issued=issued)
+    except crypto.BadBallot as error:
+        if error.reason == "too_few_decryptions":
+            shares = keys.shares_of(box)
+            raise InvalidState(
+                _l("The box opens when %(k)s of the %(n)s members of the counting team have "
+                   "unlocked their shares; %(done)s have so far."),
+                k=json.loads(box.parameters)["threshold"], n=len(shares),
+                done=len(keys.unlocked(box))) from None
+        raise InvalidState(_l("The counting team's decryptions do not open this box's sums: "
+                              "the box has changed since it was closed.")) from None
 
 
 def digest(box: Box) -> str:
@@ -313,3 +387,38 @@ def storage_tables(box: Box) -> dict[str, str]:
     postgresql = _postgresql()
     return {model.__tablename__: partition_name(model, box.id) if postgresql
             else model.__tablename__ for model in SECRET_MODELS}
+
+
+# ---------------------------------------------------------------- the counting team's key
+
+
+def register_lock(owner_kind: str, owner_id: int, holder: str, passphrase: str,
+                  confirmation: str | None = None):
+    """A counting-team member's lock for the owner's next encrypted box (keys.register_lock)."""
+    return keys.register_lock(owner_kind, owner_id, holder, passphrase, confirmation)
+
+
+def forget_lock(owner_kind: str, owner_id: int, number: int):
+    return keys.forget_lock(owner_kind, owner_id, number)
+
+
+def locks_of(owner_kind: str, owner_id: int):
+    return keys.locks_of(owner_kind, owner_id)
+
+
+def shares_of(box: Box):
+    return keys.shares_of(box)
+
+
+def unlocked(box: Box) -> list[int]:
+    return keys.unlocked(box)
+
+
+def unlock_share(box: Box, number: int, passphrase: str):
+    """Member `number` unlocks their share: their partial decryption of the closed box's sums
+    is stored (keys.unlock)."""
+    return keys.unlock(box, number, passphrase)
+
+
+def threshold(box: Box) -> int | None:
+    return json.loads(box.parameters)["threshold"] if encrypted(box) else None

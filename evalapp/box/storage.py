@@ -25,6 +25,7 @@ with its own secret tables in models.SECRET_MODELS, and nothing else in the box 
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,7 +34,15 @@ from typing import Protocol
 from sqlalchemy import String, cast, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from evalapp.box.models import Box, BoxBallot, BoxMark, BoxReceipt
+from evalapp.box import crypto
+from evalapp.box.models import (
+    Box,
+    BoxBallot,
+    BoxDecryption,
+    BoxMark,
+    BoxReceipt,
+    BoxSealedBallot,
+)
 from evalapp.extensions import db
 
 
@@ -168,3 +177,102 @@ class PlainScheme:
 
 
 SCHEMES: dict[str, Scheme] = {PlainScheme.key: PlainScheme()}
+
+
+# ---------------------------------------------------------------- the encrypted box
+
+
+@dataclass(frozen=True)
+class SealedBallot:
+    """An encrypted ballot whose proofs have been checked (crypto.check_ballot): ciphertexts
+    and proofs, as the voter's device (or, without JavaScript, the server) made them."""
+
+    content: Mapping[str, object]
+
+    @property
+    def tracker(self) -> str:
+        return crypto.tracker(dict(self.content))
+
+
+class DuplicateBallot(ValueError):
+    """A ballot already in the box: a replayed copy of someone else's ballot."""
+
+
+class ElGamalScheme:
+    """Encrypted ballots (design §3, docs/crypto.md): one row per ballot, its tracker and its
+    ciphertexts with their proofs. Counting adds the ciphertexts up (the sums are computed when
+    the box closes) and decrypts only the sums, with the counting team's partial decryptions.
+    Every ballot is valid as a whole with exactly one mark per line (the proofs say so), so a
+    browser ballot has no invalid lines; paper ballots are added by their owner as totals."""
+
+    key = "elgamal"
+
+    def write(self, box: Box, ballot: SealedBallot) -> str:
+        tracker = ballot.tracker
+        if db.session.execute(select(BoxSealedBallot.tracker).where(
+                BoxSealedBallot.box_id == box.id, BoxSealedBallot.tracker == tracker)).first():
+            raise DuplicateBallot()
+        failure = None
+        try:
+            db.session.execute(insert(BoxSealedBallot), [
+                {"box_id": box.id, "tracker": tracker,
+                 "content": crypto.canonical(dict(ballot.content))}])
+        except SQLAlchemyError as error:
+            failure = type(getattr(error, "orig", None) or error).__name__
+        if failure is not None:
+            raise BallotNotStored(failure)
+        return tracker
+
+    def trackers(self, box: Box) -> list[str]:
+        return list(db.session.execute(select(BoxSealedBallot.tracker).where(
+            BoxSealedBallot.box_id == box.id).order_by(BoxSealedBallot.tracker)).scalars())
+
+    def ballots(self, box: Box) -> list[tuple[str, dict]]:
+        """(tracker, ballot) of every ballot, sorted by tracker."""
+        return [(t, json.loads(c)) for t, c in db.session.execute(
+            select(BoxSealedBallot.tracker, BoxSealedBallot.content)
+            .where(BoxSealedBallot.box_id == box.id).order_by(BoxSealedBallot.tracker))]
+
+    def digest(self, box: Box, trackers=None) -> str:
+        """SHA-256 of the box's fingerprint and every tracker, sorted: a tracker is the hash of
+        its ballot, so the digest covers every ciphertext and proof."""
+        if trackers is None:
+            trackers = self.trackers(box)
+        payload = (box.fingerprint or "") + "\n--\n" + "\n".join(sorted(trackers))
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+    def sums(self, box: Box, ballots=None) -> list:
+        if ballots is None:
+            ballots = self.ballots(box)
+        return crypto.sums(json.loads(box.parameters), [b for _t, b in ballots])
+
+    def seal(self, box: Box) -> None:
+        """When the box closes: its sums, kept on the box for the counting team."""
+        box.sums = crypto.canonical(self.sums(box))
+
+    def count(self, box: Box, *, issued: int) -> BoxCount:
+        """The counts, from the sums recomputed from the ballots and the counting team's
+        partial decryptions (each checked again). Raises crypto.BadBallot when they do not
+        make a count (fewer than k, or the sums changed since they were made)."""
+        params = json.loads(box.parameters)
+        ballots = self.ballots(box)
+        sums = self.sums(box, ballots)
+        if box.sums is not None and json.loads(box.sums) != sums:
+            raise crypto.BadBallot("sums_changed")
+        partials = [json.loads(c) for c in db.session.execute(
+            select(BoxDecryption.content).where(BoxDecryption.box_id == box.id)
+            .order_by(BoxDecryption.number)).scalars()]
+        fingerprint = crypto.fingerprint(params)
+        for partial in partials:
+            crypto.check_partial_decryption(params, sums, partial, fingerprint)
+        counts = crypto.combine(params, sums, partials, len(ballots))
+        levels = [level.value for level in box.scale.levels]
+        marks = {(line, levels[i]): n for line, row in enumerate(counts, start=1)
+                 for i, n in enumerate(row) if n}
+        collected = len(ballots)
+        return BoxCount(issued=issued, collected=collected, valid=collected, invalid=0,
+                        marks=marks, line_invalid={line.number: 0 for line in box.lines},
+                        digest=self.digest(box, [t for t, _b in ballots]))
+
+
+SCHEMES[ElGamalScheme.key] = ElGamalScheme()
