@@ -37,10 +37,10 @@ function ballotPage() {
     return;  // the server's review and encryption still work
   }
   const lines = Array.from(form.querySelectorAll(".ballot-line"));
-  const list = document.getElementById("device-review-list");
+  const list = document.getElementById("review-list");
   const status = document.getElementById("device-status");
-  const send = document.getElementById("device-send");
-  const change = document.getElementById("device-change");
+  const send = document.getElementById("cast-button");
+  const change = document.getElementById("change-button");
   const intro = document.getElementById("ballot-intro");
 
   // Every line's radios in the order of the box's levels; otherwise leave it to the server.
@@ -70,8 +70,17 @@ function ballotPage() {
     const chosen = choices();
     const unmarked = lines.filter((_line, j) => chosen[j] < 0);
     if (unmarked.length) {
-      // Said by the live counter (app.js) above the button; the first empty line gets focus.
-      unmarked.forEach((line) => line.classList.add("border-danger"));
+      // As the server's answer says it: each empty line in red and in words ("Not marked yet",
+      // tied to the line; app.js hides it once marked), the live counter above the button;
+      // the first empty line gets focus. No request.
+      unmarked.forEach((line) => {
+        const note = line.querySelector(".unmarked-note");
+        line.classList.add("border-danger", "line-unmarked");
+        if (note) {
+          note.hidden = false;
+          line.setAttribute("aria-describedby", note.id);
+        }
+      });
       unmarked[0].scrollIntoView({ block: "center" });
       unmarked[0].querySelector("input[type=radio]").focus();
       return;
