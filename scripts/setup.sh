@@ -18,6 +18,9 @@ for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
     || missing+=("$package")
 done
+# Node.js and npm install the browser's cryptography (scripts/vendor-noble.sh). Some machines
+# have Node.js from another source that brings its own npm: only ask apt when npm is missing.
+command -v npm >/dev/null || missing+=(nodejs npm)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else
     echo "Missing system packages: ${missing[*]} (run as root or install them)." >&2; exit 1
@@ -45,3 +48,6 @@ fi
 
 # Message catalogs are compiled from the committed .po files.
 .venv/bin/pybabel -q compile -d evalapp/translations -f
+
+# The browser's ballot encryption: @noble/curves and @noble/hashes, pinned, from npm.
+bash scripts/vendor-noble.sh

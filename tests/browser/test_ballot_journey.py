@@ -262,7 +262,7 @@ def test_a_confidence_round_from_creation_to_results(
         review_shows(voter, first_marks)
         if i == CHANGES_MIND:
             # Back to the ballot with the marks kept; one line changed; reviewed again.
-            voter.locator('form[action$="/change"] button').tap()
+            voter.locator("#change-button").tap()
             expect(voter.locator("#unmarked-counter")).to_have_text(unmarked_text(0))
             expect(voter.locator("fieldset.ballot-line input:checked")).to_have_count(3)
             voter.locator("fieldset.ballot-line").nth(2).locator(
