@@ -2,24 +2,18 @@
 # Every benchmark once, in its quick size (about half a minute on 2 cores). Not part of the
 # test suite. Usage: bash bench/run_all.sh [--database postgresql]
 # (--database applies to cast_ballots, count_round and close_box; import_people's ceiling is
-<<<<<<< HEAD
 # sqlite3; verify_ballot uses no database.)
-=======
 # sqlite3; encrypt_ballot runs in Chromium and has no database.)
->>>>>>> i9-js
 set -uo pipefail
 cd "$(dirname "$0")/.."
 py=.venv/bin/python
 failed=()
-<<<<<<< HEAD
 for bench in cast_ballots count_round close_box import_people verify_ballot; do
   extra=()
   [ "$bench" != import_people ] && [ "$bench" != verify_ballot ] && extra=("$@")
-=======
 for bench in cast_ballots count_round close_box import_people encrypt_ballot; do
   extra=()
   case $bench in import_people|encrypt_ballot) ;; *) extra=("$@") ;; esac
->>>>>>> i9-js
   "$py" "bench/$bench.py" --quick "${extra[@]}" || failed+=("$bench")
   echo
 done
