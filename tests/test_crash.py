@@ -121,7 +121,7 @@ class Voter:
                                      "password": PASSWORD})
 
     def cast(self, server: Server, round_id: int, lines: list[int]) -> str:
-        """The receipt's tracker (32 hex digits) once the receipt page is returned."""
+        """The receipt's tracker (64 hex digits) once the receipt page is returned."""
         page = self.get(server, f"/vote/{round_id}")
         fields = {"csrf_token": self.token(page)} | {f"mark-{line}": "high" for line in lines}
         return self.tracker(self.post(server, f"/vote/{round_id}/cast", fields))
@@ -132,7 +132,7 @@ class Voter:
         if not match:
             return None
         digits = re.sub(r"<[^>]+>|[^0-9a-f]", "", html.unescape(match.group(1)))
-        assert len(digits) == 32, digits
+        assert len(digits) == 64, digits
         return digits
 
 

@@ -1105,7 +1105,14 @@ def check_count(round_: BallotRound) -> list[CountProblem]:
     if not ROUND_STEPS.in_phase(round_, "results_exist"):
         return []
     ballot_box = round_box(round_)
-    again = box.recount(ballot_box, issued=round_.present_count or 0)
+    try:
+        again = box.recount(ballot_box, issued=round_.present_count or 0)
+    except InvalidState as error:  # an encrypted box whose ballots or sums no longer match
+        problems = [CountProblem("ballots", error.text())]
+        if box.digest(ballot_box) != round_.box_digest:
+            problems.insert(0, CountProblem("digest", str(_l(
+                "The content of the ballot box differs from the box that was counted."))))
+        return problems
     problems = []
     if again.digest != round_.box_digest:
         problems.append(CountProblem("digest", str(_l(

@@ -51,6 +51,7 @@ from evalapp.box.models import (
     BoxBallot,
     BoxLine,
     BoxParticipation,
+    BoxSealedBallot,
     BoxStatus,
     partition_name,
 )
@@ -307,7 +308,7 @@ def _rewrite_in_random_order(box: Box) -> int:
                 columns = [c.name for c in model.__table__.columns]
                 db.session.execute(insert(model), [dict(zip(columns, row, strict=True))
                                                    for row in contents[model]])
-    return len(contents[BoxBallot])
+    return len(contents[BoxBallot]) + len(contents[BoxSealedBallot])
 
 
 def scrub_storage() -> None:

@@ -233,12 +233,14 @@ class ElGamalScheme:
             select(BoxSealedBallot.tracker, BoxSealedBallot.content)
             .where(BoxSealedBallot.box_id == box.id).order_by(BoxSealedBallot.tracker))]
 
-    def digest(self, box: Box, trackers=None) -> str:
-        """SHA-256 of the box's fingerprint and every tracker, sorted: a tracker is the hash of
-        its ballot, so the digest covers every ciphertext and proof."""
-        if trackers is None:
-            trackers = self.trackers(box)
-        payload = (box.fingerprint or "") + "\n--\n" + "\n".join(sorted(trackers))
+    def digest(self, box: Box, ballots=None) -> str:
+        """SHA-256 of the box's fingerprint and the tracker of every ballot as stored (the hash
+        of its content, computed again here), sorted: the digest covers every ciphertext and
+        proof, and the order rows are stored in plays no part."""
+        if ballots is None:
+            ballots = self.ballots(box)
+        trackers = sorted(crypto.tracker(ballot) for _t, ballot in ballots)
+        payload = (box.fingerprint or "") + "\n--\n" + "\n".join(trackers)
         return hashlib.sha256(payload.encode()).hexdigest()
 
     def sums(self, box: Box, ballots=None) -> list:
@@ -256,6 +258,8 @@ class ElGamalScheme:
         make a count (fewer than k, or the sums changed since they were made)."""
         params = json.loads(box.parameters)
         ballots = self.ballots(box)
+        if any(crypto.tracker(ballot) != tracker for tracker, ballot in ballots):
+            raise crypto.BadBallot("tracker")
         sums = self.sums(box, ballots)
         if box.sums is not None and json.loads(box.sums) != sums:
             raise crypto.BadBallot("sums_changed")
@@ -272,7 +276,7 @@ class ElGamalScheme:
         collected = len(ballots)
         return BoxCount(issued=issued, collected=collected, valid=collected, invalid=0,
                         marks=marks, line_invalid={line.number: 0 for line in box.lines},
-                        digest=self.digest(box, [t for t, _b in ballots]))
+                        digest=self.digest(box, ballots))
 
 
 SCHEMES[ElGamalScheme.key] = ElGamalScheme()

@@ -22,7 +22,6 @@ from evalapp.ballots.models import BallotRound, RoundStatus
 from evalapp.box.models import (
     Box,
     BoxBallot,
-    BoxLine,
     BoxMark,
     BoxParticipation,
     BoxReceipt,
@@ -62,7 +61,7 @@ TRACKER_ON_PAGE = re.compile(r'id="tracker"[^>]*>(.*?)</p>', re.S)
 def tracker_on(html: str) -> str:
     """The tracker shown on a receipt page (in groups of four: 6c1d-5af3-…), as stored."""
     shown = re.sub(r"<[^>]+>", "", TRACKER_ON_PAGE.search(html).group(1)).strip()
-    assert re.fullmatch(r"([0-9a-f]{4}-){7}[0-9a-f]{4}", shown), shown
+    assert re.fullmatch(r"([0-9a-f]{4}-){15}[0-9a-f]{4}", shown), shown
     return shown.replace("-", "")
 
 
@@ -97,12 +96,11 @@ def secret_counts(round_id: int | None = None) -> dict[str, int]:
             "readable": count(BoxBallot) + count(BoxMark) + count(BoxReceipt)}
 
 
-def secret_marks(round_id: int) -> list[tuple[int, str]]:
-    """(candidate id, level key) of every mark in the round's box."""
-    return sorted(_db.session.execute(
-        select(BoxLine.subject_id, BoxMark.level)
-        .join(BoxLine, (BoxLine.box_id == BoxMark.box_id) & (BoxLine.number == BoxMark.line))
-        .where(BoxMark.box_id == box_id_of(round_id))).all())
+def secret_ballots(round_id: int) -> list[str]:
+    """The tracker of every (encrypted) ballot in the round's box, sorted."""
+    return list(_db.session.execute(
+        select(BoxSealedBallot.tracker).where(BoxSealedBallot.box_id == box_id_of(round_id))
+        .order_by(BoxSealedBallot.tracker)).scalars())
 
 
 @dataclass

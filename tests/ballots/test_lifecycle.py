@@ -8,6 +8,7 @@ evalapp.tally.rules, which would only compare the rules with themselves).
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from decimal import Decimal
@@ -18,10 +19,11 @@ from sqlalchemy.exc import IntegrityError
 
 from evalapp.audit.services import verify_chain
 from evalapp.auth.permissions import SYSTEM
-from evalapp.ballots import services
+from evalapp.ballots import builder, services
 from evalapp.ballots.models import BallotCandidate, BallotCount, BallotRound, RoundStatus
+from evalapp.box import crypto
 from evalapp.box import services as box
-from evalapp.box.models import BoxBallot, BoxMark, BoxReceipt
+from evalapp.box.models import BoxSealedBallot
 from evalapp.core.errors import InvalidState, NotAllowed, ValidationFailed
 from evalapp.org.models import UnitKind
 from evalapp.org.services import PersonData, create_unit, save_post, update_person, update_unit
@@ -33,8 +35,8 @@ from tests.ballots.conftest import (
     last_seq,
     make_people,
     marks,
+    secret_ballots,
     secret_counts,
-    secret_marks,
 )
 
 HIGH, CONF, LOW = Level.HIGH.value, Level.CONFIDENCE.value, Level.LOW.value
@@ -59,7 +61,7 @@ def test_every_step_writes_exactly_one_audit_entry(meeting, db):
     assert r.status is RoundStatus.DRAFT
     made = [e.action for e in entries_after(0) if e.target_type == "ballot_round"]
     assert made == ["ballot_round.created", "ballot_round.candidates_added",
-                    "ballot_round.voters_added"]
+                    "ballot_round.voters_added", *["ballot_round.key_registered"] * 3]
 
     def step(call, action, status):
         seq = last_seq()
@@ -82,10 +84,11 @@ def test_every_step_writes_exactly_one_audit_entry(meeting, db):
     assert m.round.opened_at is not None
     assert (m.round.summoned_count, m.round.present_count) == (3, 3)
     for voter in m.voters:
-        entry = step(lambda v=voter: services.cast_ballot(v, m.round, marks(m.round,
-                                                                             [HIGH, LOW])),
-                     "ballot.cast", RoundStatus.VOTING)
-        assert entry.details == "{}" and entry.actor_id is None
+        # No entry per ballot: its time would give the order of casting.
+        seq = last_seq()
+        services.cast_ballot(voter, m.round, marks(m.round, [HIGH, LOW]))
+        db.session.commit()
+        assert entries_after(seq) == []
     entry = step(lambda: services.close_voting(SYSTEM, m.round), "ballot_round.voting_closed",
                  RoundStatus.CLOSED)
     assert '"ballots":3' in entry.details and m.round.closed_at is not None
@@ -93,6 +96,9 @@ def test_every_step_writes_exactly_one_audit_entry(meeting, db):
     db.session.commit()  # end the reading transaction: the checkpoint waits for every writer
     box.scrub_storage()  # housekeeping, not a state change: no entry
     assert entries_after(seq) == []
+    for number in (1, 2):  # the counting team unlocks two shares of three: one entry each
+        step(lambda n=number: builder.unlock(m.round, [n]), "ballot_round.share_unlocked",
+             RoundStatus.CLOSED)
     entry = step(lambda: services.count_round(SYSTEM, m.round), "ballot_round.counted",
                  RoundStatus.COUNTED)
     assert m.round.box_digest and m.round.box_digest in entry.details
@@ -154,7 +160,7 @@ def _snapshot(db, round_id):
         "voters": sorted((v.id, v.person_id, v.full_name, v.present) for v in r.voters),
         "officers": sorted((o.user_id, o.role.value) for o in r.officers),
         "secret": secret_counts(round_id),
-        "marks": secret_marks(round_id),
+        "ballots": secret_ballots(round_id),
         "counts": sorted((c.candidate_id, c.level.value, c.count) for c in db.session.execute(
             select(BallotCount).where(BallotCount.round_id == round_id)).scalars()),
         "audit": last_seq(),
@@ -201,8 +207,9 @@ def _operations(m, factory):
         "open_voting": (lambda: services.open_voting(SYSTEM, r), "ballot_round.voting_opened",
                         {A_}),
         # voters[3] is present (from attendance on) and has not voted yet.
+        # No entry per ballot (its time would give the casting order).
         "cast_ballot": (lambda: services.cast_ballot(m.voters[3], r, marks(r, [HIGH, LOW])),
-                        "ballot.cast", {V_}),
+                        None, {V_}),
         "close_voting": (lambda: services.close_voting(SYSTEM, r),
                          "ballot_round.voting_closed", {V_}),
         "count_round": (lambda: services.count_round(SYSTEM, r), "ballot_round.counted", {C_}),
@@ -230,6 +237,8 @@ def test_each_step_is_allowed_in_its_states_only(meeting, factory, db, state, op
     if state is RoundStatus.ATTENDANCE:  # everyone present, so that voting could open
         services.set_attendance(SYSTEM, m.round, [v.id for v in m.round.voters])
         db.session.commit()
+    if state is RoundStatus.CLOSED:  # the counting team has unlocked enough shares to count
+        builder.unlock(m.round)
     call, action, allowed = _operations(m, factory)[operation]
     before = _snapshot(db, m.round_id)
     seq = last_seq()
@@ -237,8 +246,8 @@ def test_each_step_is_allowed_in_its_states_only(meeting, factory, db, state, op
         call()
         db.session.commit()
         entries = [e for e in entries_after(seq) if e.target_type == "ballot_round"]
-        assert [e.action for e in entries] == [action]
-        assert entries[0].target_id == str(m.round_id)
+        assert [e.action for e in entries] == ([action] if action else [])
+        assert not entries or entries[0].target_id == str(m.round_id)
         assert _snapshot(db, m.round_id) != before
         return
     with pytest.raises(InvalidState):
@@ -581,10 +590,13 @@ def test_trackers_are_distinct_and_the_digest_seals_the_box(meeting, db):
         returned.append(services.cast_ballot(voter, r, marks(r, [(HIGH, CONF, LOW)[i % 3],
                                                                  LOW])))
         db.session.commit()
-    assert all(re.fullmatch(r"[0-9a-f]{32}", t) for t in returned)
+    assert all(re.fullmatch(r"[0-9a-f]{64}", t) for t in returned)
     assert len(set(returned)) == 6
-    ballot_ids = set(db.session.execute(select(BoxBallot.id)).scalars())
-    assert not ballot_ids & set(returned)  # a tracker is not the ballot's id
+    # A tracker is the hash of the encrypted ballot stored with it (and nothing readable is).
+    stored = dict(db.session.execute(
+        select(BoxSealedBallot.tracker, BoxSealedBallot.content)).all())
+    assert set(stored) == set(returned)
+    assert all(crypto.tracker(json.loads(c)) == t for t, c in stored.items())
     digest_while_open = services.box_digest(r)
 
     advance(m, RoundStatus.CLOSED)
@@ -598,27 +610,22 @@ def test_trackers_are_distinct_and_the_digest_seals_the_box(meeting, db):
     assert re.fullmatch(r"[0-9a-f]{64}", r.box_digest)
     assert services.trackers(r) == sorted(returned)
 
-    # Altering one mark in the database changes the recomputed digest...
-    mark = db.session.execute(select(BoxMark).limit(1)).scalar_one()
-    ballot_id, line, level = mark.ballot_id, mark.line, mark.level
-    new_level = HIGH if level != HIGH else LOW
-    db.session.execute(update(BoxMark).where(BoxMark.ballot_id == ballot_id,
-                                             BoxMark.line == line).values(level=new_level))
+    # Altering one ciphertext in the database changes the recomputed digest...
+    original = stored[returned[0]]
+    changed = json.loads(original)
+    alpha = changed["ciphertexts"][0][0][0]
+    changed["ciphertexts"][0][0][0] = alpha[:-1] + ("0" if alpha[-1] != "0" else "1")
+    db.session.execute(update(BoxSealedBallot).where(BoxSealedBallot.tracker == returned[0])
+                       .values(content=json.dumps(changed)))
     db.session.commit()
     assert services.box_digest(m.reload()) != r.box_digest
     # ...and putting it back restores it.
-    db.session.execute(update(BoxMark).where(BoxMark.ballot_id == ballot_id,
-                                             BoxMark.line == line).values(level=level))
+    db.session.execute(update(BoxSealedBallot).where(BoxSealedBallot.tracker == returned[0])
+                       .values(content=original))
     db.session.commit()
     assert services.box_digest(m.reload()) == r.box_digest
-    # So do a replaced tracker, a deleted ballot and an added one.
-    db.session.execute(update(BoxReceipt).where(BoxReceipt.tracker == returned[0])
-                       .values(tracker="0" * 32))
-    db.session.commit()
-    assert services.box_digest(m.reload()) != r.box_digest
-    db.session.execute(update(BoxReceipt).where(BoxReceipt.tracker == "0" * 32)
-                       .values(tracker=returned[0]))
-    db.session.execute(text("DELETE FROM box_mark WHERE ballot_id = :b"), {"b": ballot_id})
-    db.session.execute(text("DELETE FROM box_ballot WHERE id = :b"), {"b": ballot_id})
+    # So does a deleted ballot.
+    db.session.execute(text("DELETE FROM box_sealed_ballot WHERE tracker = :t"),
+                       {"t": returned[0]})
     db.session.commit()
     assert services.box_digest(m.reload()) != r.box_digest

@@ -119,7 +119,7 @@ def test_a_whole_round_through_the_pages(app, db, committee):
     assert 'count-low">4<' in second_row and 'percent-low">80,00<' in second_row
     assert "badge text-bg-danger" in second_row and "badge" not in first_row
     trackers = counter.get(f"/ballots/{round_id}/trackers").get_data(as_text=True)
-    assert len(re.findall(r'<li data-tracker="[0-9a-f]{32}"', trackers)) == 5
+    assert len(re.findall(r'<li data-tracker="[0-9a-f]{64}"', trackers)) == 5
 
 
 def test_results_of_a_tiny_round_are_shown_only_after_a_warning(app, db, factory):

@@ -93,11 +93,12 @@ def test_the_tracker_is_never_stored_next_to_the_voter(app, voting):
     client = _client(app, "uyvien2")
     _cast(client, m)
     tracker = tracker_on(client.get(f"/vote/{m.round_id}/receipt").get_data(as_text=True))
-    # In the database the tracker is only in box_receipt, whose columns name no person (on
-    # PostgreSQL, in the box's partition of it).
+    # In the database the tracker is only beside its encrypted ballot (it is the ballot's
+    # hash), in a table whose columns name no person (on PostgreSQL, in the box's partition).
     _db.session.commit()  # the inspector reads the schema on a connection of its own
     schema = inspect(_db.engine)
-    assert {c["name"] for c in schema.get_columns("box_receipt")} == {"tracker", "box_id"}
+    assert {c["name"] for c in schema.get_columns("box_sealed_ballot")} == {
+        "tracker", "box_id", "content"}
     text_columns = [(table, column["name"]) for table in schema.get_table_names()
                     if not is_box_partition(table)
                     for column in schema.get_columns(table)
@@ -105,7 +106,7 @@ def test_the_tracker_is_never_stored_next_to_the_voter(app, voting):
     found = [f"{table}.{name}" for table, name in text_columns if _db.session.execute(
         _db.text(f'SELECT COUNT(*) FROM "{table}" WHERE "{name}" LIKE :t'),
         {"t": f"%{tracker}%"}).scalar_one()]
-    assert found == ["box_receipt.tracker"]
+    assert found == ["box_sealed_ballot.tracker"]
 
 
 def test_logging_out_or_another_account_drops_the_receipt(app, voting):
@@ -164,7 +165,7 @@ def test_trackers_are_found_with_or_without_dashes(app, voting, db):
     advance(m, RoundStatus.CLOSED)
     url = f"/ballots/{m.round_id}/trackers"
     page = client.get(url).get_data(as_text=True)
-    assert sorted(re.findall(r'data-tracker="([0-9a-f]{32})"', page)) == sorted([own, *others])
+    assert sorted(re.findall(r'data-tracker="([0-9a-f]{64})"', page)) == sorted([own, *others])
     # The tracker this session kept is found in the list by itself.
     assert "own-tracker" in page and receipts.grouped(own) in page.split('id="own-tracker"')[1]
     for typed in (receipts.grouped(others[0]), others[0], others[0].upper(),

@@ -5,6 +5,8 @@ tests/documents/test_verification.py)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import select, text, update
 
@@ -34,27 +36,27 @@ def test_an_untouched_round_agrees_with_its_box(app, counted):
 
 
 @pytest.mark.parametrize("tamper, digest, counts", [
-    ("a mark changed", True, True),
-    ("a ballot removed with its marks", True, True),
-    ("a tracker removed", True, False),
+    ("a ciphertext changed", True, True),
+    ("a ballot removed", True, True),
+    ("a tracker changed", False, True),
 ])
 def test_a_changed_box_is_found(app, db, counted, tamper, digest, counts):
     box_id = box_id_of(counted.round_id)
-    ballot_id = db.session.execute(text(
-        "SELECT ballot_id FROM box_mark WHERE box_id = :b AND line = 1 AND level = 'high' "
-        "ORDER BY ballot_id LIMIT 1"), {"b": box_id}).scalar_one()
-    if tamper == "a mark changed":
-        db.session.execute(text("UPDATE box_mark SET level = 'low' WHERE box_id = :b AND "
-                                "ballot_id = :i AND line = 1"), {"b": box_id, "i": ballot_id})
-    elif tamper == "a ballot removed with its marks":
-        for table in ("box_mark", "box_ballot"):
-            column = "ballot_id" if table == "box_mark" else "id"
-            db.session.execute(text(f"DELETE FROM {table} WHERE box_id = :b AND {column} = :i"),
-                               {"b": box_id, "i": ballot_id})
+    tracker, content = db.session.execute(text(
+        "SELECT tracker, content FROM box_sealed_ballot WHERE box_id = :b ORDER BY tracker "
+        "LIMIT 1"), {"b": box_id}).one()
+    if tamper == "a ciphertext changed":  # another valid point: the first ballot's β on line 1
+        ballot = json.loads(content)
+        ballot["ciphertexts"][0][0][1] = ballot["ciphertexts"][0][1][1]
+        db.session.execute(text("UPDATE box_sealed_ballot SET content = :c WHERE box_id = :b "
+                                "AND tracker = :t"),
+                           {"b": box_id, "t": tracker, "c": json.dumps(ballot)})
+    elif tamper == "a ballot removed":
+        db.session.execute(text("DELETE FROM box_sealed_ballot WHERE box_id = :b AND "
+                                "tracker = :t"), {"b": box_id, "t": tracker})
     else:
-        db.session.execute(text("DELETE FROM box_receipt WHERE box_id = :b AND tracker = "
-                                "(SELECT min(tracker) FROM box_receipt WHERE box_id = :b)"),
-                           {"b": box_id})
+        db.session.execute(text("UPDATE box_sealed_ballot SET tracker = :n WHERE box_id = :b "
+                                "AND tracker = :t"), {"b": box_id, "t": tracker, "n": "0" * 64})
     db.session.commit()
     problems = services.check_count(counted.reload())
     kinds = {p.kind for p in problems}

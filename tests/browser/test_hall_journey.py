@@ -37,7 +37,7 @@ MEMBERS = [(f"DB{i:02d}", name, f"daibieu{i}") for i, name in enumerate([
     "Lê Văn An", "Đỗ Thị Bình", "Hoàng Văn Cường", "Vũ Thị Dung", "Ngô Văn Hải",
     "Bùi Thị Yến", "Lý Văn Muộn"])]
 LATE = MEMBERS[-1]
-GROUPED = re.compile(r"^([0-9a-f]{4}-){7}[0-9a-f]{4}$")
+GROUPED = re.compile(r"^([0-9a-f]{4}-){15}[0-9a-f]{4}$")
 
 
 @dataclass
