@@ -8,7 +8,7 @@ import pytest
 
 from evalapp.auth.models import Role
 from evalapp.auth.permissions import SYSTEM
-from evalapp.ballots import services
+from evalapp.ballots import builder, services
 from evalapp.ballots.lifecycle import ROUND_STEPS
 from evalapp.ballots.models import RoundStatus
 from evalapp.core.errors import InvalidState, NotAllowed
@@ -34,6 +34,8 @@ WHO = {
     "watch-turnout": {"admin", "chair", "secretary", "counter"},
     "close": {"admin", "chair", "secretary"},
     "count": {"admin", "chair", "secretary", "counter"},
+    "protect-share": {"admin", "chair", "secretary", "counter"},
+    "unlock-share": {"admin", "chair", "secretary", "counter"},
     "finalise": {"admin", "chair"},
     "publish": {"admin", "chair"},
 }
@@ -48,6 +50,8 @@ WHEN = {
     "watch-turnout": {V},
     "close": {V},
     "count": {C},
+    "protect-share": {D, A},
+    "unlock-share": {C},
     "finalise": {N},
     "publish": {N, F},
 }
@@ -63,6 +67,10 @@ def refusal(step: str, state) -> str:
                 "Chỉ công bố kết quả được sau khi kiểm phiếu.")
     if step == "vote":
         return "Đợt này chưa mở bỏ phiếu hoặc đã khóa hòm phiếu."
+    if step == "protect-share":
+        return "Khóa được đặt trước khi mở bỏ phiếu."
+    if step == "unlock-share":
+        return "Phần khóa được mở sau khi khóa hòm phiếu, trước khi kiểm phiếu."
     return f"Không thể thực hiện khi đợt đang ở trạng thái “{LABELS[state]}”."
 
 
@@ -112,6 +120,8 @@ def rounds(meeting, factory):
             services.set_attendance(SYSTEM, round_, [v.id for v in round_.voters])
         else:
             advance(m, N if state == PUBLISHED else state)
+        if state == C:  # the counting team has unlocked enough shares: counting can happen
+            builder.unlock(round_)
         if state == PUBLISHED:
             services.publish_results(SYSTEM, round_)
         db.session.commit()
