@@ -31,7 +31,7 @@ from evalapp.extensions import db as _db
 from evalapp.tally import rules
 from evalapp.tally.rules import Base, Level, RoundCounts, Scale
 from tests.ballots.conftest import advance, marks, meeting  # noqa: F401 - a fixture
-from tests.box.conftest import cast_all, open_test_box
+from tests.box.conftest import OWNER, cast_all, open_test_box
 from tests.conftest import DB_KIND
 
 EVALUATION = Scale.EVALUATION
