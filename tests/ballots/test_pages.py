@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from evalapp.auth.models import Role
 from evalapp.ballots import builder
 from evalapp.ballots.models import BallotRound, RoundStatus
-from evalapp.box.models import BoxBallot
+from evalapp.box.models import BoxBallot, BoxSealedBallot
 from tests.ballots.conftest import tracker_on
 from tests.conftest import PASSWORD
 
@@ -66,6 +66,22 @@ def test_a_whole_round_through_the_pages(app, db, committee):
     assert secretary.post(f"/ballots/{round_id}/attendance",
                           data={"present": present}).status_code == 302
     assert secretary.post(f"/ballots/{round_id}/open").status_code == 409
+    # The counting team protects its shares of the key: the head of the team on their own
+    # account, two more members in turn on the secretary's device.
+    counter = _login(app, committee["counter"])
+    holders = [(counter, "Tổ trưởng Kiểm", "mật khẩu tổ trưởng"),
+               (secretary, "Thành viên Hai", "mật khẩu thành viên 2"),
+               (secretary, "Thành viên Ba", "mật khẩu thành viên 3")]
+    for client, holder, passphrase in holders:
+        assert client.post(f"/ballots/{round_id}/keys", data={
+            "holder": holder, "passphrase": passphrase, "confirmation": passphrase}
+        ).status_code == 302
+    mismatched = secretary.post(f"/ballots/{round_id}/keys", data={
+        "holder": "Người Bốn", "passphrase": "mật khẩu số bốn", "confirmation": "khác hẳn"})
+    assert mismatched.status_code == 422 and "không giống nhau" in mismatched.get_data(
+        as_text=True)
+    keys_page = secretary.get(f"/ballots/{round_id}/keys").get_data(as_text=True)
+    assert "Cần 2 trong 3 thành viên" in keys_page and "Người Bốn" not in keys_page
     present = [voter_rows[u.person_id] for u in committee["voters"]]
     secretary.post(f"/ballots/{round_id}/attendance", data={"present": present})
     html = secretary.get(f"/ballots/{round_id}/attendance").get_data(as_text=True)
@@ -104,9 +120,21 @@ def test_a_whole_round_through_the_pages(app, db, committee):
     assert (turnout["voted"], turnout["present"], turnout["summoned"]) == (5, 5, 7)
     assert secretary.get(f"/ballots/{round_id}/results").status_code == 403  # not counted
     assert secretary.post(f"/ballots/{round_id}/close").status_code == 302
-    counter = _login(app, committee["counter"])
+    # Counting needs two shares unlocked; a wrong passphrase opens nothing.
+    early = counter.post(f"/ballots/{round_id}/count")
+    assert early.status_code in (302, 409)
+    assert db.session.get(BallotRound, round_id).status.value == "closed"
+    wrong = counter.post(f"/ballots/{round_id}/keys/unlock",
+                         data={"number": "1", "passphrase": "mật khẩu sai rồi"})
+    assert wrong.status_code == 422 and "không mở được" in wrong.get_data(as_text=True)
+    assert counter.post(f"/ballots/{round_id}/keys/unlock", data={
+        "number": "1", "passphrase": "mật khẩu tổ trưởng"}).status_code == 302
+    assert secretary.post(f"/ballots/{round_id}/keys/unlock", data={
+        "number": "3", "passphrase": "mật khẩu thành viên 3"}).status_code == 302
     assert counter.post(f"/ballots/{round_id}/count").status_code == 302
-    assert db.session.execute(select(func.count()).select_from(BoxBallot)).scalar_one() == 5
+    assert db.session.execute(select(func.count()).select_from(BoxSealedBallot)
+                              ).scalar_one() == 5
+    assert db.session.execute(select(func.count()).select_from(BoxBallot)).scalar_one() == 0
 
     results = counter.get(f"/ballots/{round_id}/results")
     assert results.status_code == 200
