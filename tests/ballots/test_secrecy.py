@@ -5,13 +5,15 @@ be joined by key, time, insertion order, row id or transaction id; ballot conten
 log or the audit trail.
 
 The method: 30 voters vote through the web pages, one after another, in a known (shuffled)
-order. Voter i's ballot encodes i in binary across 5 candidates (high = 1, low = 0), so every
-ballot says whose it is, and every tracker is known from the receipt page. After closing, the
-attacker's view is taken: the database file itself on SQLite, the system columns (ctid, xmin)
-and the heap files on PostgreSQL. For every ordering of rows the attacker can compute, rows are
-paired position by position with the true casting order (which the audit trail gives away: each
-"ballot.cast" entry follows its voter's "auth.login") and with every ordering of the other tables;
-the number of correct pairings must be what chance gives.
+order. Voter i's ballot encodes i in binary across 5 candidates (high = 1, low = 0), and every
+tracker is known from the receipt page. The ballots are stored encrypted (issue 9): nobody
+holding the database can read them, but an attacker could still try to tie a voter to a
+ciphertext by where or when it was written. After closing, the attacker's view is taken: the
+database file itself on SQLite, the system columns (ctid, xmin) and the heap files on
+PostgreSQL. For every ordering of rows the attacker can compute, rows are paired position by
+position with the true casting order (which the test knows: the audit trail no longer has an
+entry per ballot) and with every ordering of the other tables; the number of correct pairings
+must be what chance gives.
 
 Why that cannot flake: when an ordering carries no information, the number of positions where
 two orderings of 30 agree is the number of fixed points of a random permutation, which is
@@ -54,7 +56,10 @@ CASTING_SEED = 20261201
 MAX_MATCHES = 8
 MAX_TAU = 0.65
 MAX_COMPARISONS = 60
-SECRET_TABLES = ("box_participation", "box_ballot", "box_mark", "box_receipt")
+SECRET_TABLES = ("box_participation", "box_sealed_ballot", "box_ballot", "box_mark",
+                 "box_receipt")
+# Where a confidence round's ballots are: encrypted, one row each (the others stay empty).
+STORED = ("box_participation", "box_sealed_ballot")
 LEVEL_WORDS = re.compile(r"\b(high|low|confidence|no_confidence|HIGH|LOW|CONFIDENCE)\b")
 
 HIGH, LOW = Level.HIGH.value, Level.LOW.value
@@ -220,43 +225,31 @@ def test_the_sqlite_file_cannot_link_voters_to_ballots(closed_box, database_url,
         counters = {name for (name,) in con.execute("SELECT name FROM sqlite_sequence")}
         assert not counters & set(SECRET_TABLES)
 
-    # Who is who, from the dump (the attacker can decode these ballots as well as we can).
+    # Who is who: the test knows each voter's tracker (the attacker cannot read the encrypted
+    # ballots; it could still try to tie a voter to a ciphertext by where and when it sits).
     rid = box.box_id
-    mark_rows = con.execute("SELECT ballot_id, line, level FROM box_mark").fetchall()
-    contents: dict[str, dict[int, str]] = {}
-    for ballot_id, candidate_id, level in mark_rows:
-        contents.setdefault(ballot_id, {})[candidate_id] = level
-    box.ballot_owner = {b: box.owner_of_marks(c) for b, c in contents.items()}
-    assert sorted(box.ballot_owner.values()) == list(range(N))
-    audit = con.execute("SELECT seq, action, actor_id FROM audit_entry ORDER BY seq").fetchall()
-    person_of_user = dict(con.execute("SELECT id, person_id FROM user_account"))
-    by_login, current = [], None
-    for _seq, action, actor_id in audit:
-        if action == "auth.login":
-            current = person_of_user.get(actor_id)
-        elif action == "ballot.cast":
-            by_login.append(box.person_index[current])
-    # The trail tells who voted when (each "ballot.cast" follows its voter's login): the
-    # attacker knows the casting order exactly, so no ordering of the box may follow it.
-    assert by_login == box.cast_order
+    for table in ("box_ballot", "box_mark", "box_receipt"):
+        assert con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
+    stored = [t for (t,) in con.execute("SELECT tracker FROM box_sealed_ballot")]
+    assert sorted(box.tracker_owner[t] for t in stored) == list(range(N))
+    # The trail says who logged in when, but has no entry per ballot: it does not give the
+    # casting order.
+    actions = [a for (a,) in con.execute("SELECT action FROM audit_entry")]
+    assert "auth.login" in actions and "ballot.cast" not in actions
 
     def owners(query, key=lambda row: row[0], owner=None):
-        owner = owner or box.ballot_owner.__getitem__
         return [owner(v) for v in first_seen(key(row) for row in con.execute(query, (rid,)))]
 
     tracker = box.tracker_owner.__getitem__
     person = box.person_index.__getitem__
     orderings = {
-        "box_ballot: natural": owners("SELECT id FROM box_ballot WHERE box_id = ?"),
-        "box_ballot: full scan": owners("SELECT id FROM box_ballot NOT INDEXED WHERE box_id = ?"),
-        "box_ballot: by id": owners("SELECT id FROM box_ballot WHERE box_id = ? ORDER BY id"),
-        "box_mark: natural": owners("SELECT ballot_id FROM box_mark WHERE box_id = ?"),
-        "box_mark: by line then natural": owners(
-            "SELECT ballot_id FROM box_mark WHERE box_id = ? ORDER BY line"),
-        "box_receipt: natural": owners(
-            "SELECT tracker FROM box_receipt WHERE box_id = ?", owner=tracker),
-        "box_receipt: full scan": owners(
-            "SELECT tracker FROM box_receipt NOT INDEXED WHERE box_id = ?", owner=tracker),
+        "box_sealed_ballot: natural": owners(
+            "SELECT tracker FROM box_sealed_ballot WHERE box_id = ?", owner=tracker),
+        "box_sealed_ballot: full scan": owners(
+            "SELECT tracker FROM box_sealed_ballot NOT INDEXED WHERE box_id = ?", owner=tracker),
+        "box_sealed_ballot: by content": owners(
+            "SELECT tracker FROM box_sealed_ballot WHERE box_id = ? ORDER BY content",
+            owner=tracker),
         "box_participation: natural": owners(
             "SELECT person_id FROM box_participation WHERE box_id = ?", owner=person),
     }
@@ -264,14 +257,12 @@ def test_the_sqlite_file_cannot_link_voters_to_ballots(closed_box, database_url,
     # Physical order in the file: where each ballot id and tracker sits in the bytes (a cell's
     # place in its page follows the order rows were written in).
     raw = open(dump, "rb").read()
-    for label, ids, owner in (("box_ballot", list(box.ballot_owner),
-                               box.ballot_owner.__getitem__),
-                              ("box_receipt", list(box.tracker_owner), tracker)):
-        first = sorted(ids, key=lambda v: raw.find(v.encode()))
-        last = sorted(ids, key=lambda v: raw.rfind(v.encode()))
-        assert all(raw.find(v.encode()) >= 0 for v in ids)
-        orderings[f"{label}: file offset, first copy"] = [owner(v) for v in first]
-        orderings[f"{label}: file offset, last copy"] = [owner(v) for v in last]
+    ids = list(box.tracker_owner)
+    first = sorted(ids, key=lambda v: raw.find(v.encode()))
+    last = sorted(ids, key=lambda v: raw.rfind(v.encode()))
+    assert all(raw.find(v.encode()) >= 0 for v in ids)
+    orderings["box_sealed_ballot: file offset, first copy"] = [tracker(v) for v in first]
+    orderings["box_sealed_ballot: file offset, last copy"] = [tracker(v) for v in last]
     assert_unlinkable(box, orderings)
 
     # No stale copy of the box anywhere: every page holding a ballot id or a tracker belongs to
@@ -284,25 +275,19 @@ def test_the_sqlite_file_cannot_link_voters_to_ballots(closed_box, database_url,
     structures = {table: {table} | {name for (name,) in con.execute(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", (table,))}
         for table in SECRET_TABLES}
-    allowed = (structures["box_ballot"] | structures["box_mark"]
-               | structures["box_receipt"])
+    allowed = structures["box_sealed_ballot"]
     copies: dict[tuple[str, str], int] = {}
     for number in range(1, len(raw) // page_size + 1):
         page = raw[(number - 1) * page_size:number * page_size]
-        found = [v for v in (*box.ballot_owner, *box.tracker_owner) if v.encode() in page]
+        found = [v for v in box.tracker_owner if v.encode() in page]
         if not found:
             continue
         name, _pagetype = owner_page.get(number, ("(free page)", "free"))
-        assert name in allowed, f"page {number} ({name}) holds a ballot id or tracker"
+        assert name in allowed, f"page {number} ({name}) holds a tracker"
         for value in found:
             copies[(name, value)] = copies.get((name, value), 0) + page.count(value.encode())
-    for ballot_id in box.ballot_owner:  # a row of box_ballot, BITS rows of box_mark
-        for name in structures["box_ballot"]:
-            assert copies[(name, ballot_id)] == 1, name
-        for name in structures["box_mark"]:
-            assert copies[(name, ballot_id)] == BITS, name
     for value in box.tracker_owner:
-        for name in structures["box_receipt"]:
+        for name in structures["box_sealed_ballot"]:
             assert copies[(name, value)] == 1, name
     con.close()
 
@@ -328,20 +313,17 @@ def test_postgresql_system_columns_cannot_link_voters_to_ballots(closed_box, dat
                     return con.exec_driver_sql(sql, {"r": rid, "b": bid}).all()
                 return con.exec_driver_sql(sql).all()
 
-            ballots = rows("SELECT ctid::text, xmin::text::bigint, id FROM box_ballot "
-                           "WHERE box_id = %(b)s")
-            mark_rows = rows("SELECT m.ctid::text, m.xmin::text::bigint, m.ballot_id, "
-                             "m.line, m.level::text FROM box_mark m WHERE m.box_id = %(b)s")
-            receipts = rows("SELECT ctid::text, xmin::text::bigint, tracker FROM box_receipt "
-                            "WHERE box_id = %(b)s")
+            for table in ("box_ballot", "box_mark", "box_receipt"):
+                assert rows(f"SELECT count(*) FROM {table}")[0][0] == 0, table
+            sealed = rows("SELECT ctid::text, xmin::text::bigint, tracker FROM "
+                          "box_sealed_ballot WHERE box_id = %(b)s")
             participation = rows("SELECT ctid::text, xmin::text::bigint, person_id FROM "
                                  "box_participation WHERE box_id = %(b)s")
             round_xmin = rows("SELECT xmin::text::bigint FROM ballot_round "
                               "WHERE id = %(r)s")[0][0]
             natural = {
-                "box_ballot": [r[0] for r in rows("SELECT id FROM box_ballot")],
-                "box_mark": [r[0] for r in rows("SELECT ballot_id FROM box_mark")],
-                "box_receipt": [r[0] for r in rows("SELECT tracker FROM box_receipt")],
+                "box_sealed_ballot": [r[0] for r in rows(
+                    "SELECT tracker FROM box_sealed_ballot")],
                 "box_participation": [r[0] for r in rows(
                     "SELECT person_id FROM box_participation")],
             }
@@ -351,7 +333,7 @@ def test_postgresql_system_columns_cannot_link_voters_to_ballots(closed_box, dat
             con.exec_driver_sql("CHECKPOINT")
             files = {table: bytes(rows(f"SELECT pg_read_binary_file(pg_relation_filepath("
                                        f"'{table}_p{bid}'))")[0][0])
-                     for table in SECRET_TABLES}
+                     for table in STORED}
             assert all(rows(f"SELECT pg_relation_filepath('{table}')")[0][0] is None
                        for table in SECRET_TABLES)
             audit = rows("SELECT a.seq, a.action, u.person_id FROM audit_entry a "
@@ -359,26 +341,15 @@ def test_postgresql_system_columns_cannot_link_voters_to_ballots(closed_box, dat
     finally:
         engine.dispose()
 
-    contents: dict[str, dict[int, str]] = {}
-    for _ctid, _xmin, ballot_id, line, level in mark_rows:
-        contents.setdefault(ballot_id, {})[line] = level
-    box.ballot_owner = {b: box.owner_of_marks(c) for b, c in contents.items()}
-    assert sorted(box.ballot_owner.values()) == list(range(N))
-    by_login, current = [], None
-    for _seq, action, person_id in audit:
-        if action == "auth.login":
-            current = person_id
-        elif action == "ballot.cast":
-            by_login.append(box.person_index[current])
-    assert by_login == box.cast_order  # the trail tells who voted when
+    assert sorted(box.tracker_owner[r[2]] for r in sealed) == list(range(N))
+    assert "ballot.cast" not in {action for _seq, action, _person in audit}
 
     # Every row of the box was written by the closing transaction: one xmin for all, the same
     # as the round's (its status changed in that transaction). No transaction id groups a
     # participation row with a ballot and a tracker.
-    xmins = {r[1] for r in (*ballots, *mark_rows, *receipts, *participation)}
+    xmins = {r[1] for r in (*sealed, *participation)}
     assert xmins == {round_xmin}, "secret rows keep transaction ids from the voting"
 
-    ballot_of = box.ballot_owner.__getitem__
     tracker_of = box.tracker_owner.__getitem__
     person_of = box.person_index.__getitem__
 
@@ -388,39 +359,25 @@ def test_postgresql_system_columns_cannot_link_voters_to_ballots(closed_box, dat
     ctid = lambda r: _tid(r[0])  # noqa: E731
     xmin_then_ctid = lambda r: (r[1], _tid(r[0]))  # noqa: E731
     orderings = {
-        "box_ballot: ctid": by(ballots, ctid, ballot_of),
-        "box_ballot: xmin": by(ballots, xmin_then_ctid, ballot_of),
-        "box_ballot: by id": by(ballots, lambda r: r[2], ballot_of),
-        "box_ballot: natural": [ballot_of(v) for v in natural["box_ballot"]
-                                if v in box.ballot_owner],
-        "box_mark: ctid": by(mark_rows, ctid, ballot_of),
-        "box_mark: xmin": by(mark_rows, xmin_then_ctid, ballot_of),
-        "box_mark: natural": [ballot_of(v) for v in first_seen(natural["box_mark"])
-                              if v in box.ballot_owner],
-        "box_receipt: ctid": by(receipts, ctid, tracker_of),
-        "box_receipt: xmin": by(receipts, xmin_then_ctid, tracker_of),
-        "box_receipt: by tracker": by(receipts, lambda r: r[2], tracker_of),
-        "box_receipt: natural": [tracker_of(v) for v in natural["box_receipt"]
-                                 if v in box.tracker_owner],
+        "box_sealed_ballot: ctid": by(sealed, ctid, tracker_of),
+        "box_sealed_ballot: xmin": by(sealed, xmin_then_ctid, tracker_of),
+        "box_sealed_ballot: by tracker": by(sealed, lambda r: r[2], tracker_of),
+        "box_sealed_ballot: natural": [tracker_of(v) for v in natural["box_sealed_ballot"]
+                                       if v in box.tracker_owner],
         "box_participation: ctid": by(participation, ctid, person_of),
         "box_participation: xmin": by(participation, xmin_then_ctid, person_of),
         "box_participation: natural": [person_of(v) for v in natural["box_participation"]
                                        if v in box.person_index],
     }
-    for label, ids, owner in (("box_ballot", list(box.ballot_owner), ballot_of),
-                              ("box_receipt", list(box.tracker_owner), tracker_of)):
-        raw = files[label]
-        orderings[f"{label}: file offset"] = [owner(v) for v in sorted(
-            ids, key=lambda v: raw.find(v.encode()))]
+    raw = files["box_sealed_ballot"]
+    orderings["box_sealed_ballot: file offset"] = [tracker_of(v) for v in sorted(
+        box.tracker_owner, key=lambda v: raw.find(v.encode()))]
     assert_unlinkable(box, orderings)
 
-    # The heap files hold each row once: no dead copy of a row written while people voted
+    # The heap file holds each row once: no dead copy of a row written while people voted
     # (closing truncated the box's partitions and wrote them again).
-    for ballot_id in box.ballot_owner:
-        assert files["box_ballot"].count(ballot_id.encode()) == 1
-        assert files["box_mark"].count(ballot_id.encode()) == BITS
     for tracker in box.tracker_owner:
-        assert files["box_receipt"].count(tracker.encode()) == 1
+        assert files["box_sealed_ballot"].count(tracker.encode()) == 1
 
 
 # ---------------------------------------------------------------- the schema
@@ -431,7 +388,7 @@ def test_the_schema_has_nothing_that_joins_a_ballot_to_a_person(db):
     forbidden_words = {"person", "user", "voter", "actor", "account", "time", "timestamp", "at",
                        "date", "created", "cast", "seq", "sequence", "order", "position",
                        "serial", "number", "ip", "session", "login"}
-    contents = ("box_ballot", "box_mark", "box_receipt")
+    contents = ("box_sealed_ballot", "box_ballot", "box_mark", "box_receipt")
     for table in contents:
         for column in inspector.get_columns(table):
             words = set(column["name"].lower().split("_"))
@@ -440,7 +397,8 @@ def test_the_schema_has_nothing_that_joins_a_ballot_to_a_person(db):
         referred = {fk["referred_table"] for fk in inspector.get_foreign_keys(table)}
         assert referred <= {"box", "box_line"}, (table, referred)
     # The box's keys are the box, then random strings, not counters.
-    for table, key in (("box_ballot", "id"), ("box_receipt", "tracker")):
+    for table, key in (("box_sealed_ballot", "tracker"), ("box_ballot", "id"),
+                       ("box_receipt", "tracker")):
         assert inspector.get_pk_constraint(table)["constrained_columns"] == ["box_id", key]
         column = next(c for c in inspector.get_columns(table) if c["name"] == key)
         assert not isinstance(column["type"], Integer) and not column.get("autoincrement")
@@ -500,11 +458,8 @@ def test_ballot_content_reaches_neither_the_audit_trail_nor_the_logs(app, meetin
         assert not re.search(r'value="(high|low|confidence)"', page)
     entries = db.session.execute(select(AuditEntry).where(AuditEntry.seq > seq)
                                  .order_by(AuditEntry.seq)).scalars().all()
-    cast = [e for e in entries if e.action == "ballot.cast"]
-    assert len(cast) == 6
-    for entry in cast:
-        assert entry.details == "{}" and entry.actor_id is None and entry.actor_label == "system"
-        assert entry.target_type == "ballot_round" and entry.target_id == str(rid)
+    # No entry per ballot: its time would give the casting order (each after its login).
+    assert not [e for e in entries if e.action == "ballot.cast"]
     for entry in entries:
         assert not LEVEL_WORDS.search(entry.details), entry.details
         assert "zz-tampered" not in entry.details
@@ -565,7 +520,7 @@ def test_a_database_failure_while_storing_a_ballot_does_not_log_the_ballot(
         engine = _db.engine
 
         def fail_on_marks(_conn, _cursor, statement, *_args):
-            if statement.lstrip().upper().startswith("INSERT INTO BOX_MARK"):
+            if statement.lstrip().upper().startswith("INSERT INTO BOX_SEALED_BALLOT"):
                 raise engine.dialect.loaded_dbapi.OperationalError(
                     "simulated: the server went away")
 
