@@ -101,6 +101,12 @@ def _next_steps(user, round_: BallotRound) -> tuple[str | None, list[Step]]:
                       Step(_("Close voting…"), page + "#next-title", primary=False)]
         return note, steps
     if ROUND_STEPS.state_allows(round_, "count"):
+        key = services.round_key(round_)
+        if not key.can_count:  # the counting team unlocks its shares first
+            return _("Voting is closed; %(done)s of the %(k)s shares needed to count are "
+                     "unlocked.", done=key.unlocked, k=key.threshold), [
+                Step(_("Unlock the shares of the counting team"),
+                     url_for("ballots.keys", round_id=round_.id))]
         return _("Voting is closed; the ballots are waiting to be counted."), [
             Step(_("Count the ballots"),
                  url_for("ballots.transition", round_id=round_.id, step="count"), post=True)]

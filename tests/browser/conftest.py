@@ -156,3 +156,26 @@ def translate(app):
             return babel_gettext(text, **params)
 
     return gettext
+
+
+def protect_shares(page: Page, round_url: str, holders) -> None:
+    """Counting-team members set the passphrases of their shares on the round's key page,
+    in turn on `page` (holders: (name, passphrase) pairs)."""
+    for holder, passphrase in holders:
+        page.goto(f"{round_url}/keys")
+        page.locator("#holder").fill(holder)
+        page.locator("#passphrase").fill(passphrase)
+        page.locator("#confirmation").fill(passphrase)
+        page.locator(f'form[action="{round_url}/keys"] [type="submit"]').click()
+        expect(page.locator("#key-holders")).to_contain_text(holder)
+
+
+def unlock_shares(page: Page, round_url: str, shares) -> None:
+    """Counting-team members unlock their shares after closing (shares: (number, passphrase)),
+    each choosing their name and typing their passphrase on the key page."""
+    for number, passphrase in shares:
+        page.goto(f"{round_url}/keys")
+        page.locator("#number").select_option(str(number))
+        page.locator("#passphrase").fill(passphrase)
+        page.locator(f'form[action="{round_url}/keys/unlock"] [type="submit"]').click()
+        expect(page.locator("#main .alert-success")).to_be_visible()

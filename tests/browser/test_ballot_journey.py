@@ -19,9 +19,11 @@ from sqlalchemy import select
 
 from evalapp.auth.models import Role, User
 from evalapp.ballots import builder
+from evalapp.ballots.builder import KEY_HOLDERS
 from evalapp.ballots.models import RoundStatus
 from evalapp.org.models import Person, Unit
 from tests.browser.axe import assert_accessible
+from tests.browser.conftest import protect_shares, unlock_shares
 from tests.conftest import PASSWORD
 
 TITLE = "Lấy phiếu tín nhiệm năm 2026"
@@ -192,7 +194,10 @@ def test_a_confidence_round_from_creation_to_results(
     expect(quorum).to_have_class(re.compile(r"\balert-success\b"))
     expect(secretary.get_by_label(ABSENT[1], exact=True)).not_to_be_checked()
 
-    secretary.locator(f'#main a[href="{round_url}"]').click()
+    # The counting team protects its shares of the key, in turn on the secretary's screen.
+    protect_shares(secretary, round_url, KEY_HOLDERS)
+    expect(secretary.locator("#key-threshold")).to_contain_text("2")
+    secretary.goto(round_url)
     secretary.locator(f'form[action="{round_url}/open"] button').click()
     status_is(secretary, "Voting open")
     assert dialogs[-1] == translate(
@@ -223,7 +228,7 @@ def test_a_confidence_round_from_creation_to_results(
             [re.compile(rf"{re.escape(name)}$") for name in BALLOT_ORDER])
         for k, level in enumerate(levels):
             lines.nth(k).locator(f'label[for$="-{level}"]').tap()
-            expect(lines.nth(k).locator(f'input[value="{level}"]')).to_be_checked()
+            expect(lines.nth(k).locator(f'input[data-level="{level}"]')).to_be_checked()
             if check_counter:
                 expect(p.locator("#unmarked-counter")).to_have_text(unmarked_text(2 - k))
 
@@ -343,7 +348,8 @@ def test_a_confidence_round_from_creation_to_results(
     counter_context = fresh_context(phone=True)
     counter = watched(counter_context.new_page(), "counter")
     login(counter, "kiemphieu", PASSWORD)
-    counter.goto(round_url)
+    # Two of the three members unlock their shares on the counter's phone, then count.
+    unlock_shares(counter, round_url, [(1, KEY_HOLDERS[0][1]), (3, KEY_HOLDERS[2][1])])
     counter.locator(f'form[action="{round_url}/count"] button').tap()
     status_is(counter, "Counted")
     counter.locator(f'#main a[href="{round_url}/results"]').tap()

@@ -22,9 +22,11 @@ from sqlalchemy import select
 from evalapp.auth.models import Role, User
 from evalapp.auth.permissions import SYSTEM
 from evalapp.ballots import builder, services
+from evalapp.ballots.builder import KEY_HOLDERS
 from evalapp.ballots.models import BallotRound, RoundStatus
 from evalapp.org.models import Person, Unit
 from tests.browser.axe import assert_accessible
+from tests.browser.conftest import unlock_shares
 from tests.conftest import PASSWORD
 
 TITLE = "Lấy phiếu tín nhiệm Ban Chấp hành năm 2026"
@@ -229,6 +231,7 @@ def test_a_latecomer_admitted_during_voting_votes_and_is_counted(
     expect(projector.locator("#turnout-status")).to_have_text(translate("Voting closed"))
 
     # Counted: the number present grew by one, and the latecomer's ballot is in the count.
+    unlock_shares(secretary, round_url, [(1, KEY_HOLDERS[0][1]), (2, KEY_HOLDERS[1][1])])
     secretary.locator(f'form[action="{round_url}/count"] button').click()
     secretary.goto(f"{round_url}/results?acknowledged=1")
     facts = dict(zip(secretary.locator("#round-counts dt").all_inner_texts(),
@@ -362,7 +365,8 @@ def test_each_role_finds_its_work_on_its_home_page(build, db, fresh_context, log
     # The secretary: each round being held with its next step.
     secretary = home_of("thuky")
     run = secretary.locator("#home-run")
-    for round_id, label in ((open_id, "Live turnout"), (closed_id, "Count the ballots"),
+    for round_id, label in ((open_id, "Live turnout"),
+                            (closed_id, "Unlock the shares of the counting team"),
                             (counted_id, "Results")):
         card = run.locator(f'li[data-round="{round_id}"]')
         expect(card.locator(".next-steps")).to_contain_text(translate(label))
@@ -372,6 +376,12 @@ def test_each_role_finds_its_work_on_its_home_page(build, db, fresh_context, log
     checked(secretary, "the secretary's home page")
     # The counting team counts from there in one tap.
     counter = home_of("kiemphieu")
+    # First the shares: the home page leads to the key page while too few are unlocked.
+    counter.locator(f'#home-run li[data-round="{closed_id}"] .next-steps a').tap()
+    expect(counter).to_have_url(re.compile(rf"/ballots/{closed_id}/keys$"))
+    unlock_shares(counter, f"/ballots/{closed_id}",
+                  [(1, KEY_HOLDERS[0][1]), (2, KEY_HOLDERS[1][1])])
+    counter.goto("/")
     counter.locator(f'#home-run li[data-round="{closed_id}"] .next-steps button').tap()
     expect(counter.locator("#round-status")).to_have_text(translate("Counted"))
 
