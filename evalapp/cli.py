@@ -52,6 +52,11 @@ def register_commands(app: Flask) -> None:
         click.echo(_("Demo organisation loaded. Demo accounts:"))
         for username, password, role in accounts:
             click.echo(f"  {username:<10} / {password}   ({role})")
+        from evalapp.ballots.builder import KEY_HOLDERS
+
+        click.echo(_("Passphrases of the counting team's key shares in the demo rounds:"))
+        for number, (holder, passphrase) in enumerate(KEY_HOLDERS, start=1):
+            click.echo(f"  {number}. {holder}: {passphrase}")
 
     @app.cli.command("import-people")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))

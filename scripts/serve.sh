@@ -10,4 +10,5 @@ export FLASK_APP=evalapp
 echo
 echo "evalapp: http://127.0.0.1:${PORT:-5000}"
 echo "Demo accounts (password demo-evalapp): admin, thuky, kiemphieu, uyvien, canbo"
+echo "Counting-team passphrases in the demo rounds: 'khóa tổ kiểm phiếu 1', '… 2', '… 3'"
 exec .venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"

@@ -112,4 +112,14 @@ ROWS: list = [
      expect(409, 409, 409, 409, 409, 404)),
     ("GET", BASE + "/{counted_round}/trackers", ROUND + "/trackers",
      expect(200, 200, 200, 200, 200, 403)),
+
+    # The encrypted box's parameters, once voting has opened; the counting team's shares.
+    ("GET", BASE + "/{open_round}/box", ROUND + "/box", expect(200, 200, 200, 200, 200, 404)),
+    ("GET", BASE + "/{draft_round}/box", ROUND + "/box", expect(409, 409, 404, 404, 404, 404)),
+    ("POST", BASE + "/{draft_round}/keys", ROUND + "/keys",
+     expect(400, 400, 404, 404, 404, 404)),
+    ("POST", BASE + "/{open_round}/keys", ROUND + "/keys",
+     expect(400, 400, 400, 400, 403, 404)),
+    ("POST", BASE + "/{counted_round}/keys/1/unlock", ROUND + "/keys/<int:number>/unlock",
+     expect(400, 400, 400, 400, 403, 403)),
 ]
