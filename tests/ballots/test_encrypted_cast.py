@@ -32,9 +32,7 @@ from evalapp.tally.rules import Band, Level, Scale
 from tests.ballots.conftest import TRACKER_ON_PAGE, advance
 from tests.box.test_crypto import forge
 from tests.conftest import PASSWORD
-# Imported for its import: it compiles the catalogs before the app is built (run alone, this
-# file would otherwise see no Vietnamese).
-from tests.test_translations import compile_if_stale  # noqa: F401
+from tests.test_translations import compile_if_stale  # noqa: F401 (compiles at import)
 
 HIGH, CONF, LOW = Level.HIGH.value, Level.CONFIDENCE.value, Level.LOW.value
 NO_CONF = Level.NO_CONFIDENCE.value
