@@ -37,7 +37,7 @@ from evalapp.ballots.schemas import (
     Title,
 )
 from evalapp.core.errors import InvalidState, NotAllowed, NotFound, ValidationFailed
-from evalapp.core.schemas import MAX_ID, Id, Ids, Schema
+from evalapp.core.schemas import MAX_ID, Id, Ids, Schema, text
 from evalapp.core.transactions import reads_first
 from evalapp.extensions import db
 from evalapp.org import services as org
@@ -377,12 +377,12 @@ class BallotCast(Schema):
 
 
 class KeyHolderIn(Schema):
-    holder: Annotated[str, Field(min_length=1, max_length=255)]
-    passphrase: Annotated[str, Field(min_length=1, max_length=200)]
+    holder: text(255, blank=False)
+    passphrase: text(200, blank=False)
 
 
 class ShareUnlock(Schema):
-    passphrase: Annotated[str, Field(min_length=1, max_length=200)]
+    passphrase: text(200, blank=False)
 
 
 # ---------------------------------------------------------------- helpers

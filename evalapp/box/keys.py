@@ -26,7 +26,7 @@ from sqlalchemy import delete, func, select
 from evalapp.box import crypto
 from evalapp.box.models import Box, BoxDecryption, BoxLock, BoxShare, BoxStatus
 from evalapp.core.errors import InvalidState, ValidationFailed
-from evalapp.core.text import nfc
+from evalapp.core.text import clean_text, nfc
 from evalapp.extensions import db
 
 PASSPHRASE_MIN = 10
@@ -69,6 +69,10 @@ def register_lock(owner_kind: str, owner_id: int, holder: str, passphrase: str,
     if len(holder) > 255:
         raise ValidationFailed(_l("The name may have at most %(n)s characters.", n=255),
                                field="holder")
+    # As typed, in NFC and without bidirectional controls, at locking as at unlocking.
+    passphrase = clean_text(passphrase) if isinstance(passphrase, str) else passphrase
+    if isinstance(confirmation, str):
+        confirmation = clean_text(confirmation)
     check_passphrase(passphrase, confirmation)
     opslimit, memlimit = _limits()
     lock = crypto.make_lock(passphrase, opslimit, memlimit)
@@ -170,6 +174,7 @@ def unlock(box: Box, number: int, passphrase: str) -> BoxShare:
                               holder=share_row.holder))
     if not isinstance(passphrase, str) or not passphrase or len(passphrase) > PASSPHRASE_MAX:
         raise ValidationFailed(_l("Enter a passphrase."), field="passphrase")
+    passphrase = clean_text(passphrase)
     lock = crypto.Lock(bytes.fromhex(share_row.salt), share_row.opslimit, share_row.memlimit,
                        bytes.fromhex(share_row.lock_public_key))
     share = crypto.open_share(bytes.fromhex(share_row.sealed), lock, passphrase)

@@ -96,7 +96,7 @@ ROWS = [
     ("GET", "/ballots/{counted_round}/box.json", R + "/box.json",
      on("counted_round", admin=200, scoped_admin=200, secretary=200, counter=200, voter=200)),
     ("GET", "/ballots/{draft_round}/box.json", R + "/box.json",
-     on("draft_round", admin=409, scoped_admin=409)),
+     on("draft_round", admin=403, scoped_admin=403)),
     # The counting team's key: whoever runs the meeting, and the counting team itself.
     ("GET", "/ballots/{draft_round}/keys", R + "/keys", on("draft_round", **ADMINS)),
     ("GET", "/ballots/{open_round}/keys", R + "/keys",

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from evalapp.auth.models import Role
 from evalapp.auth.permissions import SYSTEM
-from evalapp.ballots import home, services
+from evalapp.ballots import builder, home, services
 from evalapp.ballots.models import BallotRound, BallotVoter, RoundStatus
 from evalapp.box.models import BoxParticipation
 from evalapp.core.errors import InvalidState, NotAllowed, NotFound
@@ -263,13 +263,18 @@ def test_officers_and_admins_see_the_rounds_they_run_with_the_next_step(app, mee
                                           "Ghi nhận người đến muộn", "Khóa hòm phiếu…"]
         assert notes[voting.round_id] == ("1/3 người có mặt đã bỏ phiếu; còn 2 người chưa bỏ "
                                           "phiếu.")
-        assert steps[closed.round_id] == ["Kiểm phiếu"]
+        # Closed: the counting team unlocks its shares first, then counts.
+        assert steps[closed.round_id] == ["Mở các phần khóa của tổ kiểm phiếu"]
         assert steps[counted.round_id] == ["Kết quả"]  # finalising is for the chair, admins
 
         counter_steps = {t.round.id: [s.label for s in t.steps]
                          for t in home.rounds_to_run(counter)["todos"]}
         assert counter_steps[attendance.round_id] == []
         assert counter_steps[voting.round_id] == ["Theo dõi số người đã bỏ phiếu"]
+        assert counter_steps[closed.round_id] == ["Mở các phần khóa của tổ kiểm phiếu"]
+        builder.unlock(closed.round)
+        counter_steps = {t.round.id: [s.label for s in t.steps]
+                         for t in home.rounds_to_run(counter)["todos"]}
         assert counter_steps[closed.round_id] == ["Kiểm phiếu"]
 
         assert [t.round.id for t in home.rounds_to_run(scoped)["todos"]] == [closed.round_id]
