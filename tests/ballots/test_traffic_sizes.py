@@ -55,6 +55,8 @@ def test_the_no_script_path_has_the_same_sizes_for_every_combination(app, meetin
         assert review.status_code == 200
         html = review.get_data(as_text=True)
         assert "cast-button" in html
+        # This path trusts the server when the ballot arrives, and the page says so.
+        assert 'id="server-encrypts"' in html and "tin tưởng máy chủ" in html
         # The padding is a comment: the voter still reads their choice, nothing else.
         shown = re.findall(r'<span class="fw-semibold">([^<]*)<!--\.*-->', html)
         assert len(shown) == 2
