@@ -11,7 +11,9 @@ worked out by hand below, not by the tally code.
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -21,6 +23,7 @@ from evalapp.auth.models import Role, User
 from evalapp.ballots import builder
 from evalapp.ballots.builder import KEY_HOLDERS
 from evalapp.ballots.models import RoundStatus
+from evalapp.box import crypto
 from evalapp.org.models import Person, Unit
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import protect_shares, unlock_shares
@@ -196,7 +199,11 @@ def test_a_confidence_round_from_creation_to_results(
 
     # The counting team protects its shares of the key, in turn on the secretary's screen.
     protect_shares(secretary, round_url, KEY_HOLDERS)
-    expect(secretary.locator("#key-threshold")).to_contain_text("2")
+    expect(secretary.locator("#key-threshold")).to_contain_text("2")  # a majority of three
+    secretary.locator("#threshold").fill("3")  # this body wants the whole team to count
+    secretary.locator(f'form[action="{round_url}/keys/threshold"] [type="submit"]').click()
+    expect(secretary.locator("#key-threshold")).to_contain_text(
+        translate("%(k)s of the %(n)s members must unlock their shares to count.", k=3, n=3))
     secretary.goto(round_url)
     secretary.locator(f'form[action="{round_url}/open"] button').click()
     status_is(secretary, "Voting open")
@@ -351,8 +358,9 @@ def test_a_confidence_round_from_creation_to_results(
     counter_context = fresh_context(phone=True)
     counter = watched(counter_context.new_page(), "counter")
     login(counter, "kiemphieu", PASSWORD)
-    # Two of the three members unlock their shares on the counter's phone, then count.
-    unlock_shares(counter, round_url, [(1, KEY_HOLDERS[0][1]), (3, KEY_HOLDERS[2][1])])
+    # The three members unlock their shares on the counter's phone, then count.
+    unlock_shares(counter, round_url, [(number, passphrase) for number, (_holder, passphrase)
+                                       in enumerate(KEY_HOLDERS, start=1)])
     counter.locator(f'form[action="{round_url}/count"] button').tap()
     status_is(counter, "Counted")
     counter.locator(f'#main a[href="{round_url}/results"]').tap()
@@ -390,6 +398,16 @@ def test_a_confidence_round_from_creation_to_results(
     assert sorted(listed.all_inner_texts()) == sorted(trackers)
     counter.locator("#filter").fill(trackers[2])
     expect(counter.locator("#tracker-list li:visible")).to_have_text([trackers[2]])
+
+    # The secretary downloads the published box; it verifies, and holds the five trackers.
+    secretary.goto(f"{round_url}/trackers")
+    with secretary.expect_download() as download:
+        secretary.locator("#box-download").click()
+    published = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert crypto.verify_bundle(published) == []
+    assert sorted(b["tracker"] for b in published["ballots"]) == sorted(
+        t.replace("-", "") for t in trackers)
+    assert len(published["decryptions"]) == 3
 
     for name, found in problems.items():
         assert found == [], f"{name}: console errors, CSP violations or failed requests:\n" \
