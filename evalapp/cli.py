@@ -162,8 +162,9 @@ def register_commands(app: Flask) -> None:
         if problems:
             click.echo(_("The box does NOT verify: %(n)s problems.", n=len(problems)), err=True)
             sys.exit(1)
-        click.echo(_("The box verifies: %(n)s ballots, fingerprint %(fingerprint)s.",
-                     n=len(published["ballots"]), fingerprint=published["fingerprint"]))
+        click.echo(_("The box verifies: %(n)s ballots, digest %(digest)s (as printed in the "
+                     "minutes).", n=len(published["ballots"]), digest=crypto.box_digest(
+                         published["fingerprint"], [b["tracker"] for b in published["ballots"]])))
 
     @app.cli.command("backup")
     @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))

@@ -431,6 +431,13 @@ def _sum_pairs(pairs: Iterable) -> tuple[bytes, bytes]:
     return (IDENTITY, IDENTITY) if alpha is None else (alpha, beta)
 
 
+def box_digest(fingerprint_: str, trackers: Iterable[str]) -> str:
+    """The box's digest, printed in the minutes: SHA-256 of the parameters' fingerprint and
+    every ballot's tracker, sorted (a tracker is the hash of its ballot: the digest covers every
+    ciphertext and proof)."""
+    return sha256(fingerprint_ + "\n--\n" + "\n".join(sorted(trackers)))
+
+
 def tracker(ballot: dict) -> str:
     return sha256(canonical(ballot))
 
@@ -584,8 +591,8 @@ def combine(params: dict, sums_: list, partials: Sequence[dict], most: int
 
 def verify_bundle(bundle: dict) -> list[str]:
     """Every problem found in a published box (empty: it verifies). Recomputes the parameters'
-    fingerprint, every ballot's proofs and tracker, the sums, every partial decryption's
-    proofs and the counts."""
+    fingerprint, every ballot's proofs and tracker, the box's digest (the one the minutes
+    print), the sums, every partial decryption's proofs and the counts."""
     problems = []
     try:
         params = bundle["parameters"]
@@ -610,6 +617,9 @@ def verify_bundle(bundle: dict) -> list[str]:
             seen_trackers.add(entry["tracker"])
             seen_alphas.update(alphas(ballot))
             ballots.append(ballot)
+        if "digest" in bundle and bundle["digest"] != box_digest(
+                fingerprint_, [tracker(b) for b in ballots]):
+            problems.append("digest: the ballots do not make the digest printed in the minutes")
         computed = sums(params, ballots)
         if computed != bundle["sums"]:
             problems.append("sums: the sums are not the sums of the ballots")
@@ -646,7 +656,8 @@ def main(argv: Sequence[str]) -> int:
         print(problem)
     if problems:
         return 1
-    print(f"OK: {len(bundle['ballots'])} ballots, fingerprint {bundle['fingerprint']}")
+    print(f"OK: {len(bundle['ballots'])} ballots, fingerprint {bundle['fingerprint']}, "
+          f"digest {box_digest(bundle['fingerprint'], [b['tracker'] for b in bundle['ballots']])}")
     return 0
 
 

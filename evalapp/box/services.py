@@ -426,10 +426,11 @@ def threshold(box: Box) -> int | None:
 
 
 def bundle(box: Box) -> dict:
-    """The published box (docs/crypto.md): the parameters and their fingerprint, every
-    encrypted ballot with its tracker, the sums, the counting team's partial decryptions with
-    their proofs, and the counts per line and level. What `flask box verify` and the
-    standalone crypto.py re-check. Only for a counted encrypted box."""
+    """The published box (docs/crypto.md): the parameters and their fingerprint, the box's
+    digest (printed in the minutes), every encrypted ballot with its tracker, the sums, the
+    counting team's partial decryptions with their proofs, and the counts per line and level.
+    What `flask box verify` and the standalone crypto.py re-check. Only for a counted
+    encrypted box."""
     if not encrypted(box) or box.status != BoxStatus.CLOSED or box.sums is None:
         raise InvalidState(_l("The box is published once it has been counted."))
     scheme = SCHEMES[box.storage]
@@ -441,5 +442,6 @@ def bundle(box: Box) -> dict:
         .order_by(keys.BoxDecryption.number)).scalars()]
     counts = crypto.combine(params, sums, partials, len(ballots))
     return {"parameters": params, "fingerprint": box.fingerprint,
+            "digest": crypto.box_digest(box.fingerprint, [t for t, _b in ballots]),
             "ballots": [{"tracker": t, "ballot": b} for t, b in ballots],
             "sums": sums, "decryptions": partials, "counts": counts}

@@ -239,9 +239,8 @@ class ElGamalScheme:
         proof, and the order rows are stored in plays no part."""
         if ballots is None:
             ballots = self.ballots(box)
-        trackers = sorted(crypto.tracker(ballot) for _t, ballot in ballots)
-        payload = (box.fingerprint or "") + "\n--\n" + "\n".join(trackers)
-        return hashlib.sha256(payload.encode()).hexdigest()
+        return crypto.box_digest(box.fingerprint or "",
+                                 [crypto.tracker(ballot) for _t, ballot in ballots])
 
     def sums(self, box: Box, ballots=None) -> list:
         if ballots is None:

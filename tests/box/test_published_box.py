@@ -88,6 +88,8 @@ def _tampered(bundle: dict, params: dict) -> dict[str, dict]:
             "a removed ballot": (changed(lambda b: b["ballots"].pop()), "sums:"),
             "an added ballot": (changed(added), "sums:"),
             "a changed count": (changed(count), "counts:"),
+            "a digest other than the minutes'": (
+                changed(lambda b: b.update(digest="0" * 64)), "digest:"),
             "a wrong decryption proof": (changed(proof), "decryption_proof")}
 
 
@@ -115,9 +117,12 @@ def test_the_published_box_verifies_and_a_voter_finds_their_tracker(app, counted
 
     (cli_code, cli_out), (alone_code, alone_out) = both_verifiers(app, path)
     assert cli_code == 0, cli_out
-    assert bundle["fingerprint"] in cli_out
+    # The digest the minutes print is the published box's, and both verifiers say it.
+    assert bundle["digest"] == m.reload().box_digest
+    assert bundle["digest"] in cli_out
     assert alone_code == 0, alone_out
-    assert alone_out.startswith(f"OK: 3 ballots, fingerprint {bundle['fingerprint']}")
+    assert alone_out.startswith(f"OK: 3 ballots, fingerprint {bundle['fingerprint']}, "
+                                f"digest {bundle['digest']}")
     assert bundle["counts"] == [[1, 1, 1], [1, 0, 2]]
 
     # The voter's tracker (what their cast returned) is in the bundle and on the list.
