@@ -88,11 +88,12 @@ def build_round(app, voters: int) -> tuple[int, list[tuple[str, bytes]], str]:
 
 
 def ballots_in_box(app, round_id: int) -> tuple[int, int, int]:
-    """(ballots, participations, trackers) stored in the round's box."""
+    """(ballots, participations, trackers) stored in the round's box (an encrypted ballot
+    carries its tracker: both are rows of box_sealed_ballot)."""
     from sqlalchemy import func, select
 
     from evalapp.ballots import services as ballots
-    from evalapp.box.models import BoxBallot, BoxParticipation, BoxReceipt
+    from evalapp.box.models import BoxParticipation, BoxSealedBallot
     from evalapp.extensions import db
 
     with app.app_context():
@@ -101,7 +102,7 @@ def ballots_in_box(app, round_id: int) -> tuple[int, int, int]:
         def count(model):
             return db.session.execute(select(func.count()).select_from(model)
                                       .where(model.box_id == box_id)).scalar_one()
-        counts = count(BoxBallot), count(BoxParticipation), count(BoxReceipt)
+        counts = (count(BoxSealedBallot), count(BoxParticipation), count(BoxSealedBallot))
         db.session.remove()
         db.engine.dispose()
         return counts

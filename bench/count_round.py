@@ -1,20 +1,21 @@
-"""Benchmark: counting a closed round, against the raw SQL aggregate on the same data.
+"""Benchmark: counting a closed encrypted round, against the bare cryptography it needs.
 
     .venv/bin/python bench/count_round.py [--quick] [--ballots N] [--candidates K]
                                           [--database postgresql]
 
-Builds, in this process, a round with K people voted on and N voters through the real services,
-opens voting, then fills the box with N ballots of K marks each by direct inserts (see
-fill_box: casting 5,000 ballots one by one would only measure casting again, which
-cast_ballots.py does), closes voting through the real service (which rewrites the box in a
-random order) and times services.count_round (the box's count: the per-line aggregate, one
-pass per ballot for validity and the digest, the trackers). The ceiling is the aggregate
-count_round needs, `SELECT line, level, count(*) FROM box_mark WHERE box_id = … GROUP BY line,
-level`, run on the driver's connection without the ORM. Both are timed several times and the
-median is kept; count_round is rolled back after each timing but the last, which is committed
-and compared with the raw aggregate (a difference fails the run).
+Builds, in this process, a round with K people voted on and N voters through the real services
+(its counting team's keys set by the builder), opens voting, then fills the box with N encrypted
+ballots of K lines by direct inserts (see fill_box: casting them one by one would only measure
+casting again, which cast_ballots.py does), closes voting through the real service (which
+rewrites the box in a random order and adds the ballots up), lets two of the three members
+unlock their shares, and times services.count_round: reading the box, checking each ballot's
+tracker, adding the ciphertexts up again, checking the partial decryptions, combining them and
+finding each count, then the tally. The ceiling is the cryptography alone on the same ballots,
+already in memory: crypto.sums + crypto.combine. Both are timed several times and the median
+is kept; count_round is rolled back after each timing but the last, which is committed and
+compared with the marks the benchmark drew (a difference fails the run).
 
-Prints the times and `ratio count/aggregate = …` (how many times slower than the aggregate).
+Prints the times and `ratio count/crypto = …` (the cost of the app around the cryptography).
 Not part of the test suite.
 """
 
@@ -22,16 +23,11 @@ from __future__ import annotations
 
 import argparse
 import random
-import secrets
 import statistics
 import sys
 import time
 
 from _harness import Database, header, make_app, say, timed, workdir
-
-AGGREGATE = """
-    SELECT line, level, count(*) FROM box_mark WHERE box_id = {box_id} GROUP BY line, level
-"""
 
 
 def open_round(candidates: int, voters: int):
@@ -63,67 +59,81 @@ def open_round(candidates: int, voters: int):
         RoundStatus.VOTING).round
 
 
-def fill_box(round_, seed: int = 2026) -> int:
-    """Put one complete ballot per present voter in the box.
+def fill_box(round_, seed: int = 2026) -> tuple[list[dict], dict[tuple[int, int], int]]:
+    """Put one encrypted ballot per present voter in the box; returns the ballots and the
+    marks drawn, (line, level index) -> count.
 
-    SETUP SHORTCUT, not the casting path: the rows box.cast would write (a participation, a
-    ballot with a random id, one mark per line, a tracker) are inserted directly in a few
-    executemany statements, without the per-ballot checks and audit entries. The counting that
-    follows reads only these tables, so it sees the same data. Returns the box's id.
+    SETUP SHORTCUT, not the casting path: the rows box.cast would write (a participation, an
+    encrypted ballot and its tracker) are inserted directly, and the ballots carry no proofs
+    (the server checks proofs when a ballot is cast, not when it counts; verify_ballot.py
+    measures the check). The counting that follows reads only these rows.
     """
     from sqlalchemy import insert
 
     from evalapp.ballots import services as ballots
-    from evalapp.box.models import BoxBallot, BoxMark, BoxParticipation, BoxReceipt
+    from evalapp.box import crypto
+    from evalapp.box.models import BoxParticipation, BoxSealedBallot
     from evalapp.extensions import db
 
     rng = random.Random(seed)
-    levels = ["high", "confidence", "low"]
-    box_id = ballots.round_box(round_).id
-    lines = range(1, len(round_.active_candidates) + 1)
-    ballot_rows, mark_rows, tracker_rows, participation_rows = [], [], [], []
+    box = ballots.round_box(round_)
+    params = ballots.box_parameters(round_)
+    public_key = bytes.fromhex(params["public_key"])
+    lines, levels = params["lines"], len(params["levels"])
+    drawn: dict[tuple[int, int], int] = {}
+    ballot_list, sealed_rows, participation_rows = [], [], []
     for voter in round_.voters:
-        ballot_id = secrets.token_hex(16)
-        ballot_rows.append({"box_id": box_id, "id": ballot_id, "valid": True})
-        mark_rows.extend({"box_id": box_id, "ballot_id": ballot_id, "line": line,
-                          "level": rng.choices(levels, weights=(6, 3, 1))[0]} for line in lines)
-        tracker_rows.append({"box_id": box_id, "tracker": secrets.token_hex(16)})
-        participation_rows.append({"box_id": box_id, "person_id": voter.person_id})
+        rows = []
+        for line in range(1, lines + 1):
+            choice = rng.choices(range(levels), weights=(6, 3, 1)[:levels])[0]
+            drawn[(line, choice)] = drawn.get((line, choice), 0) + 1
+            row = []
+            for level in range(levels):
+                r = crypto.random_scalar()
+                row.append([crypto.base_mul(r).hex(), crypto.add(
+                    crypto.base_mul(crypto.scalar(int(level == choice))),
+                    crypto.mul(r, public_key)).hex()])
+            rows.append(row)
+        ballot = {"ciphertexts": rows, "line_proofs": [], "proofs": []}
+        ballot_list.append(ballot)
+        sealed_rows.append({"box_id": box.id, "tracker": crypto.tracker(ballot),
+                            "content": crypto.canonical(ballot)})
+        participation_rows.append({"box_id": box.id, "person_id": voter.person_id})
     db.session.execute(insert(BoxParticipation), participation_rows)
-    db.session.execute(insert(BoxBallot), ballot_rows)
-    for start in range(0, len(mark_rows), 20_000):
-        db.session.execute(insert(BoxMark), mark_rows[start:start + 20_000])
-    db.session.execute(insert(BoxReceipt), tracker_rows)
+    for start in range(0, len(sealed_rows), 500):
+        db.session.execute(insert(BoxSealedBallot), sealed_rows[start:start + 500])
     db.session.commit()
-    return box_id
+    return ballot_list, drawn
 
 
-def raw_aggregate(box_id: int) -> dict[tuple[int, str], int]:
-    """The ceiling: the aggregate on the driver's own connection (no ORM, no SQLAlchemy)."""
+def bare_crypto(round_, ballot_list: list[dict]) -> list[list[int]]:
+    """The ceiling: the sums and the combination of the stored partial decryptions, on the
+    ballots already in memory (no database, no JSON, no trackers, no tally)."""
+    import json
+
+    from evalapp.ballots import services as ballots
+    from evalapp.box import crypto
+    from evalapp.box.models import BoxDecryption
     from evalapp.extensions import db
 
-    connection = db.engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        cursor.execute(AGGREGATE.format(box_id=int(box_id)))
-        rows = cursor.fetchall()
-        cursor.close()
-        connection.rollback()
-    finally:
-        connection.close()
-    return {(line, level): n for line, level, n in rows}
+    box = ballots.round_box(round_)
+    params = json.loads(box.parameters)
+    partials = [json.loads(d.content) for d in db.session.execute(
+        db.select(BoxDecryption).where(BoxDecryption.box_id == box.id)).scalars()]
+    sums = crypto.sums(params, ballot_list)
+    return crypto.combine(params, sums, partials, len(ballot_list))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="a small run (1000 ballots)")
-    parser.add_argument("--ballots", type=int, help="ballots in the box (default 5000)")
+    parser.add_argument("--quick", action="store_true", help="a small run (200 ballots)")
+    parser.add_argument("--ballots", type=int, help="ballots in the box (default 1000)")
     parser.add_argument("--candidates", type=int, default=20, help="people voted on (20)")
     parser.add_argument("--repeat", type=int, help="timings of each (default 5, quick 3)")
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
-    ballots_wanted = args.ballots or (1000 if args.quick else 5000)
+    ballots_wanted = args.ballots or (200 if args.quick else 1000)
     repeat = args.repeat or (3 if args.quick else 5)
     directory = workdir(args.keep)
     header("count_round", database=args.database, ballots=ballots_wanted,
@@ -133,6 +143,7 @@ def main() -> int:
     from sqlalchemy import select
 
     from evalapp.auth.permissions import SYSTEM
+    from evalapp.ballots import builder
     from evalapp.ballots import services as ballots
     from evalapp.ballots.models import BallotCount, RoundStatus
     from evalapp.extensions import db
@@ -143,25 +154,34 @@ def main() -> int:
             seconds, round_ = timed(lambda: open_round(args.candidates, ballots_wanted))
             say(f"setup: round with {args.candidates} candidates and {ballots_wanted} present "
                 f"voters, open ({seconds:.1f} s)")
-            seconds, box_id = timed(lambda: fill_box(round_))
-            say(f"setup: box filled by direct inserts, {ballots_wanted} ballots × "
-                f"{args.candidates} marks ({seconds:.1f} s)")
+            seconds, (ballot_list, drawn) = timed(lambda: fill_box(round_))
+            say(f"setup: box filled by direct inserts, {ballots_wanted} encrypted ballots × "
+                f"{args.candidates} lines ({seconds:.1f} s)")
 
             def close() -> None:
                 ballots.close_voting(SYSTEM, round_)
                 db.session.commit()  # the storage scrub runs after the commit
 
             seconds, _ = timed(close)
-            say(f"close_voting + commit + scrub (not compared; see close_box.py): "
+            say(f"close_voting + commit + scrub + sums (not compared; see close_box.py): "
                 f"{seconds:.2f} s")
+            seconds, _ = timed(lambda: builder.unlock(round_))
+            say(f"two members unlock their shares (partial decryptions with proofs): "
+                f"{seconds:.2f} s")
+            levels = [level.value for level in round_.scale.levels]
             line_subject = {n: c.id for n, c in
                             enumerate(ballots.get_round(round_.id).active_candidates, 1)}
             round_id = round_.id
 
-            aggregate_times, expected = [], {}
+            crypto_times = []
             for _ in range(repeat):
-                seconds, expected = timed(lambda: raw_aggregate(box_id))
-                aggregate_times.append(seconds)
+                seconds, decrypted = timed(lambda: bare_crypto(round_, ballot_list))
+                crypto_times.append(seconds)
+            expected = {(line_subject[line], levels[level]): n
+                        for (line, level), n in drawn.items()}
+            crypto_agrees = {(line_subject[j], levels[i]): n
+                             for j, row in enumerate(decrypted, start=1)
+                             for i, n in enumerate(row) if n} == expected
 
             count_times = []
             for attempt in range(repeat):
@@ -180,22 +200,20 @@ def main() -> int:
             stored = {(c.candidate_id, c.level.value): c.count for c in db.session.execute(
                 select(BallotCount).where(BallotCount.round_id == round_id)).scalars()}
             stored_nonzero = {key: n for key, n in stored.items() if n}
-            expected = {(line_subject[line], str(level)): n
-                        for (line, level), n in expected.items()}
             agrees = (round_.status == RoundStatus.COUNTED and stored_nonzero == expected
-                      and round_.collected_count == ballots_wanted)
+                      and crypto_agrees and round_.collected_count == ballots_wanted)
             db.session.remove()
             db.engine.dispose()
 
-    aggregate = statistics.median(aggregate_times)
+    bare = statistics.median(crypto_times)
     count = statistics.median(count_times)
-    say(f"raw aggregate (driver connection, GROUP BY): median {1000 * aggregate:.1f} ms "
-        f"of {repeat} ({', '.join(f'{1000 * t:.1f}' for t in aggregate_times)})")
+    say(f"bare cryptography (sums + combine, in memory): median {1000 * bare:.1f} ms "
+        f"of {repeat} ({', '.join(f'{1000 * t:.1f}' for t in crypto_times)})")
     say(f"services.count_round + flush: median {1000 * count:.1f} ms of {repeat} "
         f"({', '.join(f'{1000 * t:.1f}' for t in count_times)}; the last includes commit)")
-    say(f"stored counts {'agree' if agrees else 'DISAGREE'} with the raw aggregate "
+    say(f"stored counts {'agree' if agrees else 'DISAGREE'} with the marks drawn "
         f"({sum(expected.values())} marks)")
-    say(f"ratio count/aggregate = {count / aggregate:.1f}")
+    say(f"ratio count/crypto = {count / bare:.2f}")
     return 0 if agrees else 1
 
 
