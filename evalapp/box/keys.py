@@ -184,12 +184,34 @@ def unlock(box: Box, number: int, passphrase: str) -> BoxShare:
     params = json.loads(box.parameters)
     if crypto.base_mul(share).hex() != share_row.verification_key:
         raise InvalidState(_l("The share does not match its published key."))
-    partial = crypto.partial_decryption(params, number, share, json.loads(box.sums))
+    sums = _sums_as_closed(box)
+    partial = crypto.partial_decryption(params, number, share, sums)
     del share
     db.session.add(BoxDecryption(box_id=box.id, number=number,
                                  content=crypto.canonical(partial)))
     db.session.flush()
     return share_row
+
+
+def _sums_as_closed(box: Box) -> list:
+    """The sums a share may decrypt: recomputed from the box's ballots, which must be the box
+    as it was closed (the same sums) and hold one ballot per right spent. Otherwise someone
+    changed the stored box — say, removed every ballot but one to have the team decrypt it —
+    and nothing is unlocked."""
+    from evalapp.box.models import BoxParticipation
+    from evalapp.box.storage import SCHEMES
+
+    scheme = SCHEMES[box.storage]
+    ballots = scheme.ballots(box)
+    sums = scheme.sums(box, ballots)
+    spent = db.session.execute(select(func.count()).select_from(BoxParticipation).where(
+        BoxParticipation.box_id == box.id)).scalar_one()
+    if sums != json.loads(box.sums) or len(ballots) != spent or any(
+            crypto.tracker(ballot) != tracker for tracker, ballot in ballots):
+        raise InvalidState(_l("The ballot box has changed since voting was closed: nothing was "
+                              "unlocked. Tell the chair; the box must be checked (flask ballots "
+                              "verify) before anyone unlocks a share."))
+    return sums
 
 
 def forget_decryptions(box: Box) -> None:

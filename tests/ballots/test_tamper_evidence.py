@@ -80,3 +80,40 @@ def test_a_changed_stored_count_is_found(app, db, counted):
         BallotCount.round_id == counted.round_id, BallotCount.candidate_id == candidate.id,
         BallotCount.level == Level.LOW)).scalar_one()
     assert stored == 2  # the check changes nothing
+
+
+@pytest.mark.parametrize("tamper", ["all ballots but one removed", "the sums replaced",
+                                    "a ballot added"])
+def test_a_box_changed_after_closing_is_not_unlocked(db, meeting, tamper):
+    """Someone who can write to the database empties the box but for one voter's ballot (or
+    points the sums at it), hoping the counting team decrypts that ballot: no share opens."""
+    from evalapp.ballots import builder
+    from evalapp.box import crypto
+    from evalapp.box.models import BoxDecryption
+    from evalapp.core.errors import InvalidState
+
+    m = meeting(voters=4, candidates=2, state=RoundStatus.CLOSED, ballots=BALLOTS)
+    box_id = box_id_of(m.round_id)
+    rows = db.session.execute(text(
+        "SELECT tracker, content FROM box_sealed_ballot WHERE box_id = :b ORDER BY tracker"),
+        {"b": box_id}).all()
+    if tamper == "all ballots but one removed":
+        db.session.execute(text("DELETE FROM box_sealed_ballot WHERE box_id = :b AND "
+                                "tracker <> :t"), {"b": box_id, "t": rows[0][0]})
+    elif tamper == "the sums replaced":
+        one = json.loads(rows[0][1])
+        db.session.execute(text("UPDATE box SET sums = :s WHERE id = :b"),
+                           {"b": box_id, "s": crypto.canonical(one["ciphertexts"])})
+    else:
+        params = services.box_parameters(m.round)
+        params.pop("fingerprint")
+        ballot = crypto.encrypt_ballot(params, [0, 0])
+        db.session.execute(text("INSERT INTO box_sealed_ballot (box_id, tracker, content) "
+                                "VALUES (:b, :t, :c)"), {"b": box_id, "t": crypto.tracker(
+                                    ballot), "c": crypto.canonical(ballot)})
+    db.session.commit()
+    with pytest.raises(InvalidState) as refused:
+        builder.unlock(m.reload())
+    db.session.rollback()
+    assert "flask ballots verify" in refused.value.text()
+    assert db.session.execute(select(BoxDecryption)).first() is None
