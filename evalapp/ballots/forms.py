@@ -134,6 +134,14 @@ class KeyHolderForm(AppForm):
     submit = SubmitField(_l("Protect my share"))
 
 
+class KeyFileForm(AppForm):
+    """A counting-team member keeps their share's key as a file instead of a passphrase."""
+
+    file_holder = StringField(_l("Name of the counting-team member"),
+                              validators=[required(), max_length(255)])
+    submit_file = SubmitField(_l("Make and download my key file"))
+
+
 class KeyThresholdForm(AppForm):
     threshold = IntegerField(
         _l("Members needed to count"), validators=[Optional(), NumberRange(min=1, max=99)],
@@ -144,5 +152,16 @@ class KeyThresholdForm(AppForm):
 
 class UnlockShareForm(AppForm):
     number = SelectField(_l("Counting-team member"), choices=[], validators=[required()])
-    passphrase = PasswordField(_l("Passphrase"), validators=[required()])
+    passphrase = PasswordField(_l("Passphrase"), validators=[Optional()])
+    key_file = FileField(_l("Or the key file"), validators=[Optional()],
+                         description=_l("For a member who keeps a key file instead of a "
+                                        "passphrase."))
     submit = SubmitField(_l("Unlock my share"))
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if not self.passphrase.data and not self.key_file.data:
+            self.passphrase.errors.append(_l("Enter a passphrase, or choose the key file."))
+            return False
+        return True

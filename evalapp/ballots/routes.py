@@ -23,6 +23,7 @@ from evalapp.ballots import receipts, services
 from evalapp.ballots.forms import (
     ActionForm,
     ExcludeForm,
+    KeyFileForm,
     KeyHolderForm,
     KeyThresholdForm,
     OfficersForm,
@@ -414,6 +415,7 @@ def _keys_page(round_, status: int = 200, **forms):
     return render_template(
         "ballots/keys.html", round=round_, key=key,
         holder_form=forms.get("holder_form") or KeyHolderForm(formdata=None),
+        file_form=forms.get("file_form") or KeyFileForm(formdata=None),
         threshold_form=forms.get("threshold_form") or KeyThresholdForm(
             formdata=None, threshold=round_.key_threshold),
         unlock_form=unlock, action_form=ActionForm(),
@@ -444,6 +446,28 @@ def protect_share(round_id: int):
     flash(_("%(holder)s's share is protected by their passphrase (key %(number)s).",
             holder=holder.holder, number=holder.number), "success")
     return redirect(url_for("ballots.keys", round_id=round_.id))
+
+
+@bp.post("/ballots/<int:round_id>/keys/file")
+@login_required
+def protect_share_with_file(round_id: int):
+    """The key file is the answer itself (downloaded once, never stored); the page lists the
+    member when it is opened again."""
+    round_ = _round(round_id, "ballots.hold_key")
+    form = KeyFileForm()
+    if not form.validate_on_submit():
+        return _keys_page(round_, 422, file_form=form)
+    try:
+        holder, text = services.protect_share_with_file(current_user, round_,
+                                                        form.file_holder.data)
+    except DomainError as error:
+        attach_error(form, error)
+        return _keys_page(round_, error.status, file_form=form)
+    db.session.commit()
+    return Response(text, mimetype="text/plain", headers={
+        "Cache-Control": "no-store",
+        "Content-Disposition":
+            f'attachment; filename="khoa-kiem-phieu-dot-{round_.id}-so-{holder.number}.txt"'})
 
 
 @bp.post("/ballots/<int:round_id>/keys/threshold")
@@ -483,8 +507,9 @@ def unlock_share(round_id: int):
     if not form.validate_on_submit():
         return _keys_page(round_, 422, unlock_form=form)
     try:
+        key_file = form.key_file.data.read(4096) if form.key_file.data else None
         holder = services.unlock_share(current_user, round_, int(form.number.data),
-                                       form.passphrase.data)
+                                       form.passphrase.data or None, key_file=key_file)
     except DomainError as error:
         attach_error(form, error)
         return _keys_page(round_, error.status, unlock_form=form)

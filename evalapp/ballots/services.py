@@ -1006,6 +1006,16 @@ def protect_share(actor, round_: BallotRound, holder: str, passphrase: str,
     return KeyHolder(lock.number, lock.holder)
 
 
+def protect_share_with_file(actor, round_: BallotRound, holder: str) -> tuple[KeyHolder, str]:
+    """A counting-team member keeps their share's key as a file instead of a passphrase: the
+    file's text is returned once, to be downloaded and kept; only the lock is stored."""
+    ROUND_STEPS.check(actor, round_, "protect-share")
+    lock, text = box.register_key_file(BallotRound.audit_type, round_.id, holder)
+    record(actor, "ballot_round.key_registered", round_, number=lock.number,
+           holder=lock.holder)
+    return KeyHolder(lock.number, lock.holder), text
+
+
 def remove_key_holder(actor, round_: BallotRound, number: int) -> None:
     ROUND_STEPS.check(actor, round_, "protect-share")
     lock = box.forget_lock(BallotRound.audit_type, round_.id, number)
@@ -1027,11 +1037,13 @@ def set_key_threshold(actor, round_: BallotRound, threshold: int | None) -> None
     record(actor, "ballot_round.key_threshold_set", round_, threshold=threshold)
 
 
-def unlock_share(actor, round_: BallotRound, number: int, passphrase: str) -> KeyHolder:
+def unlock_share(actor, round_: BallotRound, number: int, passphrase: str | None = None,
+                 key_file: bytes | None = None) -> KeyHolder:
     """A counting-team member unlocks their share: their partial decryption of the box's sums
     is stored (with its proof); the share itself is used in memory and dropped."""
     ROUND_STEPS.check(actor, round_, "unlock-share")
-    share = box.unlock_share(round_box(round_), number, passphrase)
+    secret = box.key_from_file(key_file) if key_file else passphrase
+    share = box.unlock_share(round_box(round_), number, secret)
     record(actor, "ballot_round.share_unlocked", round_, number=share.number,
            holder=share.holder)
     return KeyHolder(share.number, share.holder, True)

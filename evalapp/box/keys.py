@@ -18,6 +18,7 @@ database, its logs or its backups holds sealed shares only.
 from __future__ import annotations
 
 import json
+import secrets
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -63,19 +64,29 @@ def locks_of(owner_kind: str, owner_id: int) -> list[BoxLock]:
 def register_lock(owner_kind: str, owner_id: int, holder: str, passphrase: str,
                   confirmation: str | None = None) -> BoxLock:
     """A counting-team member's lock, numbered after the others. Flushes."""
+    _holder(holder)
+    # As typed, in NFC and without bidirectional controls, at locking as at unlocking.
+    passphrase = clean_text(passphrase) if isinstance(passphrase, str) else passphrase
+    if isinstance(confirmation, str):
+        confirmation = clean_text(confirmation)
+    check_passphrase(passphrase, confirmation)
+    return _register(owner_kind, owner_id, holder, passphrase)
+
+
+def _holder(holder: str) -> str:
     holder = nfc(holder or "")
     if not holder:
         raise ValidationFailed(_l("Enter the name of the counting-team member."), field="holder")
     if len(holder) > 255:
         raise ValidationFailed(_l("The name may have at most %(n)s characters.", n=255),
                                field="holder")
-    # As typed, in NFC and without bidirectional controls, at locking as at unlocking.
-    passphrase = clean_text(passphrase) if isinstance(passphrase, str) else passphrase
-    if isinstance(confirmation, str):
-        confirmation = clean_text(confirmation)
-    check_passphrase(passphrase, confirmation)
+    return holder
+
+
+def _register(owner_kind: str, owner_id: int, holder: str, secret: str | bytes) -> BoxLock:
+    holder = _holder(holder)
     opslimit, memlimit = _limits()
-    lock = crypto.make_lock(passphrase, opslimit, memlimit)
+    lock = crypto.make_lock(secret, opslimit, memlimit)
     number = (db.session.execute(select(func.max(BoxLock.number)).where(
         BoxLock.owner_kind == owner_kind, BoxLock.owner_id == owner_id)).scalar() or 0) + 1
     row = BoxLock(owner_kind=owner_kind, owner_id=owner_id, number=number, holder=holder,
@@ -84,6 +95,32 @@ def register_lock(owner_kind: str, owner_id: int, holder: str, passphrase: str,
     db.session.add(row)
     db.session.flush()
     return row
+
+
+KEY_FILE_HEADER = "evalapp: khóa của tổ kiểm phiếu"  # the first line of a key file
+
+
+def register_key_file(owner_kind: str, owner_id: int, holder: str) -> tuple[BoxLock, str]:
+    """A counting-team member's lock held as a file instead of a passphrase: 32 random bytes,
+    returned once as the file's text (never stored); only the lock is kept. Flushes."""
+    key = secrets.token_bytes(32)
+    lock = _register(owner_kind, owner_id, holder, key)
+    text = (f"{KEY_FILE_HEADER}\n{owner_kind} {owner_id}\n{lock.number}. {lock.holder}\n"
+            f"{key.hex()}\n")
+    return lock, text
+
+
+def key_from_file(content: bytes) -> bytes:
+    """The 32 bytes of a key file (the last line of hex), or ValidationFailed."""
+    try:
+        lines = content.decode("utf-8").strip().splitlines()
+        key = bytes.fromhex(lines[-1].strip())
+    except (UnicodeDecodeError, ValueError, IndexError):
+        key = b""
+    if len(key) != 32 or not lines or lines[0].strip() != KEY_FILE_HEADER:
+        raise ValidationFailed(_l("This is not a key file of the counting team."),
+                               field="key_file")
+    return key
 
 
 def forget_lock(owner_kind: str, owner_id: int, number: int) -> BoxLock:
@@ -160,7 +197,7 @@ def unlocked(box: Box) -> list[int]:
         BoxDecryption.box_id == box.id).order_by(BoxDecryption.number)).scalars())
 
 
-def unlock(box: Box, number: int, passphrase: str) -> BoxShare:
+def unlock(box: Box, number: int, passphrase: str | bytes) -> BoxShare:
     """Open member `number`'s share with their passphrase and store their partial decryption
     of the closed box's sums (with its proof). The share is used in memory and dropped."""
     if box.status != BoxStatus.CLOSED or box.sums is None:
@@ -172,13 +209,21 @@ def unlock(box: Box, number: int, passphrase: str) -> BoxShare:
     if db.session.get(BoxDecryption, (box.id, number)) is not None:
         raise InvalidState(_l("%(holder)s has already unlocked their share.",
                               holder=share_row.holder))
-    if not isinstance(passphrase, str) or not passphrase or len(passphrase) > PASSPHRASE_MAX:
+    if isinstance(passphrase, bytes):  # a key file's 32 bytes
+        if len(passphrase) != 32:
+            raise ValidationFailed(_l("This is not a key file of the counting team."),
+                                   field="key_file")
+    elif not isinstance(passphrase, str) or not passphrase or len(passphrase) > PASSPHRASE_MAX:
         raise ValidationFailed(_l("Enter a passphrase."), field="passphrase")
-    passphrase = clean_text(passphrase)
+    else:
+        passphrase = clean_text(passphrase)
     lock = crypto.Lock(bytes.fromhex(share_row.salt), share_row.opslimit, share_row.memlimit,
                        bytes.fromhex(share_row.lock_public_key))
     share = crypto.open_share(bytes.fromhex(share_row.sealed), lock, passphrase)
     if share is None:
+        if isinstance(passphrase, bytes):
+            raise ValidationFailed(_l("This key file does not open the share of %(holder)s.",
+                                      holder=share_row.holder), field="key_file")
         raise ValidationFailed(_l("This passphrase does not open the share of %(holder)s.",
                                   holder=share_row.holder), field="passphrase")
     params = json.loads(box.parameters)

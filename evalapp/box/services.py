@@ -399,6 +399,15 @@ def register_lock(owner_kind: str, owner_id: int, holder: str, passphrase: str,
     return keys.register_lock(owner_kind, owner_id, holder, passphrase, confirmation)
 
 
+def register_key_file(owner_kind: str, owner_id: int, holder: str):
+    """A counting-team member's lock held as a key file: (lock, the file's text, given once)."""
+    return keys.register_key_file(owner_kind, owner_id, holder)
+
+
+def key_from_file(content: bytes) -> bytes:
+    return keys.key_from_file(content)
+
+
 def forget_lock(owner_kind: str, owner_id: int, number: int):
     return keys.forget_lock(owner_kind, owner_id, number)
 

@@ -106,6 +106,8 @@ ROWS = [
     ("POST", "/ballots/{open_round}/keys", R + "/keys",
      on("open_round", admin=422, scoped_admin=422, secretary=422, counter=422)),
     # An empty number of members needed means "a majority": a valid form, saved as it was.
+    ("POST", "/ballots/{draft_round}/keys/file", R + "/keys/file",
+     on("draft_round", admin=422, scoped_admin=422)),
     ("POST", "/ballots/{draft_round}/keys/threshold", R + "/keys/threshold",
      on("draft_round", admin=302, scoped_admin=302)),
     ("POST", "/ballots/{draft_round}/keys/999/remove", R + "/keys/<int:number>/remove",

@@ -216,3 +216,56 @@ def test_the_counting_team_sets_unlocks_and_counts_through_the_pages(app, factor
     got = [[c.counts[Level(level)] for level in (HIGH, CONF, LOW)]
            for c in services.tally_of(round_).candidates]
     assert got == [[1, 1, 1], [1, 0, 2]]
+
+
+def test_a_member_keeps_a_key_file_instead_of_a_passphrase(app, factory, db):
+    """The key file is given once and never stored; it opens its share, another file does not,
+    and what is not a key file is refused in Vietnamese."""
+    import io
+
+    unit = factory.unit("Huyện ủy Kim Bảng")
+    voters = make_people(unit, 3, prefix="Cử tri tệp khóa")
+    candidates = make_people(unit, 2, prefix="Ứng viên tệp khóa")
+    member = factory.user("tokiemphieutep", roles=(Role.COUNTER,), unit=unit,
+                          full_name="Thành viên Giữ Tệp")
+    round_ = builder.create(builder.RoundPlan(
+        unit=unit, candidates=candidates, voters=voters, counter_head=member,
+        key_holders=(("Thành viên Mật Khẩu", "mật khẩu thành viên thứ nhất"),),
+        key_threshold=None))
+    rid = round_.id
+    device = login(app, member)
+    response = device.post(f"/ballots/{rid}/keys/file",
+                           data={"file_holder": "Thành viên Giữ Tệp"})
+    assert response.status_code == 200 and response.mimetype == "text/plain"
+    assert "attachment" in response.headers["Content-Disposition"]
+    key_file = response.get_data()
+    key_hex = key_file.decode().strip().splitlines()[-1]
+    assert len(bytes.fromhex(key_hex)) == 32
+    # The file is the only copy: its key is nowhere in the database.
+    lock = db.session.execute(select(BoxLock).where(BoxLock.number == 2)).scalar_one()
+    assert key_hex not in (lock.salt, lock.public_key) and lock.holder == "Thành viên Giữ Tệp"
+
+    round_ = services.get_round(rid)
+    builder.advance(round_, RoundStatus.VOTING)  # two keys: a majority is both
+    for voter, levels in zip(voters, BALLOTS, strict=True):
+        services.cast_ballot(voter, round_, builder.marks(round_, levels))
+        db.session.commit()
+    builder.advance(round_, RoundStatus.CLOSED)
+
+    def unlock(content: bytes):
+        return device.post(f"/ballots/{rid}/keys/unlock", content_type="multipart/form-data",
+                           data={"number": "2", "key_file": (io.BytesIO(content), "khoa.txt")})
+
+    other = key_file.decode().replace(key_hex, "ab" * 32).encode()
+    refused = unlock(other)
+    assert refused.status_code == 422
+    assert vietnamese("This key file does not open the share of %(holder)s.",
+                      holder="Thành viên Giữ Tệp") in refused.get_data(as_text=True)
+    assert unlock(b"not a key file at all").status_code == 422
+    assert db.session.execute(select(func.count()).select_from(BoxDecryption)).scalar_one() == 0
+    assert unlock(key_file).status_code == 302
+    builder.unlock(services.get_round(rid), [1])
+    assert device.post(f"/ballots/{rid}/count").status_code == 302
+    got = [[c.counts[Level(level)] for level in (HIGH, CONF, LOW)]
+           for c in services.tally_of(services.get_round(rid)).candidates]
+    assert got == [[1, 1, 1], [1, 0, 2]]
