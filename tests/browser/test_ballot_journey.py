@@ -358,6 +358,10 @@ def test_a_confidence_round_from_creation_to_results(
     counter_context = fresh_context(phone=True)
     counter = watched(counter_context.new_page(), "counter")
     login(counter, "kiemphieu", PASSWORD)
+    # The key page, on the counter's phone: fits 360 px and passes axe-core.
+    counter.goto(f"{round_url}/keys")
+    assert counter.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_accessible(counter, "the key page")
     # The three members unlock their shares on the counter's phone, then count.
     unlock_shares(counter, round_url, [(number, passphrase) for number, (_holder, passphrase)
                                        in enumerate(KEY_HOLDERS, start=1)])
