@@ -95,6 +95,23 @@ class Scheme(Protocol):
         """Count the closed box."""
 
 
+def _stored(inserts) -> None:
+    """Run one ballot's inserts; a database error is raised again as BallotNotStored with its
+    kind only (see there)."""
+    failure = None
+    try:
+        inserts()
+    except SQLAlchemyError as error:
+        failure = type(getattr(error, "orig", None) or error).__name__
+    if failure is not None:
+        raise BallotNotStored(failure)
+
+
+def _trackers(model, box: Box) -> list[str]:
+    return list(db.session.execute(select(model.tracker).where(
+        model.box_id == box.id).order_by(model.tracker)).scalars())
+
+
 def _joined_lines():
     return func.aggregate_strings(cast(BoxMark.line, String) + "=" + BoxMark.level, ";")
 
@@ -104,8 +121,7 @@ class PlainScheme:
 
     def write(self, box: Box, ballot: WrittenBallot) -> str:
         ballot_id, tracker = secrets.token_hex(16), secrets.token_hex(16)
-        failure = None
-        try:
+        def inserts() -> None:
             db.session.execute(insert(BoxBallot), [
                 {"box_id": box.id, "id": ballot_id, "valid": ballot.valid}])
             if ballot.marks:
@@ -113,15 +129,12 @@ class PlainScheme:
                     {"box_id": box.id, "ballot_id": ballot_id, "line": line, "level": level}
                     for line, level in ballot.marks.items()])
             db.session.execute(insert(BoxReceipt), [{"box_id": box.id, "tracker": tracker}])
-        except SQLAlchemyError as error:
-            failure = type(getattr(error, "orig", None) or error).__name__
-        if failure is not None:
-            raise BallotNotStored(failure)
+
+        _stored(inserts)
         return tracker
 
     def trackers(self, box: Box) -> list[str]:
-        return list(db.session.execute(select(BoxReceipt.tracker).where(
-            BoxReceipt.box_id == box.id).order_by(BoxReceipt.tracker)).scalars())
+        return _trackers(BoxReceipt, box)
 
     def ballots(self, box: Box) -> list[tuple[str, bool, str | None]]:
         """(id, valid, "line=level;…") of every ballot, in no particular order: one pass over
@@ -212,20 +225,13 @@ class ElGamalScheme:
         if db.session.execute(select(BoxSealedBallot.tracker).where(
                 BoxSealedBallot.box_id == box.id, BoxSealedBallot.tracker == tracker)).first():
             raise DuplicateBallot()
-        failure = None
-        try:
-            db.session.execute(insert(BoxSealedBallot), [
-                {"box_id": box.id, "tracker": tracker,
-                 "content": crypto.canonical(dict(ballot.content))}])
-        except SQLAlchemyError as error:
-            failure = type(getattr(error, "orig", None) or error).__name__
-        if failure is not None:
-            raise BallotNotStored(failure)
+        _stored(lambda: db.session.execute(insert(BoxSealedBallot), [
+            {"box_id": box.id, "tracker": tracker,
+             "content": crypto.canonical(dict(ballot.content))}]))
         return tracker
 
     def trackers(self, box: Box) -> list[str]:
-        return list(db.session.execute(select(BoxSealedBallot.tracker).where(
-            BoxSealedBallot.box_id == box.id).order_by(BoxSealedBallot.tracker)).scalars())
+        return _trackers(BoxSealedBallot, box)
 
     def ballots(self, box: Box) -> list[tuple[str, dict]]:
         """(tracker, ballot) of every ballot, sorted by tracker."""
