@@ -734,7 +734,7 @@ def _encrypted_from_form():
         raise ValidationFailed(_("The encrypted ballot is too large. Nothing was recorded."))
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
         raise ValidationFailed(_("The encrypted ballot cannot be read. Nothing was recorded; "
                                  "reload the ballot page and vote again.")) from None
 

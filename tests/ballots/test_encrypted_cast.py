@@ -132,6 +132,7 @@ def test_encrypted_ballots_through_the_web_form(app, hall, db):
     assert before[:2] == (1, 1) and before[2] == [crypto.tracker(victim)]
     cases = refused_ballots(m.round, other.round, victim)
     cases["too large"] = ("[" * (MAX_ENCRYPTED_BALLOT + 1), TOO_LARGE)
+    cases["nested past the parser's depth"] = ("[" * 100_000 + "]" * 100_000, UNREADABLE)
     for name, (ballot, message) in cases.items():
         sent = ballot if isinstance(ballot, str) else json.dumps(ballot)
         response = second.post(f"/vote/{rid}/cast", data={"ballot": sent})
