@@ -71,6 +71,28 @@ ACTIONS: dict[str, tuple[Any, Any]] = {
                               _l("Imported the people file “%(filename)s”: %(created)s added, "
                                  "%(updated)s updated")),
     # confidence rounds
+    # evaluation rounds
+    "evaluation_regulation.saved": (_l("Quy chế saved"),
+                                    _l("Saved version %(version)s of the Quy chế “%(target)s”")),
+    "evaluation_round.created": (_l("Evaluation round created"),
+                                 _l("Created the evaluation round “%(target)s”")),
+    "evaluation_round.settings_changed": (
+        _l("Evaluation round settings changed"),
+        _l("Changed the settings of the evaluation round “%(target)s”")),
+    "evaluation_round.opened": (_l("Evaluation round opened"),
+                                _l("Opened the evaluation round “%(target)s”")),
+    "evaluation_round.people_taken": (
+        _l("People taken into an evaluation round"),
+        _l("Took people into “%(target)s”: %(added)s added, %(already)s already there")),
+    "evaluation_round.units_taken": (
+        _l("Units taken into an evaluation round"),
+        _l("Took units into “%(target)s”: %(added)s added")),
+    "evaluation_person.included": (_l("Person included by hand"),
+                                   _l("Included %(target)s in the rating by hand")),
+    "evaluation_person.excluded": (_l("Person not rated"),
+                                   _l("Left %(target)s out of the rating")),
+    "evaluation_person.head_set": (_l("Head of unit marked"),
+                                   _l("Marked whether %(target)s heads their unit")),
     "ballot_round.created": (_l("Round created"), _l("Created the round “%(target)s”")),
     "ballot_round.updated": (_l("Round settings changed"),
                              _l("Changed the settings of the round “%(target)s”")),
@@ -151,6 +173,9 @@ AREAS = (
     (("auth", "account", "api_token"), _l("Accounts")),
     (("unit", "post", "duty_group", "person", "people_import"), _l("Organisation")),
     (("ballot_round", "ballot"), _l("Confidence rounds")),
+    (("evaluation_round", "evaluation_regulation", "evaluation_person", "evaluation_unit",
+      "evaluation_form", "evaluation_meeting", "evaluation_decision", "evaluation_petition",
+      "evaluation_event"), _l("Evaluation rounds")),
     (("document", "certificate"), _l("Documents and signatures")),
 )
 

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Enum,
     ForeignKey,
@@ -61,6 +62,27 @@ class Gender(enum.StrEnum):
 
 
 GENDER_LABELS = {Gender.MALE: _l("Male"), Gender.FEMALE: _l("Female")}
+
+
+class StaffKind(enum.StrEnum):
+    """Which rules rate a person: công chức (NĐ 335/2025), viên chức (NĐ 233/2026), cán bộ."""
+
+    CIVIL_SERVANT = "civil_servant"      # công chức
+    PUBLIC_EMPLOYEE = "public_employee"  # viên chức
+    OFFICIAL = "official"                # cán bộ
+    OTHER = "other"                      # người lao động, hợp đồng
+
+    @property
+    def label(self) -> str:
+        return str(STAFF_KIND_LABELS[self])
+
+
+STAFF_KIND_LABELS = {
+    StaffKind.CIVIL_SERVANT: _l("Civil servant (công chức)"),
+    StaffKind.PUBLIC_EMPLOYEE: _l("Public employee (viên chức)"),
+    StaffKind.OFFICIAL: _l("Official (cán bộ)"),
+    StaffKind.OTHER: _l("Other staff"),
+}
 
 
 def _enum(enum_cls, name: str) -> Enum:
@@ -149,6 +171,12 @@ class Person(db.Model):
         ForeignKey("duty_group.id", ondelete="RESTRICT"), index=True
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # For evaluation rounds: the kind of staff, the direct manager (none: the head of the unit)
+    # and the day the person started working here (months worked in the year, Điều 14).
+    staff_kind: Mapped[StaffKind | None] = mapped_column(_enum(StaffKind, "staff_kind"))
+    manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    started_on: Mapped[date | None] = mapped_column(Date)
     # Derived from full_name on every write (see org.services): Vietnamese order and
     # tone-insensitive search.
     sort_key: Mapped[bytes] = mapped_column(LargeBinary, index=True)
@@ -160,6 +188,7 @@ class Person(db.Model):
     unit: Mapped[Unit] = relationship()
     post: Mapped[Post | None] = relationship()
     duty_group: Mapped[DutyGroup | None] = relationship()
+    manager: Mapped[Person | None] = relationship(remote_side=[id])
 
 
 class PeopleImport(db.Model):
