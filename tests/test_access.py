@@ -107,10 +107,13 @@ from tests.api.ballot_access_rows import ROWS as API_BALLOT_ROWS  # noqa: E402
 from tests.ballots.access_rows import ROWS as BALLOT_ROWS  # noqa: E402
 from tests.documents.access_rows import ROWS as DOCUMENT_ROWS  # noqa: E402
 from tests.documents.signing_access_rows import ROWS as SIGNING_ROWS  # noqa: E402
+from tests.evaluations.access_rows import ROWS as EVALUATION_ROWS  # noqa: E402
+from tests.evaluations.access_world import evaluation_rounds_for_access  # noqa: E402
 
 TABLE += BALLOT_ROWS + API_BALLOT_ROWS
 TABLE += SIGNING_ROWS
 TABLE += DOCUMENT_ROWS
+TABLE += EVALUATION_ROWS
 
 
 @pytest.fixture
@@ -137,6 +140,7 @@ def world(factory):
     }
     target = factory.user("target", roles=(Role.VOTER,))
     rounds = ballot_rounds_for_access(factory, sub, other_unit, users, person, evaluee_person)
+    rounds |= evaluation_rounds_for_access(factory, sub, other_unit, person, evaluee_person)
     return {"unit": sub.id, "other_unit": other_unit.id, "person": person.id,
             "other_person": other_person.id, "post": post.id, "group": group.id,
             "user": target.id, "users": users, **rounds}
