@@ -20,7 +20,7 @@ from evalapp.ballots.documents import DocumentKind, issue_document
 from evalapp.ballots.models import RoundStatus
 from evalapp.documents.signing import create_demo_pki, sign_document
 from evalapp.extensions import db
-from evalapp.org.models import Gender, Person, Unit, UnitKind
+from evalapp.org.models import Gender, Person, StaffKind, Unit, UnitKind
 from evalapp.org.services import PersonData, create_person, create_unit, save_duty_group, save_post
 
 DEMO_PASSWORD = "demo-evalapp"  # nosec B105 - the demo's published password, demo data only
@@ -157,6 +157,7 @@ def seed_demo(seed: int = 2026) -> list[tuple[str, str, str]]:
             password=DEMO_PASSWORD, grants=[GrantSpec(account.role, None)], person=person)
         accounts.append((account.username, DEMO_PASSWORD, account.role.label))
     seed_demo_rounds(rng, units, people, users)
+    seed_demo_evaluation(units, people)
     return accounts
 
 
@@ -208,3 +209,27 @@ def seed_demo_rounds(rng: random.Random, units: dict, people: list[Person], user
     builder.build(plan("Lấy phiếu tín nhiệm lãnh đạo UBND tỉnh, năm 2026", "Sở Nội vụ",
                        "UBND tỉnh Hòa Bình Xanh", committee, officials), RoundStatus.VOTING,
                   present={p.id for p in came}, ballots=ballots(others[:12], officials))
+
+
+# Elected posts are held by cán bộ; everyone else in the demo is a công chức.
+ELECTED = {"Bí thư Tỉnh ủy", "Phó Bí thư Tỉnh ủy", "Chủ tịch UBND tỉnh", "Phó Chủ tịch UBND tỉnh",
+           "Ủy viên Ban Thường vụ Tỉnh ủy"}
+
+
+def seed_demo_evaluation(units: dict, people: list[Person]) -> None:
+    """The 2026 rating of the provincial Party committee's agencies, open for self-assessment:
+    a Quy chế seeded from Nghị định 335/2025 and a round over the committee and its boards."""
+    from evalapp.evaluations import services as evaluations
+
+    for person in people:
+        elected = person.post is not None and person.post.name in ELECTED
+        person.staff_kind = StaffKind.OFFICIAL if elected else StaffKind.CIVIL_SERVANT
+    province = units["TU"]
+    evaluations.seed_regulation(SYSTEM, province, "decree-335-2025")
+    round_ = evaluations.create_round(
+        SYSTEM, province, title="Đánh giá, xếp loại chất lượng năm 2026 – cơ quan Tỉnh ủy",
+        year=2026, preset_key="decree-335-2025", body_name="Ban Tổ chức Tỉnh ủy",
+        authority_name="Ban Thường vụ Tỉnh ủy")
+    evaluations.take_units(SYSTEM, round_, province)
+    evaluations.take_people(SYSTEM, round_, evaluations.Selection(province))
+    evaluations.open_round(SYSTEM, round_)

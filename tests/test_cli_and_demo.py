@@ -20,6 +20,12 @@ def test_seed_demo_builds_a_realistic_organisation(app, db):
     roles = {g.role for u in db.session.execute(select(User)).scalars() for g in u.grants}
     assert roles == set(Role)
     assert find_user("uyvien").person is not None
+    # An evaluation round is open in which the demo's "canbo" is rated.
+    from evalapp.evaluations.models import EvaluationRound, RatedPerson, RoundStatus
+    evaluation = db.session.scalars(select(EvaluationRound)).one()
+    assert evaluation.status == RoundStatus.OPEN
+    rated = {r.person_id for r in db.session.scalars(select(RatedPerson))}
+    assert find_user("canbo").person_id in rated and len(rated) >= 20
 
     # A second run refuses; with --if-empty it quietly does nothing.
     assert runner.invoke(args=["seed-demo"]).exit_code != 0
