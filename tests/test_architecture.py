@@ -61,7 +61,8 @@ MAY_IMPORT = {
     "box": {"core", "audit", "auth", "tally"},
     "documents": {"core", "audit", "auth"},
     "ballots": {"core", "audit", "auth", "org", "tally", "box", "documents"},
-    "api": {"core", "auth", "org", "tally", "ballots", "documents"},
+    "evaluations": {"core", "audit", "auth", "org", "tally", "box", "documents"},
+    "api": {"core", "auth", "org", "tally", "ballots", "documents", "evaluations"},
 }
 
 

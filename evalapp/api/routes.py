@@ -5,7 +5,14 @@ once with its schemas (evalapp.api.base); the OpenAPI document is generated from
 
 from __future__ import annotations
 
-from evalapp.api import account, ballots, documents, org, spec  # noqa: F401  (their endpoints)
+from evalapp.api import (  # noqa: F401  (their endpoints)
+    account,
+    ballots,
+    documents,
+    evaluations,
+    org,
+    spec,
+)
 from evalapp.api.base import bp
 
 __all__ = ["bp"]
