@@ -108,6 +108,28 @@ def _back(round_, meeting, anchor: str = ""):
                             meeting_id=meeting.id) + anchor)
 
 
+STAGES = {
+    MeetingStatus.DRAFT: _l("Being recorded"),
+    MeetingStatus.VOTING: _l("Opinion ballot open"),
+    MeetingStatus.CLOSED: _l("Opinion ballot closed"),
+    MeetingStatus.RECORDED: _l("Minutes complete"),
+}
+
+
+def stage(meeting) -> dict:
+    """What the meeting's state allows, for the templates (which never compare statuses)."""
+    status = meeting.status
+    return {"label": str(STAGES[status]), "draft": status == MeetingStatus.DRAFT,
+            "voting": status == MeetingStatus.VOTING,
+            "closed": status == MeetingStatus.CLOSED,
+            "in_ballot": status in (MeetingStatus.VOTING, MeetingStatus.CLOSED),
+            "recordable": status in (MeetingStatus.DRAFT, MeetingStatus.CLOSED),
+            "counted": meetings.counted(meeting)}
+
+
+bp.add_app_template_global(stage, "meeting_stage")
+
+
 def level_labels() -> dict:
     return {level.value: _(level.label) for level in meetings.SCALE.levels}
 
@@ -214,17 +236,18 @@ def meeting_comments(round_id: int, meeting_id: int):
     return _back(round_, meeting, "#comments")
 
 
-STEPS = {"open": meetings.open_ballot, "close": meetings.close_ballot,
-         "count": meetings.count_ballot, "record": meetings.mark_recorded}
+STEPS = {"open-ballot": meetings.open_ballot, "close-ballot": meetings.close_ballot,
+         "count-ballot": meetings.count_ballot, "record": meetings.mark_recorded}
 DONE = {
-    "open": _l("The opinion ballot is open: the members present can vote."),
-    "close": _l("The opinion ballot is closed. The counting team can now unlock their shares."),
-    "count": _l("The opinion ballot is counted."),
+    "open-ballot": _l("The opinion ballot is open: the members present can vote."),
+    "close-ballot": _l("The opinion ballot is closed. The counting team can now unlock their "
+                       "shares."),
+    "count-ballot": _l("The opinion ballot is counted."),
     "record": _l("The minutes of the meeting are complete."),
 }
 
 
-@bp.post(M + "/<any(open,close,count,record):step>")
+@bp.post(M + "/<any('open-ballot','close-ballot','count-ballot',record):step>")
 @login_required
 def meeting_step(round_id: int, meeting_id: int, step: str):
     round_, meeting = _meeting(round_id, meeting_id)

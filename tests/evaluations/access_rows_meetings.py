@@ -23,6 +23,7 @@ def on_other(**allowed) -> dict:
     return table
 
 
+STEP = M + "/<any('open-ballot','close-ballot','count-ballot',record):step>"
 RUNS = ("admin", "scoped_admin", "secretary")
 U = "/evaluations/{eval_open}/meetings/{eval_meeting}"
 
@@ -42,7 +43,7 @@ ROWS = [
     ("POST", U + "/details", M + "/details", runs(302)),  # every field optional
     ("POST", U + "/attendance", M + "/attendance", runs(302)),  # nobody present
     ("POST", U + "/comments", M + "/comments", runs(302)),  # nothing sent
-    ("POST", U + "/open", M + "/<any(open,close,count,record):step>", runs(409)),
+    ("POST", U + "/open-ballot", STEP, runs(409)),
     ("GET", U + "/keys", M + "/keys", runs(200)),
     ("POST", U + "/keys", M + "/keys", runs(422)),
     ("POST", U + "/keys/file", M + "/keys/file", runs(422)),

@@ -49,7 +49,7 @@ def test_a_present_member_votes_through_the_pages_and_counts_show_only_after_cou
     assert 'id="tracker"' in receipt
     again = voter.post(base + "/vote/cast", data=form)
     assert again.status_code == 409
-    assert "already voted" in voter.get(base + "/vote").get_data(as_text=True)
+    assert 'id="already-voted"' in voter.get(base + "/vote").get_data(as_text=True)
     # Someone not on the present list: 403.
     outsider = _login(app, factory, absent.person, name="absent1")
     assert outsider.get(base + "/vote").status_code == 403
@@ -94,7 +94,7 @@ def test_the_secretary_records_the_meeting_through_the_pages(app, db, factory):
         assert secretary.post(base + "/keys", data={
             "csrf_token": token, "holder": name, "passphrase": phrase,
             "confirmation": phrase}).status_code == 302
-    assert secretary.post(base + "/open", data={"csrf_token": token}).status_code == 302
+    assert secretary.post(base + "/open-ballot", data={"csrf_token": token}).status_code == 302
     db.session.expire_all()
     assert w.meeting.status == MeetingStatus.VOTING
     assert w.meeting.members_present == 2 and w.meeting.members_total == 3
