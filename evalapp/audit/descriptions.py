@@ -93,6 +93,38 @@ ACTIONS: dict[str, tuple[Any, Any]] = {
                                    _l("Left %(target)s out of the rating")),
     "evaluation_person.head_set": (_l("Head of unit marked"),
                                    _l("Marked whether %(target)s heads their unit")),
+    "evaluation_meeting.started": (_l("Collective meeting started"),
+                                   _l("Started recording the collective meeting of %(name)s")),
+    "evaluation_meeting.saved": (_l("Collective meeting details saved"),
+                                 _l("Saved the date, place, chair and secretary of a "
+                                    "collective meeting")),
+    "evaluation_meeting.attendance_set": (
+        _l("Meeting attendance taken"),
+        _l("Took the attendance of a collective meeting: %(present)s of %(count)s present")),
+    "evaluation_meeting.comment_saved": (_l("Meeting comment minuted"),
+                                         _l("Minuted the comments on a person at a collective "
+                                            "meeting")),
+    "evaluation_meeting.key_registered": (
+        _l("Counting-team key registered (opinion ballot)"),
+        _l("%(holder)s protected their share of the opinion ballot's key (key %(number)s)")),
+    "evaluation_meeting.key_removed": (
+        _l("Counting-team key removed (opinion ballot)"),
+        _l("Removed the key of %(holder)s from the opinion ballot")),
+    "evaluation_meeting.ballot_opened": (
+        _l("Opinion ballot opened"),
+        _l("Opened the secret opinion ballot of a collective meeting (%(present)s present)")),
+    "evaluation_meeting.ballot_closed": (
+        _l("Opinion ballot closed"),
+        _l("Closed the secret opinion ballot of a collective meeting: %(ballots)s ballots")),
+    "evaluation_meeting.share_unlocked": (
+        _l("Counting-team share unlocked (opinion ballot)"),
+        _l("%(holder)s unlocked their share of the opinion ballot's key")),
+    "evaluation_meeting.ballot_counted": (
+        _l("Opinion ballot counted"),
+        _l("Counted the secret opinion ballot of a collective meeting: %(valid)s valid of "
+           "%(collected)s")),
+    "evaluation_meeting.recorded": (_l("Meeting minutes completed"),
+                                    _l("Completed the minutes of a collective meeting")),
     "ballot_round.created": (_l("Round created"), _l("Created the round “%(target)s”")),
     "ballot_round.updated": (_l("Round settings changed"),
                              _l("Changed the settings of the round “%(target)s”")),

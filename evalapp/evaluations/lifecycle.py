@@ -41,6 +41,10 @@ ROUND_STEPS: Lifecycle[RoundStatus] = Lifecycle(
              refusal=_l("Forms are filled while the round is open.")),
         Step("reopen-form", {OPEN}, who="evaluations.manage"),
         Step("record-meeting", {OPEN}, who="evaluations.run_meeting"),
+        # A present member's vote in a meeting's opinion ballot (evaluations.meetings checks
+        # that they are on the meeting's present list).
+        Step("meeting-vote", {OPEN}, who="evaluations.see",
+             refusal=_l("Voting is not open in this round.")),
         Step("record-event", {OPEN}, who="evaluations.manage"),
         Step("propose", {OPEN}, who="evaluations.manage"),
         Step("finalise", {OPEN}, target=FINALISED, who="evaluations.manage", transition=True,

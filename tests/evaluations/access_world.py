@@ -31,7 +31,13 @@ def evaluation_rounds_for_access(factory, unit, other_unit, voter_person, evalue
     factory.db.session.commit()
     rows = {r.person_id: r for r in factory.db.session.query(RatedPerson)
             .filter_by(round_id=open_.id)}
-    return {"eval_draft": draft.id, "eval_open": open_.id, "eval_other": other.id,
+    from evalapp.evaluations import meetings  # the meetings part: VOTER present, EVALUEE absent
+
+    meeting = meetings.start_meeting(SYSTEM, open_, unit.id)
+    meetings.set_attendance(SYSTEM, open_, meeting, [voter_person.id])
+    factory.db.session.commit()
+    return {"eval_meeting": meeting.id,
+            "eval_draft": draft.id, "eval_open": open_.id, "eval_other": other.id,
             "eval_rated": rows[evaluee_person.id].id,
             "eval_rated_voter": rows[voter_person.id].id,
             "eval_rated_unit": services.rated_units(open_)[0].id}
