@@ -190,7 +190,7 @@ def test_the_minutes_give_attendance_proposals_comments_and_the_ballot_counts(
     assert "4 2 0 0" in words and words.count("4 2 0 0") == 1
     assert [(s.field_name, s.signer_id, s.role_label) for s in document.slots] == [
         ("sig-1", rated_round["secretary"].id, "Thư ký"),
-        ("sig-2", rated_round["head"].id, "Chủ trì")]
+        ("sig-2", rated_round["head"].id, "Chủ trì hội nghị")]
 
 
 def test_the_summary_table_counts_levels_and_prints_every_quota_line(db, rated_round):
