@@ -9,7 +9,9 @@ SQLite database, opens a round under NĐ 233, and times:
   whole PDF written once, each person's pages written again from the same layout for the zip);
 - singles: the same N forms rendered one by one through the engine (`DocumentPlan.render`, one
   WeasyPrint layout each, as issuing every form would).
-Prints the times and `ratio bulk/singles` (below 1: the bulk is that share of the singles' time).
+Prints the times, `ratio bulk-pdf/singles` (the one PDF) and `ratio bulk-zip/singles` (the one
+PDF plus each person's PDF written from the same layout); below 1: that share of the singles'
+time. Run with PYTHONPATH=. from a worktree whose venv is another checkout's.
 A run fails (exit 1) when the bulk's per-person PDFs are not one per person.
 """
 
@@ -55,6 +57,7 @@ def main() -> int:
             db.session.commit()
             rated = services.rated_people(round_, included=True)
             say(f"forms: {len(rated)}")
+            pdf_time, one = timed(lambda: docs.render_forms(admin, round_, per_person=False))
             bulk_time, bulk = timed(lambda: docs.render_forms(admin, round_))
             if len(bulk.people) != len(rated):
                 say("WRONG: the bulk did not give one PDF per person")
@@ -67,10 +70,12 @@ def main() -> int:
                                          person).render(stamp)
 
             singles_time, _ = timed(singles)
-            say(f"bulk: {bulk_time:.2f} s ({bulk.pages} pages, {len(bulk.pdf):,} bytes, "
+            say(f"bulk, one PDF: {pdf_time:.2f} s ({one.pages} pages)")
+            say(f"bulk with the zip: {bulk_time:.2f} s ({len(bulk.pdf):,} bytes, "
                 f"{len(bulk.people)} single PDFs from the same layout)")
             say(f"singles: {singles_time:.2f} s ({len(rated)} layouts)")
-            say(f"ratio bulk/singles = {ratio(bulk_time, singles_time):.3f}")
+            say(f"ratio bulk-zip/singles = {ratio(bulk_time, singles_time):.3f}")
+            say(f"ratio bulk-pdf/singles = {ratio(pdf_time, singles_time):.3f}")
     return 0
 
 
