@@ -8,4 +8,8 @@ from flask import Blueprint
 from evalapp.evaluations import lifecycle, models, permissions  # noqa: F401  (registers)
 
 bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")
-from evalapp.evaluations import routes_meetings  # noqa: E402,F401
+# The pages of each part add their routes to bp.
+from evalapp.evaluations import (  # noqa: E402,F401
+    routes_documents,
+    routes_meetings,
+)

@@ -1,0 +1,83 @@
+"""Benchmark: a round's forms rendered in bulk (one WeasyPrint layout, one PDF and one PDF per
+person from it) against one rendering per person, measured in the same run.
+
+    .venv/bin/python bench/evaluation_forms.py [--quick] [--people N]
+
+Builds a department of N viên chức through the real builder (evaluations.builder) on a temporary
+SQLite database, opens a round under NĐ 233, and times:
+- bulk: `evaluations.documents.render_forms` (one layout of one HTML holding every form, the
+  whole PDF written once, each person's pages written again from the same layout for the zip);
+- singles: the same N forms rendered one by one through the engine (`DocumentPlan.render`, one
+  WeasyPrint layout each, as issuing every form would).
+Prints the times, `ratio bulk-pdf/singles` (the one PDF) and `ratio bulk-zip/singles` (the one
+PDF plus each person's PDF written from the same layout); below 1: that share of the singles'
+time. Run with PYTHONPATH=. from a worktree whose venv is another checkout's.
+A run fails (exit 1) when the bulk's per-person PDFs are not one per person.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+
+from _harness import Database, header, make_app, ratio, say, timed, workdir
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=200)
+    parser.add_argument("--quick", action="store_true", help="20 people")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    people = 20 if args.quick else args.people
+    header("evaluation_forms", people=people)
+    directory = workdir(args.keep)
+    with Database("sqlite", directory) as database:
+        app = make_app(database.url, directory)
+        with app.app_context():
+            from evalapp.auth.models import Role
+            from evalapp.auth.permissions import SYSTEM
+            from evalapp.auth.services import GrantSpec, create_user
+            from evalapp.documents import services as engine
+            from evalapp.documents.rendering import Stamp
+            from evalapp.evaluations import builder, services
+            from evalapp.evaluations import documents as docs
+            from evalapp.extensions import db
+            from evalapp.org.models import StaffKind
+
+            subunits = max(1, people // 20)
+            dept = builder.department("Sở Y tế", subunits=subunits,
+                                      staff_per_unit=max(1, people // subunits - 1),
+                                      kind=StaffKind.PUBLIC_EMPLOYEE)
+            round_ = builder.round_for(dept, preset="decree-233-2026")
+            admin = create_user(SYSTEM, username="bench-admin", full_name="Bench Admin",
+                                password="bench-password-0123", grants=[GrantSpec(Role.ADMIN,
+                                                                                  dept.unit)])
+            db.session.commit()
+            rated = services.rated_people(round_, included=True)
+            say(f"forms: {len(rated)}")
+            pdf_time, one = timed(lambda: docs.render_forms(admin, round_, per_person=False))
+            bulk_time, bulk = timed(lambda: docs.render_forms(admin, round_))
+            if len(bulk.people) != len(rated):
+                say("WRONG: the bulk did not give one PDF per person")
+                return 1
+            stamp = Stamp("0" * 32, datetime(2026, 12, 1, tzinfo=UTC))
+
+            def singles():
+                for person in rated:
+                    engine.plan_document(round_, docs.EvaluationDocumentKind.FORM,
+                                         person).render(stamp)
+
+            singles_time, _ = timed(singles)
+            say(f"bulk, one PDF: {pdf_time:.2f} s ({one.pages} pages)")
+            say(f"bulk with the zip: {bulk_time:.2f} s ({len(bulk.pdf):,} bytes, "
+                f"{len(bulk.people)} single PDFs from the same layout)")
+            say(f"singles: {singles_time:.2f} s ({len(rated)} layouts)")
+            say(f"ratio bulk-zip/singles = {ratio(bulk_time, singles_time):.3f}")
+            say(f"ratio bulk-pdf/singles = {ratio(pdf_time, singles_time):.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
