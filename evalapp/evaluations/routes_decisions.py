@@ -66,6 +66,14 @@ def _rated(round_, key: str):
     raise ValidationFailed(_("Choose whom the proposal is for."), field="rated")
 
 
+def _grouped(lines: list) -> list[tuple[str, list]]:
+    """The people of a unit by job-position group (those without one last)."""
+    groups: dict[str, list] = {}
+    for line in lines:
+        groups.setdefault(line.rated.duty_group_name or "", []).append(line)
+    return sorted(groups.items(), key=lambda item: (item[0] == "", item[0]))
+
+
 def _back(round_):
     return redirect(url_for("evaluations.decision", round_id=round_.id))
 
@@ -85,7 +93,7 @@ def decision(round_id: int):
         "evaluations/decisions/decision.html", round=round_, units=units, by_unit=by_unit,
         loose=loose, breaches=decisions.check(round_, seen=seen),
         slots=decisions.slots_left(round_, seen=seen), levels=decisions.LEVELS,
-        level_label=decisions.level_label, form=_CsrfOnly(), steps=ROUND_STEPS,
+        level_label=decisions.level_label, form=_CsrfOnly(), steps=ROUND_STEPS, grouped=_grouped,
         finalised=round_.status is RoundStatus.FINALISED)
 
 
