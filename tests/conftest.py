@@ -111,6 +111,8 @@ def empty_all_tables() -> None:
     else:
         # RESTRICT is checked row by row in SQLite: detach the unit tree before emptying it.
         _db.session.execute(text("UPDATE unit SET parent_id = NULL"))
+        # A superseded evaluation decision is RESTRICTed by the decision replacing it.
+        _db.session.execute(text("UPDATE evaluation_decision SET supersedes_id = NULL"))
         for table in tables:
             _db.session.execute(table.delete())
     _db.session.commit()

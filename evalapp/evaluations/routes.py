@@ -10,6 +10,7 @@ from evalapp.evaluations import lifecycle, models, permissions  # noqa: F401  (r
 bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")
 # The pages of each part add their routes to bp.
 from evalapp.evaluations import (  # noqa: E402,F401
+    routes_decisions,
     routes_documents,
     routes_meetings,
 )
