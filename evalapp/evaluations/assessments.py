@@ -347,7 +347,7 @@ class Entry:
     facts: dict | None = None
 
 
-def _write(actor, round_: EvaluationRound, rated: Subject, step: FormStep, entry: Entry,
+def fill_form(actor, round_: EvaluationRound, rated: Subject, step: FormStep, entry: Entry,
            *, send: bool) -> EvaluationForm:
     step = FormStep(step)
     _check_filler(actor, round_, rated, step)
@@ -424,28 +424,28 @@ def save_draft(actor, round_: EvaluationRound, rated: RatedPerson, step: FormSte
                points: dict, comments: dict, proposed_level: str | None,
                comment: str | None) -> EvaluationForm:
     """Saves what is given so far (each number still within its item's points)."""
-    return _write(actor, round_, rated, step, Entry(points, comments, proposed_level, comment),
+    return fill_form(actor, round_, rated, step, Entry(points, comments, proposed_level, comment),
                   send=False)
 
 
 def send(actor, round_: EvaluationRound, rated: RatedPerson, step: FormStep, points: dict,
          comments: dict, proposed_level: str | None, comment: str | None) -> EvaluationForm:
     """Checks the form whole, computes its total, marks it late or not, and locks it."""
-    return _write(actor, round_, rated, step, Entry(points, comments, proposed_level, comment),
+    return fill_form(actor, round_, rated, step, Entry(points, comments, proposed_level, comment),
                   send=True)
 
 
 def save_unit_form(actor, round_: EvaluationRound, rated: RatedUnit, points: dict,
                    comments: dict, facts: dict, proposed_level: str | None,
                    comment: str | None) -> EvaluationForm:
-    return _write(actor, round_, rated, FormStep.SELF,
+    return fill_form(actor, round_, rated, FormStep.SELF,
                   Entry(points, comments, proposed_level, comment, facts), send=False)
 
 
 def send_unit_form(actor, round_: EvaluationRound, rated: RatedUnit, points: dict,
                    comments: dict, facts: dict, proposed_level: str | None,
                    comment: str | None) -> EvaluationForm:
-    return _write(actor, round_, rated, FormStep.SELF,
+    return fill_form(actor, round_, rated, FormStep.SELF,
                   Entry(points, comments, proposed_level, comment, facts), send=True)
 
 
