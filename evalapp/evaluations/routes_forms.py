@@ -31,6 +31,12 @@ class ActionForm(AppForm):
     on the Quy chế)."""
 
 
+@bp.app_template_filter("rule_message")
+def rule_message(message_id: str) -> str:
+    """A message of the pure rules, translated (in Python: some hold a bare "%")."""
+    return _(message_id)
+
+
 def _checked() -> None:
     if not ActionForm().validate_on_submit():
         abort(400)
