@@ -562,8 +562,8 @@ def remove_event(actor, round_: EvaluationRound, event: ForcingEvent) -> None:
     rated = db.session.get(RatedPerson, event.rated_person_id)
     if rated is None or rated.round_id != round_.id:
         raise NotFound(_l("This event does not exist."))
-    details = dict(round_id=round_.id, rated_id=rated.id, kind=event.kind, year=event.year)
-    record(actor, "evaluation_event.removed", event, **details)
+    record(actor, "evaluation_event.removed", event, round_id=round_.id, rated_id=rated.id,
+           kind=event.kind, year=event.year)
     db.session.delete(event)
     db.session.flush()
 
