@@ -146,6 +146,19 @@ ACTIONS: dict[str, tuple[Any, Any]] = {
     "evaluation_decision.superseded": (
         _l("New decision"),
         _l("Took decision %(number)s, replacing an earlier decision")),
+    "evaluation_form.draft_saved": (_l("Evaluation form draft saved"),
+                                    _l("Saved a draft of an evaluation form (%(step)s)")),
+    "evaluation_form.sent": (_l("Evaluation form sent"),
+                             _l("Sent an evaluation form (%(step)s); it is now locked")),
+    "evaluation_form.reopened": (_l("Evaluation form reopened"),
+                                 _l("Reopened a sent evaluation form (%(step)s): "
+                                    "%(reason)s")),
+    "evaluation_event.recorded": (_l("Event forcing the lowest level recorded"),
+                                  _l("Recorded an event that forces “not completed” "
+                                     "(%(kind)s, %(year)s)")),
+    "evaluation_event.removed": (_l("Event forcing the lowest level removed"),
+                                 _l("Removed an event that forced “not completed” "
+                                    "(%(kind)s, %(year)s)")),
     "ballot_round.created": (_l("Round created"), _l("Created the round “%(target)s”")),
     "ballot_round.updated": (_l("Round settings changed"),
                              _l("Changed the settings of the round “%(target)s”")),

@@ -12,5 +12,6 @@ bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")
 from evalapp.evaluations import (  # noqa: E402,F401
     routes_decisions,
     routes_documents,
+    routes_forms,
     routes_meetings,
 )
