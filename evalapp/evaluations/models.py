@@ -112,6 +112,21 @@ class PetitionStatus(enum.StrEnum):
     REJECTED = "rejected"
     ACCEPTED = "accepted"  # answered with a new decision
 
+    @property
+    def label(self) -> str:
+        return str(PETITION_STATUS_LABELS[self])
+
+    @property
+    def answered(self) -> bool:
+        return self is not PetitionStatus.PENDING
+
+
+PETITION_STATUS_LABELS = {
+    PetitionStatus.PENDING: _l("Waiting for an answer"),
+    PetitionStatus.REJECTED: _l("Rejected"),
+    PetitionStatus.ACCEPTED: _l("Accepted"),
+}
+
 
 def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -357,6 +372,10 @@ class EvaluationForm(JsonContent, db.Model):
 
     rated_person: Mapped[RatedPerson | None] = relationship()
     rated_unit: Mapped[RatedUnit | None] = relationship()
+
+    @property
+    def sent(self) -> bool:
+        return self.status is FormStatus.SENT
 
 
 class ForcingEvent(db.Model):
