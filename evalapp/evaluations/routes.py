@@ -8,3 +8,4 @@ from flask import Blueprint
 from evalapp.evaluations import lifecycle, models, permissions  # noqa: F401  (registers)
 
 bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")
+from evalapp.evaluations import routes_setup  # noqa: E402,F401
