@@ -371,3 +371,132 @@ def _same_page() -> bool:
     target = request.referrer
     return bool(target and target.startswith(request.host_url + "evaluations/"))
 
+
+
+# ---------------------------------------------------------------- Quy chế
+
+
+PART_LABELS = {
+    "general": _l("General criteria (30 points)"),
+    "task_staff": _l("Task results of staff (70 points)"),
+    "task_leader": _l("Task results of leaders and managers (70 points)"),
+    "unit_general": _l("Units: general criteria (30 points)"),
+    "unit_task": _l("Units: task results (70 points)"),
+}
+TRACKING_LABELS = {"month": _l("Month"), "quarter": _l("Quarter"), "year": _l("Year")}
+YEAR_FROM_LABELS = {"mean": _l("The mean of the periods"), "last": _l("The last period"),
+                    "min": _l("The lowest period")}
+MAX_ITEMS = 60   # rows of one list read from a posted form
+EXTRA_ROWS = 3   # blank rows offered to add items
+
+
+class SeedForm(AppForm):
+    preset = SelectField(_l("Rule set"), choices=choices(
+        (p.key, p.name) for p in EVALUATION_PRESETS.values()))
+    submit = SubmitField(_l("Create from the rule set"))
+
+
+def _regulated_unit(unit_id: int) -> Unit:
+    unit = org.get_unit(unit_id)
+    if not can(current_user, "evaluations.regulate", unit):
+        raise NotAllowed()
+    return unit
+
+
+@bp.get("/regulations")
+@login_required
+def regulations():
+    units = [u for u in org.units_in_scope(current_user)
+             if can(current_user, "evaluations.regulate", u)]
+    if not units:
+        abort(403)
+    return render_template("evaluations/setup/regulations.html",
+                           rows=setup.regulations_listing(units), seed_form=SeedForm())
+
+
+@bp.post("/regulations/<int:unit_id>/seed")
+@login_required
+def seed_regulation(unit_id: int):
+    unit = _regulated_unit(unit_id)
+    form = SeedForm()
+    if not form.validate_on_submit():
+        abort(422)
+    regulation = services.seed_regulation(current_user, unit, form.preset.data)
+    db.session.commit()
+    flash(_("Version %(n)s of the Quy chế has been saved.", n=regulation.version), "success")
+    return redirect(url_for("evaluations.edit_regulation", unit_id=unit.id))
+
+
+def _posted_content(base: dict) -> dict:
+    """The Quy chế as posted: the rows of each list (blank and removed rows left out), the
+    period, the way to the year, the petition days and the deadlines ("dd/mm")."""
+    content = dict(base)
+    form = request.form
+    for part in PART_LABELS:
+        items = []
+        for index in range(MAX_ITEMS):
+            code = (form.get(f"{part}-{index}-code") or "").strip()
+            title = (form.get(f"{part}-{index}-title") or "").strip()
+            points = (form.get(f"{part}-{index}-points") or "").strip().replace(",", ".")
+            if form.get(f"{part}-{index}-remove") or not (code or title or points):
+                continue
+            items.append({"code": code[:20], "title": title[:500], "points": points[:12]})
+        content[part] = items
+    content["period"] = form.get("period", "")
+    content["year_from"] = form.get("year_from", "")
+    days = (form.get("petition_days") or "").strip()
+    content["petition_days"] = int(days) if days.isdigit() and len(days) < 5 else days[:5]
+    deadlines = {}
+    for step in DUE_LABELS:
+        text = (form.get(f"due-{step}") or "").strip()
+        day, _sep, month = text.partition("/")
+        deadlines[step] = ([int(month), int(day)] if day.isdigit() and month.isdigit()
+                           and len(day) <= 2 and len(month) <= 2 else [0, 0])
+    content["deadlines"] = deadlines
+    return content
+
+
+def _editor(unit, content, *, latest, problems=None, extra=EXTRA_ROWS, status=200):
+    return render_template(
+        "evaluations/setup/regulation_edit.html", unit=unit, content=content, latest=latest,
+        problems=problems or {}, extra=extra, parts=PART_LABELS, tracking=TRACKING_LABELS,
+        year_from=YEAR_FROM_LABELS, steps=DUE_LABELS, action_form=ActionForm()), status
+
+
+@bp.route("/regulations/<int:unit_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_regulation(unit_id: int):
+    unit = _regulated_unit(unit_id)
+    latest = services.latest_regulation(unit)
+    if latest is None:
+        return redirect(url_for("evaluations.regulations"))
+    if request.method == "GET":
+        return _editor(unit, latest.content, latest=latest)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    content = _posted_content(latest.content)
+    if request.form.get("action") == "more":
+        return _editor(unit, content, latest=latest, extra=EXTRA_ROWS * 2)
+    problems = setup.regulation_problems(content)
+    if problems:
+        return _editor(unit, content, latest=latest, problems=problems, status=422)
+    title = (request.form.get("title") or "").strip()[:255] or latest.title
+    regulation = services.save_regulation(current_user, unit, preset_key=latest.preset,
+                                          title=title, content=content,
+                                          note=(request.form.get("note") or "")[:1000] or None)
+    db.session.commit()
+    flash(_("Version %(n)s of the Quy chế has been saved.", n=regulation.version), "success")
+    return redirect(url_for("evaluations.regulation_version", unit_id=unit.id,
+                            version=regulation.version))
+
+
+@bp.get("/regulations/<int:unit_id>/versions/<int:version>")
+@login_required
+def regulation_version(unit_id: int, version: int):
+    unit = _regulated_unit(unit_id)
+    regulation = setup.regulation_version(unit, version)
+    return render_template(
+        "evaluations/setup/regulation.html", unit=unit, regulation=regulation,
+        content=regulation.content, versions=services.regulation_versions(unit),
+        rounds=setup.rounds_using(regulation), parts=PART_LABELS, tracking=TRACKING_LABELS,
+        year_from=YEAR_FROM_LABELS, steps=DUE_LABELS)

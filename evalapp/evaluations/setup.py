@@ -19,8 +19,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select
 
 from evalapp.audit.services import record
-from evalapp.core.errors import ValidationFailed
+from evalapp.core.errors import NotFound, ValidationFailed
 from evalapp.core.text import fold_for_search, nfc, nfc_or_none
+from evalapp.evaluations import services
 from evalapp.evaluations.lifecycle import ROUND_STEPS
 from evalapp.evaluations.models import (
     EvaluationForm,
@@ -31,10 +32,12 @@ from evalapp.evaluations.models import (
     MeetingStatus,
     RatedPerson,
     RatedUnit,
+    Regulation,
 )
 from evalapp.evaluations.services import due_dates
 from evalapp.extensions import db
-from evalapp.org.models import Person
+from evalapp.org.models import Person, Unit
+from evalapp.tally import evaluation as rules
 
 # The dashboard's steps, in their order, with the deadline key of services.due_dates.
 STEPS = ("units", "self", "meeting", "manager", "office")
@@ -283,3 +286,41 @@ def person_counts(round_: EvaluationRound) -> dict[str, int]:
     counts["units"] = db.session.scalar(select(func.count()).where(
         RatedUnit.round_id == round_.id)) or 0
     return dict(counts)
+
+
+# ---------------------------------------------------------------- Quy chế editor
+
+
+def regulation_problems(content: dict) -> dict[str | None, list[str]]:
+    """check_regulation's messages (translated) grouped by the list they concern (None: the
+    other settings)."""
+    grouped: dict[str | None, list[str]] = defaultdict(list)
+    for message in rules.check_regulation(content):
+        grouped[rules.problem_part(message)].append(str(_l(message)))
+    return dict(grouped)
+
+
+def regulations_listing(units: list[Unit]) -> list[tuple[Unit, Regulation | None, int]]:
+    """Each unit with its latest Quy chế version and how many versions it has (one query)."""
+    ids = [u.id for u in units]
+    latest = services._latest_by_unit(ids)
+    counts = dict(db.session.execute(
+        select(Regulation.unit_id, func.count()).where(Regulation.unit_id.in_(ids))
+        .group_by(Regulation.unit_id)).all()) if ids else {}
+    return [(u, latest.get(u.id), counts.get(u.id, 0)) for u in units]
+
+
+def regulation_version(unit: Unit, version: int) -> Regulation:
+    found = db.session.scalar(select(Regulation).where(Regulation.unit_id == unit.id,
+                                                       Regulation.version == version))
+    if found is None:
+        raise NotFound(_l("This version of the Quy chế does not exist."))
+    return found
+
+
+def rounds_using(regulation: Regulation) -> list[EvaluationRound]:
+    """The rounds that rated someone or some unit under this version."""
+    ids = select(RatedPerson.round_id).where(RatedPerson.regulation_id == regulation.id).union(
+        select(RatedUnit.round_id).where(RatedUnit.regulation_id == regulation.id))
+    return list(db.session.scalars(select(EvaluationRound).where(EvaluationRound.id.in_(ids))
+                                   .order_by(EvaluationRound.id.desc())))
