@@ -763,13 +763,13 @@ def person_level(total: Decimal | None, forcing: Forcing, preset) -> Outcome:
     return Outcome(level, by_score, tuple(reasons), review)
 
 
-MSG_UNIT_PLAN = N_("Under 70 % of the year's plan was done.")
+MSG_UNIT_PLAN = N_("Under 70 per cent of the year's plan was done.")
 MSG_UNIT_VIOLATION = N_("A violation in personnel work or internal unity was concluded.")
 MSG_UNIT_NOT_ON_TIME = N_("Not every task was done on time.")
-MSG_UNIT_NOT_EXCEEDED = N_("Under 30 % of the tasks were done beyond what was required.")
+MSG_UNIT_NOT_EXCEEDED = N_("Under 30 per cent of the tasks were done beyond what was required.")
 MSG_UNIT_SUBUNIT_KHT = N_("A sub-unit was rated as not completing its duties.")
 MSG_UNIT_NOT_DONE = N_("Not every task was done.")
-MSG_UNIT_LATE = N_("Over 20 % of the tasks were late.")
+MSG_UNIT_LATE = N_("Over 20 per cent of the tasks were late.")
 
 
 def unit_level(total, *, tasks: int, on_time: int, exceeded: int, done: int,
