@@ -29,6 +29,7 @@ from evalapp.core.forms import (
     max_length,
     required,
 )
+from evalapp.core.schemas import id_number
 from evalapp.core.web import page_of, sort_of
 from evalapp.evaluations import home as _home  # noqa: F401  (registers the home page sections)
 from evalapp.evaluations import services, setup
@@ -255,7 +256,7 @@ def _take_form(round_) -> TakeForm:
 
 def _filter() -> setup.PeopleFilter:
     sort, descending = sort_of(setup.PEOPLE_SORTS, "unit")
-    unit_id = request.args.get("unit", type=int)
+    unit_id = request.args.get("unit", type=id_number)
     step = request.args.get("step")
     state = request.args.get("state")
     shown = request.args.get("shown")

@@ -256,8 +256,12 @@ def _person_data(form) -> PersonData:
 
 def _person_page(form, person=None, status=200):
     unit = person.unit if person is not None else None
-    if form.unit_id.data and str(form.unit_id.data).isdigit():
-        unit = db.session.get(Unit, int(form.unit_id.data)) or unit
+    try:
+        chosen = id_number(str(form.unit_id.data or ""))
+    except ValueError:
+        chosen = None
+    if chosen is not None:
+        unit = db.session.get(Unit, chosen) or unit
     candidates = services.manager_candidates(unit, person.id if person else None)
     return render_template("org/person_form.html", form=form, person=person,
                            candidates=candidates), status
