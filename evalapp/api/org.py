@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, ClassVar, Literal
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from pydantic import Field
+from sqlalchemy.orm import joinedload
 
 from evalapp.api.base import Out, api_user, endpoint, query_args
 from evalapp.auth.permissions import can
 from evalapp.core.schemas import text
 from evalapp.extensions import db
 from evalapp.org import services as org
-from evalapp.org.models import Gender, UnitKind
+from evalapp.org.models import Gender, Person, StaffKind, UnitKind
 
 MAX_PAGE_SIZE = 500
 
@@ -43,6 +45,10 @@ class PersonOut(Out):
     post: Ref | None
     duty_group: Ref | None
     active: bool
+    staff_kind: StaffKind | None = Field(description="civil_servant (công chức), "
+                                         "public_employee (viên chức), official (cán bộ), other")
+    manager: Ref | None = Field(description="The direct manager (none: the head of the unit)")
+    started_on: date | None = Field(description="Started working (eligibility for rating)")
 
 
 class Units(Out):
@@ -80,7 +86,10 @@ def person_out(person) -> PersonOut:
     return PersonOut(id=person.id, staff_code=person.staff_code, full_name=person.full_name,
                      gender=person.gender, birth_year=person.birth_year, unit=_ref(person.unit),
                      post=_ref(person.post), duty_group=_ref(person.duty_group),
-                     active=person.active)
+                     active=person.active, staff_kind=person.staff_kind,
+                     manager=(Ref(id=person.manager.id, name=person.manager.full_name)
+                              if person.manager is not None else None),
+                     started_on=person.started_on)
 
 
 def _admins_only() -> None:
@@ -113,7 +122,7 @@ def people():
     args = query_args(PeopleQuery)
     query = org.people_query(api_user(), search=args.q,
                              unit=org.get_unit(args.unit) if args.unit else None,
-                             status=args.status)
+                             status=args.status).options(joinedload(Person.manager))
     rows = db.session.execute(query.limit(args.per_page)
                               .offset((args.page - 1) * args.per_page)).scalars()
     return People(items=[person_out(p) for p in rows], page=args.page, per_page=args.per_page,

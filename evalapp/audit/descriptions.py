@@ -79,6 +79,10 @@ ACTIONS: dict[str, tuple[Any, Any]] = {
     "evaluation_round.settings_changed": (
         _l("Evaluation round settings changed"),
         _l("Changed the settings of the evaluation round “%(target)s”")),
+    "evaluation_round.details_changed": (
+        _l("Evaluation round details changed"),
+        _l("Changed the title, names or outstanding flag of the evaluation round "
+           "“%(target)s”")),
     "evaluation_round.opened": (_l("Evaluation round opened"),
                                 _l("Opened the evaluation round “%(target)s”")),
     "evaluation_round.people_taken": (

@@ -14,4 +14,5 @@ from evalapp.evaluations import (  # noqa: E402,F401
     routes_documents,
     routes_forms,
     routes_meetings,
+    routes_setup,
 )

@@ -12,8 +12,8 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Optional
 
-from evalapp.core.forms import AppForm, choices, max_length, required
-from evalapp.org.models import GENDER_LABELS, UNIT_KIND_LABELS
+from evalapp.core.forms import AppForm, DayMonthYearField, choices, max_length, required
+from evalapp.org.models import GENDER_LABELS, STAFF_KIND_LABELS, UNIT_KIND_LABELS
 
 
 def unit_choices(units, *, empty_label=None):
@@ -60,6 +60,15 @@ class PersonForm(AppForm):
     post_id = SelectField(_l("Post"), choices=[], default="")
     duty_group_id = SelectField(_l("Duty group"), choices=[], default="")
     active = BooleanField(_l("Active (still working here)"), default=True)
+    staff_kind = SelectField(_l("Kind of staff"), default="", choices=choices(
+        [("", _l("— not given —"))] + [(k.value, label) for k, label in
+                                       STAFF_KIND_LABELS.items()]))
+    manager_code = StringField(_l("Direct manager (staff code)"), validators=[max_length(64)],
+                          description=_l("Type a name or a staff code to choose among the "
+                                         "people of the unit and the units above it; empty: "
+                                         "the head of the unit."),
+                          render_kw={"list": "manager-options", "autocomplete": "off"})
+    started_on = DayMonthYearField(_l("Started work on"))
     submit = SubmitField(_l("Save"))
 
 

@@ -35,7 +35,7 @@ from evalapp.org.forms import (
     UnitForm,
     unit_choices,
 )
-from evalapp.org.models import Gender, UnitKind
+from evalapp.org.models import Gender, StaffKind, Unit, UnitKind
 from evalapp.org.services import PersonData
 from evalapp.org.spreadsheets import accepted_headings
 
@@ -248,11 +248,23 @@ def _person_data(form) -> PersonData:
         duty_group=(services.get_duty_group(int(form.duty_group_id.data))
                     if form.duty_group_id.data else None),
         active=form.active.data,
+        staff_kind=StaffKind(form.staff_kind.data) if form.staff_kind.data else None,
+        manager=services.manager_by_code(form.manager_code.data),
+        started_on=form.started_on.data,
     )
 
 
 def _person_page(form, person=None, status=200):
-    return render_template("org/person_form.html", form=form, person=person), status
+    unit = person.unit if person is not None else None
+    try:
+        chosen = id_number(str(form.unit_id.data or ""))
+    except ValueError:
+        chosen = None
+    if chosen is not None:
+        unit = db.session.get(Unit, chosen) or unit
+    candidates = services.manager_candidates(unit, person.id if person else None)
+    return render_template("org/person_form.html", form=form, person=person,
+                           candidates=candidates), status
 
 
 @bp.route("/people/new", methods=["GET", "POST"])
@@ -280,7 +292,10 @@ def edit_person(person_id: int):
     form = PersonForm(obj=person if editing else None, data={
         "unit_id": str(person.unit_id), "post_id": str(person.post_id or ""),
         "duty_group_id": str(person.duty_group_id or ""),
-        "gender": person.gender.value if person.gender else ""} if editing else None)
+        "gender": person.gender.value if person.gender else "",
+        "staff_kind": person.staff_kind.value if person.staff_kind else "",
+        "manager_code": person.manager.staff_code if person.manager else "",
+        "started_on": person.started_on} if editing else None)
     _prepare_person_form(form)
     if not form.validate_on_submit():
         return _person_page(form, person, status=422 if form.errors else 200)

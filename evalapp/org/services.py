@@ -21,11 +21,21 @@ from evalapp.auth.permissions import (
     scope_paths,
 )
 from evalapp.core.errors import AlreadyExists, InvalidState, NotAllowed, NotFound, ValidationFailed
+from evalapp.core.forms import parse_day_month_year
 from evalapp.core.text import collation_key, fold_for_search, nfc, nfc_or_none, person_sort_key
 from evalapp.core.time import utcnow
 from evalapp.core.transactions import begin_writing
 from evalapp.extensions import db
-from evalapp.org.models import DutyGroup, Gender, PeopleImport, Person, Post, Unit, UnitKind
+from evalapp.org.models import (
+    DutyGroup,
+    Gender,
+    PeopleImport,
+    Person,
+    Post,
+    StaffKind,
+    Unit,
+    UnitKind,
+)
 from evalapp.org.spreadsheets import (
     COLUMNS,
     people_template_workbook,
@@ -300,6 +310,9 @@ class PersonData:
     post: Post | None = None
     duty_group: DutyGroup | None = None
     active: bool = True
+    staff_kind: StaffKind | None = None
+    manager: Person | None = None   # the direct manager: active, in the unit or one above it
+    started_on: date | None = None  # started working in the public service (eligibility)
 
 
 def derived_person_fields(full_name: str, staff_code: str | None) -> dict:
@@ -316,6 +329,19 @@ def _check_person(data: PersonData, exclude_id: int | None) -> None:
                                             <= max_birth_year()):
         raise ValidationFailed(_l("The year of birth must be between %(low)s and %(high)s."),
                                field="birth_year", low=MIN_BIRTH_YEAR, high=max_birth_year())
+    if data.manager is not None:
+        if exclude_id is not None and data.manager.id == exclude_id:
+            raise ValidationFailed(_l("A person cannot be their own manager."),
+                                   field="manager_code")
+        if not data.manager.active:
+            raise ValidationFailed(_l("%(name)s no longer works here and cannot be a manager."),
+                                   field="manager_code", name=data.manager.full_name)
+        if not data.unit.path.startswith(data.manager.unit.path):
+            raise ValidationFailed(_l("The manager must work in the person's unit or in a unit "
+                                      "above it."), field="manager_code")
+    if data.started_on is not None and not (date(MIN_BIRTH_YEAR, 1, 1) <= data.started_on
+                                            <= date(max_birth_year() + 100, 12, 31)):
+        raise ValidationFailed(_l("The start date is not plausible."), field="started_on")
     if data.staff_code:
         query = select(Person.id).where(Person.staff_code == data.staff_code)
         if exclude_id is not None:
@@ -339,6 +365,8 @@ def create_person(actor, data: PersonData) -> Person:
     person = Person(full_name=data.full_name, staff_code=data.staff_code, gender=data.gender,
                     birth_year=data.birth_year, unit=data.unit, post=data.post,
                     duty_group=data.duty_group, active=data.active,
+                    staff_kind=data.staff_kind, manager=data.manager,
+                    started_on=data.started_on,
                     **derived_person_fields(data.full_name, data.staff_code))
     db.session.add(person)
     db.session.flush()
@@ -354,10 +382,11 @@ def update_person(actor, person: Person, data: PersonData) -> Person:
     _check_person(data, person.id)
     changes = {}
     for field in ("full_name", "staff_code", "gender", "birth_year", "unit", "post",
-                  "duty_group", "active"):
+                  "duty_group", "active", "staff_kind", "manager", "started_on"):
         new = getattr(data, field)
         if getattr(person, field) != new:
-            changes[field] = getattr(new, "id", new)
+            changes[field] = new.isoformat() if isinstance(new, date) else getattr(new, "id",
+                                                                                   new)
             setattr(person, field, new)
     for key, value in derived_person_fields(person.full_name, person.staff_code).items():
         setattr(person, key, value)
@@ -434,6 +463,12 @@ def count(query: Select) -> int:
 GENDER_WORDS = {"nam": Gender.MALE, "male": Gender.MALE, "m": Gender.MALE,
                 "nu": Gender.FEMALE, "female": Gender.FEMALE, "f": Gender.FEMALE}
 YES_WORDS = {"", "co", "x", "1", "yes", "true", "dang cong tac"}
+KIND_WORDS = {"cong chuc": StaffKind.CIVIL_SERVANT, "vien chuc": StaffKind.PUBLIC_EMPLOYEE,
+              "can bo": StaffKind.OFFICIAL, "khac": StaffKind.OTHER,
+              "nguoi lao dong": StaffKind.OTHER,
+              **{fold_for_search(kind.value.replace("_", " ")): kind for kind in StaffKind}}
+KIND_EXPORT = {StaffKind.CIVIL_SERVANT: "Công chức", StaffKind.PUBLIC_EMPLOYEE: "Viên chức",
+               StaffKind.OFFICIAL: "Cán bộ", StaffKind.OTHER: "Khác"}
 NO_WORDS = {"khong", "0", "no", "false", "nghi"}
 
 
@@ -491,7 +526,8 @@ def plan_people_import(actor, filename: str, content: bytes) -> ImportPlan:
         row.staff_code: row for row in db.session.execute(
             select(Person.id, Person.staff_code, Person.full_name, Person.gender,
                    Person.birth_year, Person.unit_id, Person.post_id, Person.duty_group_id,
-                   Person.active, Unit.path).join(Person.unit)
+                   Person.active, Person.staff_kind, Person.manager_id, Person.started_on,
+                   Unit.path).join(Person.unit)
             .where(Person.staff_code.is_not(None))
         )
     }
@@ -612,6 +648,24 @@ def plan_people_import(actor, filename: str, content: bytes) -> ImportPlan:
             fail("staff_code", _l("The person with staff code %(code)s belongs to a unit you "
                                   "do not manage."), code=code)
 
+        staff_kind = None
+        kind_text = fold_for_search(values.get("staff_kind", ""))
+        if kind_text:
+            staff_kind = KIND_WORDS.get(kind_text)
+            if staff_kind is None:
+                fail("staff_kind", _l("The kind must be công chức, viên chức or cán bộ, not "
+                                      "%(value)s."), value=values["staff_kind"])
+        started_on = None
+        if values.get("started_on"):
+            try:
+                started_on = parse_day_month_year(values["started_on"])
+            except ValueError:
+                fail("started_on", _l("The start date %(value)s is not a date written as "
+                                      "dd/mm/yyyy."), value=values["started_on"])
+        manager_code = values.get("manager_code", "")
+        if manager_code and manager_code == code:
+            fail("manager_code", _l("A person cannot be their own manager."))
+
         if row_errors:
             errors.extend(row_errors)
             continue
@@ -629,18 +683,67 @@ def plan_people_import(actor, filename: str, content: bytes) -> ImportPlan:
             "post_name": post_name or None, "post_id": post.id if post else None,
             "duty_group_name": group_name or None,
             "duty_group_id": group.id if group else None, "active": active,
+            # The new columns are written only when the file has them.
+            "staff_kind": staff_kind, "started_on": started_on, "manager_code": manager_code,
+            "unit_path": unit.path, "present": {key for key in ("staff_kind", "started_on",
+                                                                "manager_code")
+                                                if key in values},
         }
         needs_new_reference = (post_name and post is None) or (group_name and group is None)
         if current is None:
             creates.append(change)
-        elif not needs_new_reference and (
-            current.full_name, current.gender, current.birth_year, current.unit_id,
-            current.active, current.post_id, current.duty_group_id,
-        ) == (full_name, gender, birth_year, unit.id, active, change["post_id"],
-              change["duty_group_id"]):
-            unchanged += 1
         else:
             updates.append(change | {"id": current.id})
+
+    # Managers: an existing person or one of the file's rows, active, in the unit or above.
+    in_file = {change["staff_code"]: change for change in creates + updates}
+    still_updates = []
+    for change in creates + updates:
+        manager_id = None
+        if change["manager_code"]:
+            manager = in_file.get(change["manager_code"]) or existing.get(
+                change["manager_code"])
+            path = active_manager = None
+            if manager is not None:
+                path = manager["unit_path"] if isinstance(manager, dict) else manager.path
+                active_manager = (manager["active"] if isinstance(manager, dict)
+                                  else manager.active)
+                manager_id = manager.get("id") if isinstance(manager, dict) else manager.id
+            if manager is None:
+                errors.append(RowError(change["row"], label["manager_code"], str(_l(
+                    "No person has the staff code %(code)s.", code=change["manager_code"]))))
+            elif not active_manager:
+                errors.append(RowError(change["row"], label["manager_code"], str(_l(
+                    "The manager %(code)s no longer works here.",
+                    code=change["manager_code"]))))
+            elif not change["unit_path"].startswith(path):
+                errors.append(RowError(change["row"], label["manager_code"], str(_l(
+                    "The manager %(code)s works in neither the person's unit nor a unit "
+                    "above it.", code=change["manager_code"]))))
+        if "id" not in change:
+            continue
+        current = existing[change["staff_code"]]
+        needs_new_reference = ((change["post_name"] and change["post_id"] is None)
+                               or (change["duty_group_name"]
+                                   and change["duty_group_id"] is None))
+        same = not needs_new_reference and (
+            current.full_name, current.gender, current.birth_year, current.unit_id,
+            current.active, current.post_id, current.duty_group_id,
+        ) == (change["full_name"], change["gender"], change["birth_year"], change["unit_id"],
+              change["active"], change["post_id"], change["duty_group_id"])
+        present = change["present"]
+        same = same and ("staff_kind" not in present
+                         or current.staff_kind == change["staff_kind"])
+        same = same and ("started_on" not in present
+                         or current.started_on == change["started_on"])
+        same = same and ("manager_code" not in present or (
+            current.manager_id == manager_id if change["manager_code"] and manager_id
+            else not change["manager_code"] and current.manager_id is None))
+        if same:
+            unchanged += 1
+        else:
+            still_updates.append(change)
+    updates = still_updates
 
     return ImportPlan(rows=len(rows), creates=creates, updates=updates, unchanged=unchanged,
                       new_posts=sorted(new_posts.values(), key=collation_key),
@@ -706,13 +809,17 @@ def apply_people_import(actor, staged: PeopleImport) -> ImportPlan:
         group_id = change["duty_group_id"] or (
             group_ids.get(change["duty_group_name"].lower()) if change["duty_group_name"]
             else None)
-        return {
+        values = {
             "staff_code": change["staff_code"], "full_name": change["full_name"],
             "gender": change["gender"], "birth_year": change["birth_year"],
             "unit_id": change["unit_id"], "post_id": post_id, "duty_group_id": group_id,
             "active": change["active"], "updated_at": now,
             **derived_person_fields(change["full_name"], change["staff_code"]),
         }
+        for key in ("staff_kind", "started_on"):
+            if key in change["present"] or "id" not in change:
+                values[key] = change[key]
+        return values
 
     if plan.creates:
         db.session.execute(insert(Person),
@@ -720,6 +827,18 @@ def apply_people_import(actor, staged: PeopleImport) -> ImportPlan:
     if plan.updates:
         db.session.execute(update(Person),
                            [columns(change) | {"id": change["id"]} for change in plan.updates])
+    # Managers last: a manager may be one of the rows just created.
+    with_manager = [c for c in plan.creates + plan.updates
+                    if "manager_code" in c["present"] or "id" not in c]
+    if with_manager:
+        codes = {c["staff_code"] for c in with_manager} | {
+            c["manager_code"] for c in with_manager if c["manager_code"]}
+        ids = dict(db.session.execute(select(Person.staff_code, Person.id)
+                                      .where(Person.staff_code.in_(sorted(codes)))).all())
+        db.session.execute(update(Person), [
+            {"id": ids[c["staff_code"]],
+             "manager_id": ids.get(c["manager_code"]) if c["manager_code"] else None}
+            for c in with_manager])
     staged.applied_at = now
     staged.content = b""  # the people are in the directory now; the file is not needed
     db.session.flush()
@@ -730,7 +849,7 @@ def apply_people_import(actor, staged: PeopleImport) -> ImportPlan:
 
 
 def export_people_xlsx(viewer, **filters) -> bytes:
-    query = people_query(viewer, **filters)
+    query = people_query(viewer, **filters).options(joinedload(Person.manager))
     people = db.session.execute(query).scalars()
     yes, no = str(_l("Yes")), str(_l("No"))
     return write_people_workbook(
@@ -741,6 +860,9 @@ def export_people_xlsx(viewer, **filters) -> bytes:
             "unit": p.unit.name,
             "duty_group": p.duty_group.name if p.duty_group else None,
             "active": yes if p.active else no,
+            "staff_kind": KIND_EXPORT.get(p.staff_kind) if p.staff_kind else None,
+            "manager_code": p.manager.staff_code if p.manager else None,
+            "started_on": p.started_on.strftime("%d/%m/%Y") if p.started_on else None,
         }
         for p in people
     )
@@ -756,7 +878,38 @@ def people_template_xlsx(viewer) -> bytes:
         "birth_year": 1980, "post": posts[-1].name if posts else "Chuyên viên",
         "unit_code": unit.code if unit else "SNV",
         "unit": unit.name if unit else "Sở Nội vụ", "duty_group": None, "active": "Có",
+        "staff_kind": "Công chức", "manager_code": None, "started_on": "01/09/2015",
     })
+
+
+def manager_by_code(staff_code: str | None) -> Person | None:
+    """The manager named by their staff code on the person form (None when left empty)."""
+    code = nfc(staff_code)
+    if not code:
+        return None
+    person = db.session.execute(
+        select(Person).where(Person.staff_code == code)).scalar_one_or_none()
+    if person is None:
+        raise ValidationFailed(_l("No person has the staff code %(code)s."), field="manager_code",
+                               code=code)
+    return person
+
+
+MANAGER_CHOICES = 500
+
+
+def manager_candidates(unit: Unit | None, exclude_id: int | None = None) -> list[Person]:
+    """Who may manage someone of `unit`: the active people of the unit and the units above it,
+    in Vietnamese order (at most MANAGER_CHOICES, offered as the form's suggestions)."""
+    if unit is None:
+        return []
+    ids = [int(part) for part in unit.path.strip("/").split("/") if part]
+    query = (select(Person).where(Person.unit_id.in_(ids), Person.active.is_(True))
+             .options(joinedload(Person.unit)).order_by(Person.sort_key, Person.id)
+             .limit(MANAGER_CHOICES))
+    if exclude_id is not None:
+        query = query.where(Person.id != exclude_id)
+    return list(db.session.scalars(query))
 
 
 def find_person_by_code(staff_code: str | None) -> Person | None:

@@ -13,6 +13,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, iterparse
@@ -38,6 +39,13 @@ COLUMNS: dict[str, tuple[object, tuple[str, ...]]] = {
     "duty_group": (_l("Duty group"), ("nhom nhiem vu", "nhom", "duty group", "duty_group")),
     "active": (_l("Still working here"), ("dang cong tac", "con cong tac", "active",
                                           "still working here")),
+    "staff_kind": (_l("Kind of staff"), ("loai", "loai can bo", "kind", "kind of staff",
+                                         "staff_kind")),
+    "manager_code": (_l("Manager's staff code"), ("ma nguoi quan ly", "ma quan ly",
+                                                  "manager's staff code", "manager code",
+                                                  "manager_code")),
+    "started_on": (_l("Started work on"), ("ngay bat dau cong tac", "ngay bat dau",
+                                           "started work on", "started_on")),
 }
 REQUIRED_COLUMNS = ("staff_code", "full_name")
 UNIT_COLUMNS = ("unit_code", "unit")  # at least one: the unit by its code or by its name
@@ -53,6 +61,8 @@ class SheetRow:
 def _cell_text(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, datetime | date):  # a date cell: written as people write it
+        return value.strftime("%d/%m/%Y")
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return nfc(unneutralised(str(value)))
@@ -333,6 +343,10 @@ COLUMN_NOTES = {
     "unit": _l("The unit's name, as in the list of units."),
     "duty_group": _l("May be left empty; a duty group that does not exist yet is created."),
     "active": _l("Có (the default) or Không."),
+    "staff_kind": _l("Công chức, viên chức or cán bộ; may be left empty."),
+    "manager_code": _l("The staff code of the direct manager, who works in the same unit or "
+                       "a unit above it; empty: the head of the unit."),
+    "started_on": _l("The day the person started working, as dd/mm/yyyy; may be left empty."),
 }
 
 
@@ -347,7 +361,8 @@ def people_template_workbook(example: dict[str, object]) -> bytes:
     workbook = new_workbook()
     sheet = _people_sheet(workbook, [[example.get(key) for key in COLUMNS]])
     keys = list(COLUMNS)
-    for key, values in (("gender", "Nam,Nữ"), ("active", "Có,Không")):
+    for key, values in (("gender", "Nam,Nữ"), ("active", "Có,Không"),
+                        ("staff_kind", "Công chức,Viên chức,Cán bộ")):
         letter = get_column_letter(keys.index(key) + 1)
         listed = DataValidation(type="list", formula1=f'"{values}"', allow_blank=True)
         listed.add(f"{letter}2:{letter}5000")

@@ -548,6 +548,15 @@ def check_regulation(content: dict) -> list[str]:
     return problems
 
 
+def problem_part(message: str) -> str | None:
+    """The part of the Quy chế (one of PARTS) a message of `check_regulation` is about; None
+    for the other settings (period, way to the year, petition days, deadlines)."""
+    for part, messages in _PART_MESSAGES.items():
+        if message in messages.values():
+            return part
+    return None
+
+
 # ---------------------------------------------------------------------------------------------
 # Scores
 

@@ -225,14 +225,15 @@ def test_the_import_page_offers_a_template_that_imports(client, admin, login_as,
     sheet, notes = workbook.worksheets
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == ["Mã cán bộ", "Họ và tên", "Giới tính", "Năm sinh", "Chức vụ",
-                             "Mã đơn vị", "Đơn vị", "Nhóm nhiệm vụ", "Đang công tác"]
+                             "Mã đơn vị", "Đơn vị", "Nhóm nhiệm vụ", "Đang công tác", "Loại",
+                             "Mã người quản lý", "Ngày bắt đầu công tác"]
     assert len(rows) == 2 and rows[1][1] == "Nguyễn Văn An"
     # Drop-down lists for the columns with fixed words.
     lists = {v.formula1 for v in sheet.data_validations.dataValidation}
-    assert lists == {'"Nam,Nữ"', '"Có,Không"'}
+    assert lists == {'"Nam,Nữ"', '"Có,Không"', '"Công chức,Viên chức,Cán bộ"'}
     # The second sheet explains every column.
     explained = [r[0] for r in notes.iter_rows(min_row=2, values_only=True) if r and r[0]]
-    assert explained[:9] == list(rows[0])
+    assert explained[:12] == list(rows[0])
 
     # The example row, as downloaded, passes the checks (one new person in a unit of ours).
     preview = upload(client, response.data, "mau-nhap-can-bo.xlsx")
