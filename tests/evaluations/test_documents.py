@@ -281,30 +281,44 @@ def test_a_rounds_forms_are_one_layout_one_pdf_and_a_zip_of_one_pdf_each(
     round_ = rated_round["round"]
     people = services.rated_people(round_, included=True)
     layouts = _spy_layouts(monkeypatch)
-    bulk = docs.render_forms(rated_round["admin"], round_)
-    assert len(layouts) == 1 and bulk.layouts == 1
-    assert len(bulk.people) == len(people) == 7
-    whole = flat(pdf_text(bulk.pdf))
+    whole_pdf = docs.render_forms(rated_round["admin"], round_, per_person=False)
+    assert len(layouts) == 1 and whole_pdf.layouts == 1
+    whole = flat(pdf_text(whole_pdf.pdf))
     assert whole.count("PHIẾU XẾP LOẠI CHẤT LƯỢNG VIÊN CHỨC") == 7
     for person in people:
         assert person.full_name in whole
-    archive = zipfile.ZipFile(io.BytesIO(docs.forms_zip(bulk)))
+    bulk = docs.render_forms(rated_round["admin"], round_)
+    assert len(layouts) == 2 and bulk.layouts == 1  # 7 forms: one layout, not one each
+    assert len(bulk.people) == len(people) == 7
+    _check_zip(docs.forms_zip(bulk), people)
+    # One unit only.
+    only = docs.render_forms(rated_round["admin"], round_, rated_round["sub"], per_person=False)
+    assert flat(pdf_text(only.pdf)).count("PHIẾU XẾP LOẠI") == 6
+
+
+def _check_zip(content: bytes, people) -> None:
+    archive = zipfile.ZipFile(io.BytesIO(content))
     names = archive.namelist()
-    assert len(names) == 7 and len(set(names)) == 7
-    pages = 0
+    assert len(names) == len(people) and len(set(names)) == len(people)
     for person, name in zip(people, names, strict=True):
         assert name == docs.form_file_name(person)
         one = flat(pdf_text(archive.read(name)))
         assert person.full_name in one and one.count("PHIẾU XẾP LOẠI") == 1
         assert all(p.full_name not in one for p in people
                    if p.full_name != person.full_name and p.full_name not in person.full_name)
-        pages += int(one.count("PHIẾU XẾP LOẠI"))
-    assert pages == 7
-    # No layout per person: still the one.
-    assert len(layouts) == 1
-    # One unit only.
-    only = docs.render_forms(rated_round["admin"], round_, rated_round["sub"], per_person=False)
-    assert flat(pdf_text(only.pdf)).count("PHIẾU XẾP LOẠI") == 6
+
+
+def test_many_forms_are_laid_out_in_chunks_on_every_core(db, rated_round, monkeypatch):
+    """Chunks of CHUNK forms, laid out by a pool of worker processes; each person still gets
+    exactly their own pages."""
+    monkeypatch.setattr(docs, "CHUNK", 3)
+    monkeypatch.setattr(docs, "_workers", lambda chunks: 2)
+    round_ = rated_round["round"]
+    people = services.rated_people(round_, included=True)
+    bulk = docs.render_forms(rated_round["admin"], round_)
+    assert bulk.layouts == 3  # 7 forms in chunks of 3
+    assert [p.id for p, _pdf in bulk.people] == [p.id for p in people]
+    _check_zip(docs.forms_zip(bulk), people)
 
 
 # ---------------------------------------------------------------- who may read what
