@@ -183,14 +183,14 @@ def test_an_evaluation_round_from_opening_to_a_new_decision_after_a_petition(
         translate("%(n)s units added to the round.", n=2))
     admin.goto(f"/evaluations/{round_id}")
     admin.locator(f'form[action="/evaluations/{round_id}/open"] button').click()
-    expect(admin.locator("#round-status")).to_have_text(translate("Open"))
+    expect(admin.locator("#round-status")).to_have_text(translate("In progress"))
 
     db.session.expire_all()
     round_ = db.session.get(EvaluationRound, round_id)
     rated = {r.person_id: r for r in services.rated_people(round_)}
     staff_row, head_row = rated[people["staff"][0]], rated[people["head"][0]]
     assert head_row.is_head and staff_row.manager_person_id == people["head"][0]
-    staff_id, head_id = staff_id, head_id
+    staff_id, head_id = staff_row.id, head_row.id
     db.session.commit()
 
     # 2. The specialist self-assesses on a phone: the running total follows the typing.
