@@ -320,12 +320,16 @@ def test_an_evaluation_round_from_opening_to_a_new_decision_after_a_petition(
     admin.locator(f'form[action="/evaluations/{round_id}/decision/release"] button').click()
     expect(admin.locator("#main")).to_contain_text(
         translate("The results are released: each person sees their own."))
-    with admin.expect_download():  # the notice is issued (and downloaded by the admin)
-        admin.locator(f'tr#p-{staff_id} .notice-form button').click()
 
-    # 6. The specialist sees their own result, downloads the notice, petitions.
+    # 6. The specialist sees their own result; once the admin issues the notice, downloads
+    # it; petitions.
     phone.goto(f"/evaluations/{round_id}")
     phone.locator("#own-result").click()
+    expect(phone.locator("#no-notice")).to_be_visible()
+    expect(phone.locator("#my-notice")).to_have_count(0)
+    with admin.expect_download():  # the notice is issued (and downloaded by the admin)
+        admin.locator(f'tr#p-{staff_id} .notice-form button').click()
+    phone.reload()
     good, excellent = translate(Level.GOOD.label), translate(Level.EXCELLENT.label)
     expect(phone.locator("#my-level")).to_have_text(good)
     main = phone.locator("#main")
