@@ -336,6 +336,8 @@ def test_an_evaluation_round_from_opening_to_a_new_decision_after_a_petition(
     expect(main).to_contain_text(FIRST_NUMBER)
     for _other_id, other_name in (people["head"], people["colleague"]):
         expect(main).not_to_contain_text(other_name)
+    for page_of_others in ("decision", "petitions", f"people/{head_id}/manager"):
+        assert phone.request.get(f"/evaluations/{round_id}/{page_of_others}").status == 403
     with phone.expect_download() as download:
         phone.locator("#my-notice").click()
     pdf = tmp_path / "notice.pdf"
