@@ -114,6 +114,11 @@ def can_download(user, document, round_: EvaluationRound) -> bool:
         and own.id == document.subject_id
 
 
+def notice_issued(round_: EvaluationRound, rated: RatedPerson) -> bool:
+    """Whether a notice of `rated`'s result has been issued (what "my result" links to)."""
+    return engine.current_document(round_, EvaluationDocumentKind.NOTICE, rated) is not None
+
+
 def own_notice(user, round_: EvaluationRound):
     """The user's own current notice (issued), or NotFound; NotAllowed before the release."""
     own = own_entry(user, round_)

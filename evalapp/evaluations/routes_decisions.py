@@ -13,6 +13,7 @@ from evalapp.core.errors import NotAllowed, NotFound, ValidationFailed
 from evalapp.core.forms import AppForm, parse_day_month_year
 from evalapp.core.schemas import id_number
 from evalapp.evaluations import decisions, export, services
+from evalapp.evaluations import documents as evaluation_documents
 from evalapp.evaluations.lifecycle import ROUND_STEPS
 from evalapp.evaluations.models import RoundStatus
 from evalapp.evaluations.permissions import own_entry
@@ -161,6 +162,7 @@ def my_result(round_id: int):
         history=decisions.decisions_of(own) if own else [],
         petitions=decisions.own_petitions(own) if own else [],
         may_petition=own is not None and decisions.may_petition(round_),
+        notice=own is not None and evaluation_documents.notice_issued(round_, own),
         deadline=decisions.petition_deadline(round_), level_label=decisions.level_label,
         form=_CsrfOnly())
 
