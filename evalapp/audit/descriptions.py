@@ -95,6 +95,9 @@ ACTIONS: dict[str, tuple[Any, Any]] = {
                                    _l("Included %(target)s in the rating by hand")),
     "evaluation_person.excluded": (_l("Person not rated"),
                                    _l("Left %(target)s out of the rating")),
+    "evaluation_person.periods_set": (_l("Scores of the periods entered"),
+                                      _l("Entered the scores of %(periods)s periods of "
+                                         "%(target)s")),
     "evaluation_person.head_set": (_l("Head of unit marked"),
                                    _l("Marked whether %(target)s heads their unit")),
     "evaluation_meeting.started": (_l("Collective meeting started"),

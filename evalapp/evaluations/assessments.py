@@ -590,6 +590,94 @@ def _counted_acts(rated: RatedPerson, year: int) -> frozenset[str]:
     return frozenset(rows)
 
 
+# ---------------------------------------------------------------- periods tracked
+
+
+def period_keys(round_: EvaluationRound) -> list[str]:
+    """The periods of the round's year as its Quy chế tracks them: "q1".."q4", "m01".."m12",
+    or "year" alone."""
+    period = services.round_rules(round_).period
+    if period == "month":
+        return [f"m{n:02d}" for n in range(1, 13)]
+    if period == "quarter":
+        return [f"q{n}" for n in range(1, 5)]
+    return ["year"]
+
+
+def period_label(key: str) -> str:
+    if key.startswith("q"):
+        return str(_l("Quarter %(n)s", n=int(key[1:])))
+    if key.startswith("m"):
+        return str(_l("Month %(n)s", n=int(key[1:])))
+    return str(_l("Year"))
+
+
+def may_track(user, round_: EvaluationRound, rated: RatedPerson) -> bool:
+    """The periods' scores are entered by the person's manager or an admin of the round."""
+    return may_fill(user, round_, rated, FormStep.MANAGER) or can(user, "evaluations.manage",
+                                                                  round_)
+
+
+def set_periods(actor, round_: EvaluationRound, rated: RatedPerson, scores: dict[str, str],
+                sources: dict[str, str] | None = None) -> Decimal | None:
+    """The scores (0–100) of the periods tracked in the year, each optional (a period not
+    worked is left empty); `sources` names the old unit of a transferred person's periods
+    (Điều 15.1a: the old unit sends them, the new one averages them). Returns the year's
+    score from them (the Quy chế's rule: mean, last or lowest), None without any."""
+    ROUND_STEPS.check_state(round_, "fill-form")
+    if not may_track(actor, round_, rated):
+        raise NotAllowed(_l("Only the person's manager or an administrator of the round enters "
+                            "the scores of the periods."))
+    entries = []
+    for key in period_keys(round_):
+        text = str(scores.get(key) or "").strip().replace(",", ".")
+        if not text:
+            continue
+        try:
+            value = Decimal(text)
+            if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+                raise InvalidOperation
+        except InvalidOperation:
+            raise ValidationFailed(_l("The score of %(period)s must be a number with at most "
+                                      "two decimals."), field=f"period-{key}",
+                                   period=period_label(key)) from None
+        if not Decimal(0) <= value <= Decimal(100):
+            raise ValidationFailed(_l("The score of %(period)s must be between 0 and 100."),
+                                   field=f"period-{key}", period=period_label(key))
+        source = clean_text((sources or {}).get(key) or "")[:255] or None
+        entries.append({"period": key, "score": str(value.quantize(Decimal("0.01"))),
+                        "source": source})
+    rated.periods = entries
+    db.session.flush()
+    record(actor, "evaluation_person.periods_set", rated, periods=len(entries))
+    return tracked_score(round_, rated)
+
+
+def tracked_score(round_: EvaluationRound, rated: RatedPerson) -> Decimal | None:
+    """The year's score from the periods tracked (NĐ 233 Điều 12.5), None without any."""
+    scores = rated.period_scores
+    if not scores:
+        return None
+    return rules.year_from_periods(scores, services.round_rules(round_).year_from)
+
+
+def retained_total(rated: RatedPerson) -> Decimal | None:
+    """The points a decision retains: the personnel office's form if sent, else the year's
+    score from the periods tracked, else the manager's form, else the self-assessment."""
+    sent = {f.step: f for f in db.session.scalars(select(EvaluationForm).where(
+        EvaluationForm.rated_person_id == rated.id, EvaluationForm.status == FormStatus.SENT))}
+    office = sent.get(FormStep.OFFICE)
+    if office is not None and office.total is not None:
+        return points(office.total)
+    tracked = tracked_score(rated.round, rated)
+    if tracked is not None:
+        return tracked
+    for step in (FormStep.MANAGER, FormStep.SELF):
+        if step in sent and sent[step].total is not None:
+            return points(sent[step].total)
+    return None
+
+
 def person_outcome(rated: RatedPerson) -> rules.Outcome | None:
     """The level the rules give the person: the retained total and the events that force KHT
     (tally.evaluation.person_level); None while a scored round has no sent form and nothing
@@ -600,8 +688,7 @@ def person_outcome(rated: RatedPerson) -> rules.Outcome | None:
     forcing = rules.forcing_events(events, year=round_.year, unit_id=rated.unit_id,
                                    is_leader=rated.is_leader,
                                    counted_acts=_counted_acts(rated, round_.year))
-    form = retained_form(rated)
-    total = points(form.total) if form is not None and form.total is not None else None
+    total = retained_total(rated)
     preset = services.round_rules(round_)
     if preset.scored and total is None and not forcing.forced:
         return None

@@ -3,7 +3,8 @@ every quota and "a head's level never above their unit's" checked at once, final
 the results, petitions and the new decisions that answer them.
 
 - The score retained for each rated person or unit is the total of the OFFICE form if sent,
-  else the MANAGER's, else the SELF form's; the computed level comes from the pure rules
+  else (people) the year's score from the periods tracked, else the MANAGER's, else the SELF
+  form's; the computed level comes from the pure rules
   (evalapp.tally.evaluation.person_level with the person's forcing events, unit_level with the
   unit's facts).
 - `check(round_)` lists every broken rule, each with its rule, scope and the people or units
@@ -122,6 +123,18 @@ def _retained(forms: dict[FormStep, EvaluationForm]) -> int | None:
     return None
 
 
+def _retained_of_person(person: RatedPerson, forms: dict[FormStep, EvaluationForm],
+                        preset) -> int | None:
+    """The office's total if sent, else the year's score from the periods tracked (Điều 12.5),
+    else the manager's, else the self-assessment's."""
+    office = forms.get(FormStep.OFFICE)
+    if office is not None and office.total is not None:
+        return office.total
+    if person.period_scores:
+        return hundredths(rules.year_from_periods(person.period_scores, preset.year_from))
+    return _retained(forms)
+
+
 def _events(round_: EvaluationRound) -> dict[int, list[rules.Event]]:
     found: dict[int, list[rules.Event]] = defaultdict(list)
     rows = db.session.scalars(select(ForcingEvent).join(
@@ -206,7 +219,7 @@ def picture(round_: EvaluationRound) -> Picture:
         result.lines[line.key] = line
     for person in people:
         mine = forms.get(("person", person.id), {})
-        score = _retained(mine)
+        score = _retained_of_person(person, mine, preset)
         forcing = rules.forcing_events(events.get(person.id, ()), year=round_.year,
                                        unit_id=person.unit_id, is_leader=person.is_leader)
         try:

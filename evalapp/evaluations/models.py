@@ -323,13 +323,18 @@ class RatedPerson(db.Model):
     manager: Mapped[Person | None] = relationship(foreign_keys=[manager_person_id])
 
     @property
-    def period_scores(self) -> list[Decimal]:
-        return [Decimal(s) for s in json.loads(self.period_scores_json or "[]")]
+    def periods(self) -> list[dict]:
+        """The scores of the periods tracked, in order: {"period": "q1", "score": "85.00",
+        "source": the old unit's name for a transferred person's periods, or None}."""
+        return json.loads(self.period_scores_json or "[]")
 
-    @period_scores.setter
-    def period_scores(self, values) -> None:
-        self.period_scores_json = _json([str(Decimal(v).quantize(Decimal("0.01")))
-                                         for v in values])
+    @periods.setter
+    def periods(self, entries: list[dict]) -> None:
+        self.period_scores_json = _json(entries)
+
+    @property
+    def period_scores(self) -> list[Decimal]:
+        return [Decimal(entry["score"]) for entry in self.periods]
 
 
 class EvaluationForm(JsonContent, db.Model):

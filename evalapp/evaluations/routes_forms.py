@@ -235,3 +235,37 @@ def remove_event(round_id: int, rated_id: int, event_id: int):
     db.session.commit()
     flash(_("The event is removed."), "success")
     return redirect(url_for("evaluations.events", round_id=round_.id, rated_id=rated.id))
+
+
+@bp.route(R + "/people/<int:rated_id>/periods", methods=["GET", "POST"])
+@login_required
+def periods(round_id: int, rated_id: int):
+    """The scores of the periods tracked in the year (months or quarters, as the Quy chế says),
+    entered by the manager or an admin; the year's score follows from them."""
+    round_ = services.visible_round(current_user, round_id)
+    rated = services.rated_person(round_, rated_id)
+    if not assessments.may_track(current_user, round_, rated):
+        raise NotAllowed()
+    keys = assessments.period_keys(round_)
+    error, status = None, 200
+    typed = {e["period"]: e["score"] for e in rated.periods}
+    sources = {e["period"]: e.get("source") or "" for e in rated.periods}
+    if request.method == "POST":
+        _checked()
+        typed = {key: request.form.get(f"period-{key}", "")[:20] for key in keys}
+        sources = {key: request.form.get(f"source-{key}", "")[:300] for key in keys}
+        try:
+            assessments.set_periods(current_user, round_, rated, typed, sources)
+        except ValidationFailed as failed:
+            db.session.rollback()
+            error, status = failed, 422
+        else:
+            db.session.commit()
+            flash(_("The scores of the periods are saved."), "success")
+            return redirect(request.path)
+    return render_template(
+        "evaluations/forms/periods.html", round=round_, rated=rated, error=error,
+        periods=[(key, assessments.period_label(key)) for key in keys], typed=typed,
+        sources=sources, year_score=assessments.tracked_score(round_, rated),
+        year_from=services.round_rules(round_).year_from, action_form=ActionForm(),
+        may_save=ROUND_STEPS.state_allows(round_, "fill-form")), status
