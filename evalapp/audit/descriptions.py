@@ -142,6 +142,8 @@ ACTIONS: dict[str, tuple[Any, Any]] = {
     "evaluation_round.finalised": (
         _l("Evaluation round finalised"),
         _l("Finalised the evaluation round “%(target)s” by decision %(number)s")),
+    "evaluation_round.published": (_l("Evaluation results published to the unit"),
+                                   _l("Published the results of “%(target)s” to the unit")),
     "evaluation_round.released": (_l("Evaluation results released"),
                                   _l("Released the results of “%(target)s” to each person")),
     "evaluation_petition.submitted": (_l("Petition submitted"),

@@ -472,6 +472,26 @@ def release(actor, round_: EvaluationRound) -> None:
     record(actor, "evaluation_round.released", round_)
 
 
+def publish(actor, round_: EvaluationRound) -> None:
+    """The results are published to the unit (Điều 15.2đ, electronic publication): everyone the
+    round concerns sees the list of decided levels."""
+    ROUND_STEPS.check(actor, round_, "publish")
+    round_.published_at = utcnow()
+    db.session.flush()
+    record(actor, "evaluation_round.published", round_)
+
+
+def published_results(user, round_: EvaluationRound) -> list[tuple[RatedPerson, Decision]]:
+    """The list published to the unit: each person rated and the decision in force, by unit
+    and name; NotFound before publication for anyone but the round's admins."""
+    if round_.published_at is None and not sees_levels(user, round_):
+        raise NotFound(_l("The results are not published to the unit."))
+    if round_.status is not RoundStatus.FINALISED:
+        raise NotFound(_l("The results are not published to the unit."))
+    people = services.rated_people(round_, included=True)
+    return [(person, current_decision(person)) for person in people]
+
+
 # ---------------------------------------------------------------- who sees what
 
 

@@ -23,6 +23,14 @@ def _already_released(round_):
     return _l("The results are already released.") if round_.released_at else None
 
 
+def _publishable(round_):
+    if round_.published_at:
+        return _l("The results are already published to the unit.")
+    if not round_.released_at:
+        return _l("Release the results to each person before publishing them to the unit.")
+    return None
+
+
 ROUND_STEPS: Lifecycle[RoundStatus] = Lifecycle(
     name="evaluation_round",
     states=RoundStatus,
@@ -53,6 +61,9 @@ ROUND_STEPS: Lifecycle[RoundStatus] = Lifecycle(
         Step("release", {FINALISED}, who="evaluations.manage", transition=True,
              when=_already_released,
              done=_l("The results are released: each person sees their own.")),
+        Step("publish", {FINALISED}, who="evaluations.manage", transition=True,
+             when=_publishable,
+             done=_l("The results are published to the unit.")),
         Step("petition", {FINALISED}, who="evaluations.see",
              refusal=_l("A petition is made once the results are decided.")),
         Step("redecide", {FINALISED}, who="evaluations.manage"),

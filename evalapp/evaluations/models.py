@@ -220,6 +220,9 @@ class EvaluationRound(db.Model):
     decision_number: Mapped[str | None] = mapped_column(String(80))
     decision_date: Mapped[date | None] = mapped_column(Date)
     released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Published to the unit (công khai trên môi trường điện tử, Điều 15.2đ): everyone the round
+    # concerns sees the list of decided levels.
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     unit: Mapped[Unit] = relationship()
 

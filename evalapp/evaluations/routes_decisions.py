@@ -137,6 +137,26 @@ def finalise(round_id: int):
     return _back(round_)
 
 
+@bp.post(R + "/decision/publish")
+@login_required
+def publish(round_id: int):
+    round_ = _managed(round_id)
+    _checked()
+    decisions.publish(current_user, round_)
+    db.session.commit()
+    flash(_("The results are published to the unit."), "success")
+    return _back(round_)
+
+
+@bp.get(R + "/results")
+@login_required
+def published_results(round_id: int):
+    """The results as published to the unit: each person rated and the level decided."""
+    round_ = services.visible_round(current_user, round_id)
+    rows = decisions.published_results(current_user, round_)
+    return render_template("evaluations/decisions/results.html", round=round_, rows=rows)
+
+
 @bp.post(R + "/decision/release")
 @login_required
 def release(round_id: int):

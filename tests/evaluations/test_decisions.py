@@ -380,3 +380,27 @@ def test_the_export_reads_back_with_the_issues_columns_and_no_formulas(db):
     assert str(round_.year) in row[5] and row[6] == 80
     assert row[7] and row[8] and row[7] != row[8]  # self-proposed HTXS, decided HTT
     assert row[9] == "30/QĐ-SNV" and row[10].date() == date(2026, 12, 20)
+
+
+def test_results_are_published_to_the_unit_only_after_release(db, factory, client, login_as):
+    dept, round_, one, user = _decided_and_released(db, factory)
+    colleague = factory.user("dongnghiep", roles=(),
+                             person=dept.people[dept.subunits[0].id][2])
+    url = f"/evaluations/{round_.id}/results"
+    with pytest.raises(InvalidState):  # not released yet
+        decisions.publish(SYSTEM, round_)
+    login_as(colleague)
+    assert client.get(url).status_code == 404
+    decisions.release(SYSTEM, round_)
+    db.session.commit()
+    assert client.get(url).status_code == 404  # released to each person, not published
+    decisions.publish(SYSTEM, round_)
+    db.session.commit()
+    entry = db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+    assert entry.action == "evaluation_round.published"
+    page = client.get(url)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert one.full_name in html and "Hoàn thành" in html
+    with pytest.raises(InvalidState):
+        decisions.publish(SYSTEM, round_)
