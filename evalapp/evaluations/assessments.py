@@ -568,15 +568,38 @@ def remove_event(actor, round_: EvaluationRound, event: ForcingEvent) -> None:
     db.session.flush()
 
 
+# The order in which a decision retains the points (issue 11, the decision): the personnel
+# office's form, then (people) the year's score from the periods tracked, then the manager's
+# form, then the self-assessment. Written once here; decisions reads it.
+RETAINED_ORDER = (FormStep.OFFICE, FormStep.MANAGER, FormStep.SELF)
+
+
+def _sent_forms(rated: RatedPerson) -> dict[FormStep, EvaluationForm]:
+    return {f.step: f for f in db.session.scalars(select(EvaluationForm).where(
+        EvaluationForm.rated_person_id == rated.id, EvaluationForm.status == FormStatus.SENT))}
+
+
 def retained_form(rated: RatedPerson) -> EvaluationForm | None:
-    """The form whose total is retained: the OFFICE's if sent, else the MANAGER's, else the
-    SELF form's (sent forms only)."""
-    sent = {f.step: f for f in db.session.scalars(select(EvaluationForm).where(
-        EvaluationForm.rated_person_id == rated.id,
-        EvaluationForm.status == FormStatus.SENT))}
-    for step in (FormStep.OFFICE, FormStep.MANAGER, FormStep.SELF):
-        if step in sent:
-            return sent[step]
+    """The sent form first in RETAINED_ORDER (the OFFICE's, else the MANAGER's, else the SELF
+    form)."""
+    sent = _sent_forms(rated)
+    return next((sent[step] for step in RETAINED_ORDER if step in sent), None)
+
+
+def retained_points(rated: Subject, sent: dict[FormStep, EvaluationForm],
+                    year_from: str) -> int | None:
+    """The points (hundredths) a decision retains for a rated person or unit, from its sent
+    forms: the office's total, else (a person) the year's score from the periods tracked
+    (Điều 12.5), else the manager's, else the self-assessment's; None without any."""
+    office = sent.get(FormStep.OFFICE)
+    if office is not None and office.total is not None:
+        return office.total
+    if isinstance(rated, RatedPerson) and rated.period_scores:
+        return hundredths(rules.year_from_periods(rated.period_scores, year_from))
+    for step in RETAINED_ORDER[1:]:
+        form = sent.get(step)
+        if form is not None and form.total is not None:
+            return form.total
     return None
 
 
@@ -662,20 +685,9 @@ def tracked_score(round_: EvaluationRound, rated: RatedPerson) -> Decimal | None
 
 
 def retained_total(rated: RatedPerson) -> Decimal | None:
-    """The points a decision retains: the personnel office's form if sent, else the year's
-    score from the periods tracked, else the manager's form, else the self-assessment."""
-    sent = {f.step: f for f in db.session.scalars(select(EvaluationForm).where(
-        EvaluationForm.rated_person_id == rated.id, EvaluationForm.status == FormStatus.SENT))}
-    office = sent.get(FormStep.OFFICE)
-    if office is not None and office.total is not None:
-        return points(office.total)
-    tracked = tracked_score(rated.round, rated)
-    if tracked is not None:
-        return tracked
-    for step in (FormStep.MANAGER, FormStep.SELF):
-        if step in sent and sent[step].total is not None:
-            return points(sent[step].total)
-    return None
+    """The points a decision retains for the person (see retained_points)."""
+    return points(retained_points(rated, _sent_forms(rated),
+                                  services.round_rules(rated.round).year_from))
 
 
 def person_outcome(rated: RatedPerson) -> rules.Outcome | None:

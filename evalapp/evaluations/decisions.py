@@ -32,7 +32,7 @@ from evalapp.auth.permissions import can
 from evalapp.core.errors import InvalidState, NotAllowed, NotFound, ValidationFailed
 from evalapp.core.text import nfc
 from evalapp.core.time import utcnow
-from evalapp.evaluations import services
+from evalapp.evaluations import assessments, services
 from evalapp.evaluations.lifecycle import ROUND_STEPS
 from evalapp.evaluations.models import (
     Decision,
@@ -56,7 +56,6 @@ from evalapp.tally import evaluation as rules
 from evalapp.tally.scales import Level
 
 LEVELS = rules.LEVELS
-RETAINED_ORDER = (FormStep.OFFICE, FormStep.MANAGER, FormStep.SELF)
 NUMBER_MAX = 80
 REASON_MAX = 1000
 PETITION_MAX = 5000
@@ -115,26 +114,6 @@ def _sent_forms(round_: EvaluationRound) -> dict[tuple[str, int], dict[FormStep,
     return forms
 
 
-def _retained(forms: dict[FormStep, EvaluationForm]) -> int | None:
-    for step in RETAINED_ORDER:
-        form = forms.get(step)
-        if form is not None and form.total is not None:
-            return form.total
-    return None
-
-
-def _retained_of_person(person: RatedPerson, forms: dict[FormStep, EvaluationForm],
-                        preset) -> int | None:
-    """The office's total if sent, else the year's score from the periods tracked (Điều 12.5),
-    else the manager's, else the self-assessment's."""
-    office = forms.get(FormStep.OFFICE)
-    if office is not None and office.total is not None:
-        return office.total
-    if person.period_scores:
-        return hundredths(rules.year_from_periods(person.period_scores, preset.year_from))
-    return _retained(forms)
-
-
 def _events(round_: EvaluationRound) -> dict[int, list[rules.Event]]:
     found: dict[int, list[rules.Event]] = defaultdict(list)
     rows = db.session.scalars(select(ForcingEvent).join(
@@ -157,7 +136,7 @@ def _opinions(round_: EvaluationRound) -> dict[str, dict]:
 def _unit_facts(unit: RatedUnit, forms: dict[FormStep, EvaluationForm]) -> dict:
     facts = dict(unit.facts)
     if not facts:
-        for step in RETAINED_ORDER:
+        for step in assessments.RETAINED_ORDER:
             if step in forms and forms[step].content.get("facts"):
                 facts = dict(forms[step].content["facts"])
                 break
@@ -193,7 +172,7 @@ def picture(round_: EvaluationRound) -> Picture:
     unit_level_of = {u.unit_id: _current(u) for u in units}
     for unit in units:
         mine = forms.get(("unit", unit.id), {})
-        score = _retained(mine)
+        score = assessments.retained_points(unit, mine, preset.year_from)
         subunits_kht = sum(1 for u in units if u.parent_unit_id == unit.unit_id
                            and unit_level_of.get(u.unit_id) is Level.NOT_COMPLETED)
         computed = None
@@ -219,7 +198,7 @@ def picture(round_: EvaluationRound) -> Picture:
         result.lines[line.key] = line
     for person in people:
         mine = forms.get(("person", person.id), {})
-        score = _retained_of_person(person, mine, preset)
+        score = assessments.retained_points(person, mine, preset.year_from)
         forcing = rules.forcing_events(events.get(person.id, ()), year=round_.year,
                                        unit_id=person.unit_id, is_leader=person.is_leader)
         try:
