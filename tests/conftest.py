@@ -22,6 +22,7 @@ from evalapp import create_app
 from evalapp.auth.models import Role, User
 from evalapp.auth.permissions import SYSTEM
 from evalapp.auth.services import GrantSpec, create_user
+from evalapp.documents import prepared
 from evalapp.extensions import db as _db
 from evalapp.org.models import Gender, Person, Unit, UnitKind
 from evalapp.org.services import PersonData, create_person, create_unit, save_post
@@ -124,6 +125,7 @@ def db(app) -> Iterator:
     with app.app_context():
         yield _db
         _db.session.rollback()
+        prepared.wait_all()  # a file asked for by the test is made before the tables empty
         empty_all_tables()
         _db.session.remove()
 

@@ -14,6 +14,7 @@ the round is a draft, before any document exists).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
@@ -26,6 +27,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -175,3 +177,39 @@ class SignatureSlot(db.Model):
     document: Mapped[IssuedDocument] = relationship(back_populates="slots")
     signer = relationship("User")
     certificate: Mapped[SigningCertificate | None] = relationship()
+
+
+class PreparedFile(db.Model):
+    """A file prepared in the background for the one who asked (evalapp.documents.prepared):
+    a print too long for one request, e.g. every form of a round. The file itself is on disk in
+    the instance folder (not in the database, so backups never carry a print), deleted with
+    its row after PREPARED_FILE_HOURS."""
+
+    __tablename__ = "prepared_file"
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')",
+                        name="prepared_status"),
+        CheckConstraint("done >= 0 AND total >= 0 AND done <= total", name="progress"),
+        Index(None, "owner_type", "owner_id"))
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random: the file's name
+    kind: Mapped[str] = mapped_column(String(40))  # a registered preparation
+    owner_type: Mapped[str] = mapped_column(String(40))
+    owner_id: Mapped[int] = mapped_column(Integer)
+    parameters_json: Mapped[str] = mapped_column(Text, default="{}")  # plain values
+    requested_by_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    file_name: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Moved on every step of the work: a file "running" whose heartbeat stopped was
+    # interrupted (its server process ended) and is shown as failed.
+    heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def parameters(self) -> dict:
+        return json.loads(self.parameters_json or "{}")

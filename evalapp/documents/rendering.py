@@ -151,6 +151,17 @@ def qr_svg(text: str) -> Markup:
     return Markup(buffer.getvalue().decode("ascii"))  # nosec B704
 
 
+def qr_image(text: str) -> Markup:
+    """A QR code as a PNG image in a data: address. A document's verification code is the same
+    on every page: WeasyPrint decodes one image once and the PDF holds it once, where an SVG is
+    drawn again, module by module, on every page (measured: bench/evaluation_forms.py)."""
+    import segno
+
+    uri = segno.make(text, error="m").png_data_uri(scale=10, border=0)
+    # nosec B704 - segno writes the data address (base64 of a PNG), nothing of the text as markup
+    return Markup(f'<img class="qr-code" alt="" src="{uri}">')  # nosec B704
+
+
 def _nfc_strings(value):
     """Every string in a template context as text is stored (NFC, no bidirectional controls:
     core.text.clean_text), lists, tuples and dicts too, before the template escapes it. The
@@ -212,7 +223,7 @@ def render_source(template_name: str, *, stamp: Stamp,
     (that HTML and the labels of its signature fields): the same digest, the same document,
     without laying it out again."""
     with force_locale(DOCUMENT_LOCALE):
-        html = render_template(template_name, stamp=stamp, qr=qr_svg(stamp.verify_url),
+        html = render_template(template_name, stamp=stamp, qr=qr_image(stamp.verify_url),
                                fmt=Formats, **_nfc_strings(context))
     labels = json.dumps(dict(field_labels or {}), sort_keys=True, ensure_ascii=False)
     digest = hashlib.sha256((html + "\0" + labels).encode("utf-8")).hexdigest()
@@ -222,7 +233,7 @@ def render_source(template_name: str, *, stamp: Stamp,
 def render(template_name: str, *, stamp: Stamp, field_labels: Mapping[str, str] | None = None,
            url_fetcher=None, **context: Any) -> RenderedPdf:
     """Render `templates/<template_name>` to PDF, with a signature field over every `sig-N`
-    element. The template gets `stamp`, `qr` (the verification QR code as SVG) and `fmt`."""
+    element. The template gets `stamp`, `qr` (the verification QR code, an image) and `fmt`."""
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 

@@ -4,11 +4,11 @@ area's (e.g. /ballots/<id>/documents/... in evalapp.ballots.document_routes)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, render_template, request
 from flask_login import current_user, login_required
 
 from evalapp.core.web import public_base_url  # noqa: F401  (the API imports it from here)
-from evalapp.documents import services
+from evalapp.documents import prepared, services
 
 bp = Blueprint("documents", __name__)
 
@@ -63,6 +63,26 @@ def preview(doc_id: str):
         "frame-ancestors 'self'; base-uri 'none'; form-action 'none'")
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response
+
+
+@bp.get("/documents/prepared/<file_id>")
+@login_required
+def prepared_file(file_id: str):
+    """A file being prepared for the one who asked: its progress (the page reloads itself
+    until it is finished), then the download."""
+    view = prepared.own_file(current_user, file_id)  # 404 for anyone else
+    return render_template("documents/prepared.html", view=view,
+                           status_label=prepared.STATUS_LABELS[view.status],
+                           hours=prepared.PREPARED_FILE_HOURS)
+
+
+@bp.get("/documents/prepared/<file_id>/file")
+@login_required
+def prepared_download(file_id: str):
+    view = prepared.own_file(current_user, file_id)  # 404 for anyone else
+    return Response(prepared.content_of(view), mimetype=prepared.mimetype_of(view), headers={
+        "Content-Disposition": f'attachment; filename="{view.file.file_name}"',
+        "Cache-Control": "no-store"})
 
 
 def pdf_response(document, *, inline: bool = False) -> Response:

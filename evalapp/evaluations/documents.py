@@ -32,8 +32,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 from sqlalchemy.orm import aliased
 
+from evalapp.audit.services import record
 from evalapp.auth.models import User
 from evalapp.core.errors import InvalidState, NotAllowed, NotFound, ValidationFailed
+from evalapp.documents import prepared
 from evalapp.documents import services as engine
 from evalapp.documents.registry import (
     DocumentOwner,
@@ -739,8 +741,8 @@ def issue_document(actor, round_: EvaluationRound, kind, subject=None, **options
 
 @dataclass(frozen=True)
 class BulkForms:
-    """A round's forms rendered in bulk: the whole PDF (one layout) or each person's own PDF
-    (layouts of up to CHUNK forms each, in parallel processes)."""
+    """A round's forms rendered in bulk: the whole PDF, or each person's own PDF (from layouts
+    of up to CHUNK forms each, laid out in parallel processes)."""
 
     pdf: bytes | None
     pages: int
@@ -749,9 +751,9 @@ class BulkForms:
 
 
 BULK_LIMIT = 5000
-# Forms per layout when each person gets their own PDF. WeasyPrint's cost is per page, not per
-# call, so one layout of everything saves nothing; what saves time is laying out chunks on every
-# core at once (measured: bench/evaluation_forms.py).
+# Forms per layout. WeasyPrint's cost is per page, not per call, so one layout of everything
+# saves nothing; what saves time is laying out chunks on every core at once (measured:
+# bench/evaluation_forms.py).
 CHUNK = 40
 
 
@@ -787,11 +789,14 @@ def _lay_out(html: str, static_folder: str):
         font_config=FontConfiguration())
 
 
-def render_chunk(html: str, static_folder: str, ids: list[int], prefix: str
-                 ) -> list[tuple[int, bytes]]:
+def render_chunk(html: str, static_folder: str, ids: list[int], prefix: str,
+                 per_person: bool = True) -> list[tuple[int, bytes]]:
     """One layout of several people's forms, written as one PDF per person (each from its own
-    pages of the same layout). Runs in a worker process: plain values in and out."""
+    pages of the same layout), or, without `per_person`, as one PDF (under the id 0). Runs in a
+    worker process: plain values in and out."""
     document = _lay_out(html, static_folder)
+    if not per_person:
+        return [(0, document.write_pdf(pdf_identifier=prefix.encode("ascii")))]
     starts: dict[str, int] = {}
     for index, page in enumerate(document.pages):
         for anchor in page.anchors:
@@ -809,52 +814,142 @@ def _workers(chunks: int) -> int:
     return max(1, min(chunks, len(os.sched_getaffinity(0))))
 
 
-def render_forms(actor, round_: EvaluationRound, unit=None, *, per_person: bool = True,
-                 people: list[RatedPerson] | None = None) -> BulkForms:
-    """Every form of the round (or of `unit` and its sub-units), rendered in bulk: without
-    `per_person`, ONE layout written as one PDF; with it, each person's PDF, from layouts of
-    CHUNK forms laid out on every core at once (a process pool; the HTML is made here, the
-    workers only lay out and write)."""
-    from flask import current_app
+def _merge(pdfs: list[bytes]) -> tuple[bytes, int]:
+    """Several PDFs as one, pages in order (pypdf), with the first one's metadata."""
+    if len(pdfs) == 1:
+        from pypdf import PdfReader
 
+        return pdfs[0], len(PdfReader(io.BytesIO(pdfs[0])).pages)
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for pdf in pdfs:
+        writer.append(PdfReader(io.BytesIO(pdf)))
+    first = PdfReader(io.BytesIO(pdfs[0])).metadata
+    if first:
+        writer.add_metadata(dict(first))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue(), len(writer.pages)
+
+
+@dataclass
+class FormsWork:
+    """A bulk print planned (everything read from the database, the HTML made) and laid out by
+    run() without the database: chunks of CHUNK forms on every core at once (a process pool;
+    the workers only lay out and write), progress reported after each chunk."""
+
+    people: list[RatedPerson]
+    jobs: list[tuple]
+    per_person: bool
+
+    def render(self, progress=None) -> BulkForms:
+        results: list[list[tuple[int, bytes]]] = []
+        done = 0
+
+        def finished(result, chunk_size: int) -> None:
+            nonlocal done
+            results.append(result)
+            done += chunk_size
+            if progress is not None:
+                progress(done)
+
+        sizes = [len(job[2]) for job in self.jobs]
+        workers = _workers(len(self.jobs))
+        if workers == 1:
+            for job, size in zip(self.jobs, sizes, strict=True):
+                finished(render_chunk(*job), size)
+        else:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # spawn, not fork: a fork of a server process would copy its database connections
+            # and its fontconfig state; the workers import only WeasyPrint and the fetcher.
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) \
+                    as pool:
+                for result, size in zip(pool.map(render_chunk, *zip(*self.jobs, strict=True)),
+                                        sizes, strict=True):
+                    finished(result, size)
+        if not self.per_person:
+            pdf, pages = _merge([result[0][1] for result in results])
+            return BulkForms(pdf=pdf, pages=pages, people=[], layouts=len(self.jobs))
+        by_id = {p.id: p for p in self.people}
+        singles = [(by_id[person_id], pdf) for result in results for person_id, pdf in result]
+        return BulkForms(pdf=None, pages=0, people=singles, layouts=len(self.jobs))
+
+    def run(self, progress) -> bytes:
+        """The file of a prepared print (evalapp.documents.prepared): the PDF or the zip."""
+        bulk = self.render(progress)
+        return bulk.pdf if not self.per_person else forms_zip(bulk)
+
+
+def _checked_people(actor, round_: EvaluationRound, unit) -> list[RatedPerson]:
     if not can_issue(actor, round_):
         raise NotAllowed()
     if round_.status is RoundStatus.DRAFT:
         raise InvalidState(_l("The round's documents are made once the round is open."))
-    people = people if people is not None else bulk_people(round_, unit)
+    people = bulk_people(round_, unit)
     if not people:
         raise InvalidState(_l("Nobody is rated here."))
     if len(people) > BULK_LIMIT:
         raise ValidationFailed(_l("At most %(max)d forms at once: choose a unit.",
                                   max=BULK_LIMIT), field="unit_id")
+    return people
+
+
+def plan_forms(round_: EvaluationRound, people: list[RatedPerson], *,
+               per_person: bool) -> FormsWork:
+    """Read and write out (as HTML, CHUNK forms per layout) every form of `people`."""
+    from flask import current_app
+
     forms = _forms_by_person(round_, [p.id for p in people])
     regulations = _Regulations(round_)
     stamp = Stamp(f"r{round_.id}-forms", Formats.local(round_.opened_at or round_.created_at)
                   .replace(microsecond=0))
     static_folder = current_app.static_folder
-    if not per_person:
-        document = _lay_out(_forms_html(round_, people, forms, regulations, stamp),
-                            static_folder)
-        return BulkForms(pdf=document.write_pdf(pdf_identifier=stamp.document_id.encode()),
-                         pages=len(document.pages), people=[], layouts=1)
     chunks = [people[i:i + CHUNK] for i in range(0, len(people), CHUNK)]
+    prefix = f"r{round_.id}-form" if per_person else stamp.document_id
     jobs = [(_forms_html(round_, chunk, forms, regulations, stamp), static_folder,
-             [p.id for p in chunk], f"r{round_.id}-form") for chunk in chunks]
-    workers = _workers(len(jobs))
-    if workers == 1:
-        results = [render_chunk(*job) for job in jobs]
-    else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+             [p.id for p in chunk], prefix if per_person else f"{prefix}-{n}", per_person)
+            for n, chunk in enumerate(chunks)]
+    return FormsWork(people=people, jobs=jobs, per_person=per_person)
 
-        # spawn, not fork: a fork of a server process would copy its database connections
-        # and its fontconfig state; the workers import only WeasyPrint and the fetcher.
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) \
-                as pool:
-            results = list(pool.map(render_chunk, *zip(*jobs, strict=True)))
-    by_id = {p.id: p for p in people}
-    singles = [(by_id[person_id], pdf) for result in results for person_id, pdf in result]
-    return BulkForms(pdf=None, pages=0, people=singles, layouts=len(jobs))
+
+def render_forms(actor, round_: EvaluationRound, unit=None, *, per_person: bool = True,
+                 people: list[RatedPerson] | None = None) -> BulkForms:
+    """Every form of the round (or of `unit` and its sub-units), rendered now, in bulk: one PDF,
+    or (`per_person`) each person's PDF. Pages and the command line use `prepare_forms`, which
+    makes the same in the background."""
+    checked = _checked_people(actor, round_, unit)
+    return plan_forms(round_, people if people is not None else checked,
+                      per_person=per_person).render()
+
+
+FORMS_PREPARATION = "evaluation.forms"
+
+
+def prepare_forms(actor, round_: EvaluationRound, unit=None, *, per_person: bool):
+    """Ask for every form of the round (or of `unit`) as one PDF or a zip of one PDF each,
+    made in the background (evalapp.documents.prepared); returns the prepared file."""
+    people = _checked_people(actor, round_, unit)
+    prepared_file = prepared.request(
+        actor, FORMS_PREPARATION, OWNER.key, round_.id,
+        parameters={"unit_id": unit.id if unit is not None else None,
+                    "per_person": per_person},
+        total=len(people), file_name=bulk_file_name(round_, "zip" if per_person else "pdf"))
+    record(actor, "evaluation_round.forms_printed", round_, forms=len(people),
+           per_person=per_person)
+    return prepared_file
+
+
+def _plan_prepared(prepared_file) -> FormsWork:
+    from evalapp.org.models import Unit
+
+    round_ = db.session.get(EvaluationRound, prepared_file.owner_id)
+    parameters = prepared_file.parameters
+    unit = (db.session.get(Unit, parameters["unit_id"])
+            if parameters.get("unit_id") is not None else None)
+    return plan_forms(round_, bulk_people(round_, unit), per_person=parameters["per_person"])
 
 
 def form_file_name(rated: RatedPerson) -> str:
@@ -880,5 +975,6 @@ def bulk_file_name(round_: EvaluationRound, extension: str) -> str:
 # ---------------------------------------------------------------- registration
 
 OWNER = register_owner(RoundOwner())
+prepared.register_preparation(prepared.Preparation(FORMS_PREPARATION, _plan_prepared))
 for _type in (FormType(), MinutesType(), SummaryType(), DecisionType(), NoticeType()):
     register_document_type(_type)

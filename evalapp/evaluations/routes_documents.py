@@ -1,18 +1,19 @@
 """The documents of an evaluation round (imported at the end of evalapp/evaluations/routes.py):
-issuing a document by kind, every form of the round (or of a unit) as one PDF or a ZIP of one
-PDF per person, both from one rendering, and a person's own result notice. Downloading, signing
-and verifying one issued document are the document engine's pages (/documents/...)."""
+issuing a document by kind, printing every form of the round (or of a unit) as one PDF or a ZIP
+of one PDF per person, prepared in the background, and a person's own result notice.
+Downloading, signing and verifying one issued document are the document engine's pages
+(/documents/...)."""
 
 from __future__ import annotations
 
-from flask import Response, abort, redirect, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from evalapp.core.errors import NotFound
 from evalapp.core.forms import AppForm
 from evalapp.core.schemas import id_number
 from evalapp.core.web import public_base_url
-from evalapp.documents.routes import pdf_response, zip_response
+from evalapp.documents.routes import pdf_response
 from evalapp.evaluations import documents as services
 from evalapp.evaluations.models import Meeting, RatedPerson
 from evalapp.evaluations.routes import bp
@@ -66,33 +67,25 @@ def issue_document(round_id: int, kind: str):
     return redirect(url_for("documents.download", doc_id=document.id))
 
 
-def _bulk(round_id: int, *, per_person: bool):
+@bp.post("/<int:round_id>/documents/forms")
+@login_required
+def print_forms(round_id: int):
+    """Every form of the round (or of `unit_id` and its sub-units) as one PDF or a ZIP of one
+    PDF per person (`format`), prepared in the background: the page of the prepared file shows
+    its progress and gives it when ready."""
     round_ = _issuing_round(round_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
     unit = None
-    unit_id = request.args.get("unit_id", type=id_number)
+    unit_id = request.form.get("unit_id", type=id_number)
     if unit_id is not None:
         unit = db.session.get(Unit, unit_id)
         if unit is None:
             raise NotFound(services.NOT_RATED_HERE)
-    return round_, services.render_forms(current_user, round_, unit, per_person=per_person)
-
-
-@bp.get("/<int:round_id>/documents/forms.pdf")
-@login_required
-def forms_pdf(round_id: int):
-    """Every form of the round (or of `unit_id` and its sub-units) as one PDF, one rendering."""
-    round_, bulk = _bulk(round_id, per_person=False)
-    return Response(bulk.pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{services.bulk_file_name(round_, "pdf")}"',
-        "Cache-Control": "no-store"})
-
-
-@bp.get("/<int:round_id>/documents/forms.zip")
-@login_required
-def forms_zip(round_id: int):
-    """The same forms, one PDF per person, in a ZIP (written from the same rendering)."""
-    round_, bulk = _bulk(round_id, per_person=True)
-    return zip_response(services.forms_zip(bulk), services.bulk_file_name(round_, "zip"))
+    prepared = services.prepare_forms(current_user, round_, unit,
+                                      per_person=request.form.get("format") == "zip")
+    db.session.commit()
+    return redirect(url_for("documents.prepared_file", file_id=prepared.id))
 
 
 @bp.get("/<int:round_id>/my-notice.pdf")

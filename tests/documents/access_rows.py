@@ -62,6 +62,11 @@ ROWS = [
      expect(404, anonymous=302)),
     ("GET", f"/documents/{UNKNOWN_DOC}/preview.pdf", "/documents/<doc_id>/preview.pdf",
      expect(404, anonymous=302)),
+    # A prepared file is its asker's alone (tests/evaluations/test_documents.py asks for one).
+    ("GET", f"/documents/prepared/{UNKNOWN_DOC}", "/documents/prepared/<file_id>",
+     expect(404, anonymous=302)),
+    ("GET", f"/documents/prepared/{UNKNOWN_DOC}/file", "/documents/prepared/<file_id>/file",
+     expect(404, anonymous=302)),
 
     ("GET", "/api/v1/ballot-rounds/{counted_round}/documents", API_LIST,
      api_on("counted_round", admin=200, scoped_admin=200, secretary=200, counter=200)),

@@ -7,7 +7,8 @@ An empty POST from an admin asks for the summary table, which needs its signer: 
 the round's unit has no account in the access world, so it is refused (409) and nothing is
 issued. A person's
 own notice: the EVALUEE and the VOTER are rated there, but nothing is released yet (403); the
-others are not rated in it (404). eval_draft: no bulk forms from a draft (409).
+others are not rated in it (404). eval_draft: no bulk forms from a draft (409); from
+eval_open an admin's print is asked for and its page shown (302).
 """
 
 from tests.access_rounds import ROLES
@@ -28,11 +29,9 @@ ROWS = [
     ("POST", "/evaluations/{eval_open}/documents/summary",
      R + "/documents/<any(form,minutes,summary,decision,notice):kind>",
      table(SEES_OPEN, admin=409, scoped_admin=409)),
-    ("GET", "/evaluations/{eval_open}/documents/forms.pdf", R + "/documents/forms.pdf",
-     table(SEES_OPEN, admin=200, scoped_admin=200)),
-    ("GET", "/evaluations/{eval_open}/documents/forms.zip", R + "/documents/forms.zip",
-     table(SEES_OPEN, admin=200, scoped_admin=200)),
-    ("GET", "/evaluations/{eval_draft}/documents/forms.pdf", R + "/documents/forms.pdf",
+    ("POST", "/evaluations/{eval_open}/documents/forms", R + "/documents/forms",
+     table(SEES_OPEN, admin=302, scoped_admin=302)),
+    ("POST", "/evaluations/{eval_draft}/documents/forms", R + "/documents/forms",
      table(SEES_DRAFT, admin=409, scoped_admin=409)),
     ("GET", "/evaluations/{eval_open}/my-notice.pdf", R + "/my-notice.pdf",
      table(SEES_OPEN, voter=403, evaluee=403, admin=404, scoped_admin=404, secretary=404)),

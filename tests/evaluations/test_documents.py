@@ -13,12 +13,16 @@ import zipfile
 from datetime import UTC, date, datetime
 
 import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
 
+from evalapp.audit.models import AuditEntry
 from evalapp.auth.models import Role
 from evalapp.auth.permissions import SYSTEM
 from evalapp.core.errors import InvalidState, NotAllowed, NotFound
+from evalapp.documents import prepared, signing
 from evalapp.documents import services as engine
-from evalapp.documents import signing
+from evalapp.documents.models import PreparedFile
 from evalapp.evaluations import builder, services
 from evalapp.evaluations import documents as docs
 from evalapp.evaluations.documents import EvaluationDocumentKind as Kind
@@ -319,6 +323,63 @@ def test_many_forms_are_laid_out_in_chunks_on_every_core(db, rated_round, monkey
     assert bulk.layouts == 3  # 7 forms in chunks of 3
     assert [p.id for p, _pdf in bulk.people] == [p.id for p in people]
     _check_zip(docs.forms_zip(bulk), people)
+    # Each form is numbered on its own (none on its first page, then 2, 3, …), so a person's
+    # own PDF cut from a chunk reads as if printed alone.
+    for _person, pdf in bulk.people[1:3]:
+        pages = PdfReader(io.BytesIO(pdf)).pages
+        assert len(pages) >= 2
+        heads = [pdf_text(pdf, first=n, last=n).strip().split("\n")[0].strip()
+                 for n in range(1, len(pages) + 1)]
+        assert not heads[0].isdigit() and heads[1:] == [str(n) for n in range(2, len(pages) + 1)]
+    # One PDF from three layouts: every form, in order, and the verification QR code held once
+    # (one image however many pages), not drawn again on each page.
+    whole = docs.render_forms(rated_round["admin"], round_, per_person=False)
+    assert whole.layouts == 3
+    text = flat(pdf_text(whole.pdf))
+    assert text.count("PHIẾU XẾP LOẠI CHẤT LƯỢNG VIÊN CHỨC") == 7
+    positions = [text.index(p.full_name) for p in people]
+    assert positions == sorted(positions)
+    reader = PdfReader(io.BytesIO(whole.pdf))
+    assert len(reader.pages) == whole.pages >= 14
+    images = {xobject.indirect_reference.idnum for page in reader.pages
+              for xobject in page["/Resources"]["/XObject"].values()}
+    assert len(images) == 3  # one per layout, 3 layouts
+
+
+def test_a_print_of_every_form_is_prepared_in_the_background(db, rated_round, client, login_as):
+    """Asked for on the round page, made on a thread after the request, its progress on its own
+    page (which reloads itself until it is done), the file its asker's alone."""
+    round_ = rated_round["round"]
+    login_as(rated_round["admin"])
+    page = client.get(f"/evaluations/{round_.id}").get_data(as_text=True)
+    assert 'id="print-forms"' in page
+    response = client.post(f"/evaluations/{round_.id}/documents/forms",
+                           data={"format": "pdf", "unit_id": str(rated_round["sub"].id)})
+    assert response.status_code == 302
+    file_id = response.headers["Location"].rsplit("/", 1)[1]
+    prepared.wait(file_id)
+    shown = client.get(f"/documents/prepared/{file_id}").get_data(as_text=True)
+    assert 'data-status="done"' in shown
+    pdf = client.get(f"/documents/prepared/{file_id}/file")
+    assert pdf.mimetype == "application/pdf"
+    assert flat(pdf_text(pdf.data)).count("PHIẾU XẾP LOẠI") == 6  # the sub-unit's forms
+    row = db.session.get(PreparedFile, file_id)
+    assert (row.done, row.total, row.size) == (6, 6, len(pdf.data))
+    last = db.session.execute(select(AuditEntry).order_by(AuditEntry.id.desc())).scalars().first()
+    assert (last.action, last.target_id) == ("evaluation_round.forms_printed", str(round_.id))
+    # A file nobody wrote to for long was interrupted: failed, and no refresh loop.
+    row.status, row.heartbeat_at = "running", datetime(2026, 1, 1, tzinfo=UTC)
+    db.session.commit()
+    shown = client.get(f"/documents/prepared/{file_id}").get_data(as_text=True)
+    assert 'data-status="failed"' in shown and 'http-equiv="refresh"' not in shown
+    assert client.get(f"/documents/prepared/{file_id}/file").status_code == 404
+    # Old files go, from the disk too, when the next one is asked for.
+    row.created_at = datetime(2026, 1, 1, tzinfo=UTC)
+    db.session.commit()
+    on_disk = prepared.directory() / file_id
+    assert on_disk.exists()
+    client.post(f"/evaluations/{round_.id}/documents/forms", data={"format": "zip"})
+    assert not on_disk.exists() and db.session.get(PreparedFile, file_id) is None
 
 
 # ---------------------------------------------------------------- who may read what
@@ -369,14 +430,23 @@ def test_only_the_rounds_admins_issue_and_print_in_bulk(app, db, rated_round):
     client = app.test_client()
     client.post("/login", data={"username": rated_round["own"].username,
                                 "password": "correct-horse-9"})
-    assert client.get(f"/evaluations/{round_.id}/documents/forms.pdf").status_code == 403
-    assert client.get(f"/evaluations/{round_.id}/documents/forms.zip").status_code == 403
+    assert client.post(f"/evaluations/{round_.id}/documents/forms",
+                       data={"format": "zip"}).status_code == 403
     admin = app.test_client()
     admin.post("/login", data={"username": rated_round["admin"].username,
                                "password": "correct-horse-9"})
-    response = admin.get(f"/evaluations/{round_.id}/documents/forms.zip")
+    # The print is prepared in the background; its page is the asker's alone.
+    response = admin.post(f"/evaluations/{round_.id}/documents/forms", data={"format": "zip"})
+    assert response.status_code == 302
+    page = response.headers["Location"]
+    file_id = page.rsplit("/", 1)[1]
+    prepared.wait(file_id)
+    shown = admin.get(page).get_data(as_text=True)
+    assert 'data-status="done"' in shown and 'http-equiv="refresh"' not in shown
+    response = admin.get(f"{page}/file")
     assert response.status_code == 200 and response.mimetype == "application/zip"
     assert len(zipfile.ZipFile(io.BytesIO(response.data)).namelist()) == 7
+    assert client.get(page).status_code == 404 and client.get(f"{page}/file").status_code == 404
     response = admin.post(f"/evaluations/{round_.id}/documents/notice",
                           data={"subject_id": str(rated.id)})
     assert response.status_code == 302
