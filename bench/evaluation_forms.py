@@ -5,15 +5,16 @@ person from it) against one rendering per person, measured in the same run.
 
 Builds a department of N viên chức through the real builder (evaluations.builder) on a temporary
 SQLite database, opens a round under NĐ 233, and times:
-- bulk, one PDF: `evaluations.documents.render_forms(per_person=False)`, one layout of one HTML
-  holding every form, written once;
+- bulk, one PDF: `evaluations.documents.render_forms(per_person=False)`, layouts of up to
+  `CHUNK` forms laid out by a pool of worker processes, each written whole and merged (pypdf);
 - bulk, one PDF per person (the zip): layouts of up to `CHUNK` forms, laid out by a pool of
   worker processes (one per core), each person's pages written as their own PDF;
 - singles: the same N forms rendered one by one through the engine (`DocumentPlan.render`, one
   WeasyPrint layout each, as issuing every form would).
 Prints the times, `ratio bulk-pdf/singles` (the one PDF) and `ratio bulk-zip/singles` (each
 person's PDF); below 1: that share of the singles' time. WeasyPrint's cost is per page, so one
-layout alone saves little; the pool divides the time by the cores.
+layout alone saves little; the pool divides the time by the cores. The pages ask for the same
+work in the background (evalapp.documents.prepared), so no request waits for it.
 Run with PYTHONPATH=. from a worktree whose venv is another checkout's.
 A run fails (exit 1) when the bulk's per-person PDFs are not one per person.
 """
