@@ -95,7 +95,8 @@ def decision(round_id: int):
         loose=loose, breaches=decisions.check(round_, seen=seen),
         slots=decisions.slots_left(round_, seen=seen), levels=decisions.LEVELS,
         level_label=decisions.level_label, form=_CsrfOnly(), steps=ROUND_STEPS, grouped=_grouped,
-        finalised=round_.status is RoundStatus.FINALISED)
+        finalised=round_.status is RoundStatus.FINALISED,
+        upward=export.upward_deadline(round_))
 
 
 @bp.post(R + "/decision/propose")

@@ -31,8 +31,8 @@ from evalapp.core.forms import (
 )
 from evalapp.core.schemas import id_number
 from evalapp.core.web import page_of, sort_of
+from evalapp.evaluations import export, services, setup
 from evalapp.evaluations import home as _home  # noqa: F401  (registers the home page sections)
-from evalapp.evaluations import services, setup
 from evalapp.evaluations.lifecycle import ROUND_STEPS
 from evalapp.evaluations.models import STATUS_LABELS
 from evalapp.evaluations.permissions import own_entry
@@ -188,7 +188,7 @@ def round_page(round_id: int):
         own=own, board=setup.dashboard(round_) if follows else None,
         counts=setup.person_counts(round_) if follows else {},
         steps=setup.STEPS, step_labels=setup.STEP_LABELS, action_form=ActionForm(),
-        form_steps=setup.FORM_STEP)
+        form_steps=setup.FORM_STEP, upward=export.upward_deadline(round_) if manages else None)
 
 
 @bp.route("/<int:round_id>/settings", methods=["GET", "POST"])
