@@ -212,14 +212,13 @@ def round_settings(round_id: int):
         return render_template("evaluations/setup/settings.html", form=form, round=round_,
                                editable=editable), 422 if form.errors else 200
     try:
-        setup.update_details(current_user, round_, title=form.title.data,
-                             body_name=form.body_name.data,
-                             authority_name=form.authority_name.data,
-                             outstanding=form.outstanding.data)
-        services.update_settings(current_user, round_, {
-            "due": {key: getattr(form, f"due_{key}").data.isoformat() for key in DUE_LABELS},
-            "opinion_ballot": bool(form.opinion_ballot.data),
-            "quota_rounding": form.quota_rounding.data})
+        setup.save_settings(
+            current_user, round_, title=form.title.data, body_name=form.body_name.data,
+            authority_name=form.authority_name.data, outstanding=form.outstanding.data,
+            settings={"due": {key: getattr(form, f"due_{key}").data.isoformat()
+                              for key in DUE_LABELS},
+                      "opinion_ballot": bool(form.opinion_ballot.data),
+                      "quota_rounding": form.quota_rounding.data})
     except DomainError as error:
         db.session.rollback()
         attach_error(form, error)
