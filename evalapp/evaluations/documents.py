@@ -199,14 +199,18 @@ def _user_named(name: str | None) -> User | None:
 
 
 def minutes_signers(meeting: Meeting) -> list[Signer]:
-    """The secretary (left) and the chair (right): the accounts named in the meeting's content
-    ("secretary_user_id", "chair_user_id"), else the one active account bearing each name."""
+    """The secretary (left) and the chair (right): the accounts chosen on the meeting's page
+    (meetings.save_details stores them as "secretary_user_id" and "chair_user_id" in the
+    meeting's content). Only for a meeting recorded before the accounts were chosen (its content
+    has neither key), the one active account bearing each name typed then."""
     content = meeting.content
     signers = []
     for key, name, label in (("secretary_user_id", meeting.secretary_name, _l("Secretary")),
                              ("chair_user_id", meeting.chair_name, _l("Chair"))):
-        user = db.session.get(User, content[key]) if isinstance(content.get(key), int) \
-            else _user_named(name)
+        if key in content:
+            user = db.session.get(User, content[key]) if isinstance(content[key], int) else None
+        else:
+            user = _user_named(name)  # recorded before the accounts were chosen
         if user is None or any(s.user_id == user.id for s in signers):
             continue
         position = len(signers) + 1

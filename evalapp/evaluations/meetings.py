@@ -1,7 +1,8 @@
 """The collective meeting of a unit (họp tập thể) and its secret opinion ballot.
 
 One meeting per round and unit (`Meeting`): recorded by whoever may run meetings in the round
-(evaluations.run_meeting): its date, place, chair and secretary, the attendance (the unit's
+(evaluations.run_meeting): its date, place, chair and secretary (accounts, chosen as a confidence
+round's officers are: officer_candidates), the attendance (the unit's
 people rated in the round, present or absent), the comments minuted on each person, and the
 mark that the minutes are complete.
 
@@ -32,12 +33,15 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from evalapp.audit.services import record
+from evalapp.auth.models import Role, User
+from evalapp.auth.permissions import has_role
 from evalapp.box import services as box
 from evalapp.box.keys import majority
 from evalapp.core.errors import InvalidState, NotAllowed, NotFound, ValidationFailed
-from evalapp.core.text import nfc_or_none
+from evalapp.core.text import nfc_or_none, person_sort_key
 from evalapp.evaluations.lifecycle import ROUND_STEPS
 from evalapp.evaluations.models import (
     EvaluationRound,
@@ -49,6 +53,7 @@ from evalapp.evaluations.models import (
 )
 from evalapp.evaluations.services import round_rules
 from evalapp.extensions import db
+from evalapp.org.models import Person
 from evalapp.tally.scales import Scale
 
 OWNER = Meeting.audit_type  # the box's owner kind: ("evaluation_meeting", meeting id)
@@ -180,10 +185,52 @@ def start_meeting(actor, round_: EvaluationRound, unit_id: int) -> Meeting:
 
 @dataclass(frozen=True)
 class MeetingDetails:
+    """The chair and the secretary are accounts (ids; None: not named yet); their names are
+    copied from the accounts."""
+
     held_on: date | None
     place: str | None
-    chair_name: str | None
-    secretary_name: str | None
+    chair_user_id: int | None = None
+    secretary_user_id: int | None = None
+
+
+OFFICER_ROLES = (Role.ADMIN, Role.SECRETARY)
+
+
+def officer_in_scope(user: User, round_: EvaluationRound) -> bool:
+    """Whether an account may chair a meeting of the round or take its minutes (the rule of a
+    confidence round's officers): an active account whose person is active in the round's unit
+    or below it, or one holding the administrator or secretary role over the round's unit (the
+    personnel office, a secretariat)."""
+    if not user.active:
+        return False
+    person = user.person
+    if person is not None and person.active and round_.unit.contains(person.unit):
+        return True
+    return any(has_role(user, role, round_.unit) for role in OFFICER_ROLES)
+
+
+def officer_candidates(round_: EvaluationRound) -> list[User]:
+    """The accounts offered as chair and secretary of the round's meetings, in Vietnamese order
+    of names."""
+    users = db.session.scalars(select(User).where(User.active.is_(True)).options(
+        joinedload(User.person).joinedload(Person.unit),
+        joinedload(User.person).joinedload(Person.post))).unique().all()
+    return sorted((u for u in users if officer_in_scope(u, round_)),
+                  key=lambda u: person_sort_key(u.full_name))
+
+
+def _officer(round_: EvaluationRound, user_id: int | None, field: str) -> User | None:
+    if user_id is None:
+        return None
+    user = db.session.get(User, user_id) if 0 < user_id < 2**31 else None
+    if user is None or not officer_in_scope(user, round_):
+        # Not named: the account may belong to a unit the actor does not see.
+        raise ValidationFailed(_l("The account chosen is not an active account of a person of "
+                                  "%(unit)s, nor of an administrator or secretary over it. "
+                                  "Choose someone of the round's unit."),
+                               field=field, unit=round_.unit.name)
+    return user
 
 
 def _text(value: str | None, most: int, field: str) -> str | None:
@@ -198,12 +245,21 @@ def save_details(actor, round_: EvaluationRound, meeting: Meeting,
     _check(actor, round_, meeting, {MeetingStatus.DRAFT, MeetingStatus.VOTING,
                                     MeetingStatus.CLOSED},
            _l("The minutes are complete: nothing can change."))
+    place = _text(details.place, 255, "place")
+    chair = _officer(round_, details.chair_user_id, "chair_user_id")
+    secretary = _officer(round_, details.secretary_user_id, "secretary_user_id")
+    if chair is not None and secretary is not None and chair.id == secretary.id:
+        raise ValidationFailed(_l("One person cannot be both the chair and the secretary of "
+                                  "the meeting."), field="secretary_user_id")
     meeting.held_on = details.held_on
-    meeting.place = _text(details.place, 255, "place")
-    meeting.chair_name = _text(details.chair_name, 255, "chair_name")
-    meeting.secretary_name = _text(details.secretary_name, 255, "secretary_name")
+    meeting.place = place
+    meeting.chair_name = chair.full_name if chair else None
+    meeting.secretary_name = secretary.full_name if secretary else None
+    meeting.content = {**meeting.content, "chair_user_id": chair.id if chair else None,
+                       "secretary_user_id": secretary.id if secretary else None}
     db.session.flush()
-    record(actor, "evaluation_meeting.saved", meeting, round_id=round_.id)
+    record(actor, "evaluation_meeting.saved", meeting, round_id=round_.id,
+           chair=meeting.chair_name, secretary=meeting.secretary_name)
 
 
 def set_attendance(actor, round_: EvaluationRound, meeting: Meeting,

@@ -4,7 +4,16 @@ answers to petitions, and the export upward (.xlsx)."""
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -12,6 +21,7 @@ from evalapp.auth.permissions import can
 from evalapp.core.errors import NotAllowed, NotFound, ValidationFailed
 from evalapp.core.forms import AppForm, parse_day_month_year
 from evalapp.core.schemas import id_number
+from evalapp.core.web import page_of
 from evalapp.evaluations import decisions, export, services
 from evalapp.evaluations import documents as evaluation_documents
 from evalapp.evaluations.lifecycle import ROUND_STEPS
@@ -82,20 +92,38 @@ def _back(round_):
 @bp.get(R + "/decision")
 @login_required
 def decision(round_id: int):
+    """The whole round's units, rules and slots left; its people a page at a time (the size of
+    the directory's people list), unit by unit and group by group, optionally one unit only
+    (?unit=<unit id>)."""
     round_ = _managed(round_id)
     seen = decisions.picture(round_)
-    by_unit: dict[int, list] = {}
+    everyone: dict[int, list] = {}
     for person in seen.people:
-        by_unit.setdefault(person.unit_id, []).append(seen.line(person))
+        everyone.setdefault(person.unit_id, []).append(seen.line(person))
     units = [seen.line(u) for u in seen.units]
-    unit_ids = {u.unit_id for u in seen.units}
+    unit_ids = [u.unit_id for u in seen.units]
+    chosen = request.args.get("unit", type=id_number)
+    if chosen not in everyone and chosen not in unit_ids:
+        chosen = None
+    order = unit_ids + [uid for uid in everyone if uid not in unit_ids]
+    flat = [line for uid in order if chosen in (None, uid)
+            for _group, members in _grouped(everyone.get(uid, [])) for line in members]
+    page = page_of(len(flat), current_app.config["PEOPLE_PAGE_SIZE"])
+    by_unit: dict[int, list] = {}
+    for line in flat[page.offset:page.offset + page.size]:
+        by_unit.setdefault(line.rated.unit_id, []).append(line)
     loose = {uid: lines for uid, lines in by_unit.items() if uid not in unit_ids}
+    # A unit without anyone rated says so once: on the first page of the whole round.
+    empty = {uid for uid in unit_ids if uid not in everyone} \
+        if page.number == 1 and chosen is None else set()
     return render_template(
         "evaluations/decisions/decision.html", round=round_, units=units, by_unit=by_unit,
-        loose=loose, breaches=decisions.check(round_, seen=seen),
+        loose=loose, page=page, chosen_unit=chosen, empty_units=empty,
+        breaches=decisions.check(round_, seen=seen),
         slots=decisions.slots_left(round_, seen=seen), levels=decisions.LEVELS,
         level_label=decisions.level_label, form=_CsrfOnly(), steps=ROUND_STEPS, grouped=_grouped,
-        finalised=round_.status is RoundStatus.FINALISED)
+        finalised=round_.status is RoundStatus.FINALISED,
+        upward=export.upward_deadline(round_))
 
 
 @bp.post(R + "/decision/propose")

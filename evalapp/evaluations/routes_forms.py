@@ -1,7 +1,8 @@
 """Pages of the forms: a person's own self-assessment (phone first), the manager's assessment
 beside the person's sent self-assessment, the Party committee's comment on a leader, a unit's
-self-assessment, a read-only view of any form the user may see (Phụ lục II's layout for a viên
-chức), reopening a sent form (admins, with a reason), and the events that force KHT."""
+self-assessment, the personnel office's own score sheet for a person, a read-only view of any
+form the user may see (Phụ lục II's layout for a viên chức), reopening a sent form (admins, with
+a reason), and the events that force KHT."""
 
 from __future__ import annotations
 
@@ -136,6 +137,21 @@ def manager_form(round_id: int, rated_id: int):
     if own is not None and not assessments.may_see_form(current_user, round_, own):
         own = None
     return _fill(round_, rated, FormStep.MANAGER, "evaluations/forms/other.html",
+                 beside=own, beside_items=assessments.items_for(rated))
+
+
+@bp.route(R + "/people/<int:rated_id>/office", methods=["GET", "POST"])
+@login_required
+def office_form(round_id: int, rated_id: int):
+    """The personnel office's own score sheet for a person (an admin of the round), with its
+    comment: once sent, its total is the score the decision retains
+    (assessments.retained_points), beside the person's sent self-assessment."""
+    round_ = services.visible_round(current_user, round_id)
+    rated = services.rated_person(round_, rated_id)
+    own = assessments.form_for(round_, rated, FormStep.SELF)
+    if own is not None and not assessments.may_see_form(current_user, round_, own):
+        own = None
+    return _fill(round_, rated, FormStep.OFFICE, "evaluations/forms/other.html",
                  beside=own, beside_items=assessments.items_for(rated))
 
 

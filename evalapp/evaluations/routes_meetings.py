@@ -28,7 +28,14 @@ from evalapp.core.errors import (
     NotAllowed,
     ValidationFailed,
 )
-from evalapp.core.forms import AppForm, DayMonthYearField, attach_error, max_length, required
+from evalapp.core.forms import (
+    AppForm,
+    DayMonthYearField,
+    attach_error,
+    choices,
+    max_length,
+    required,
+)
 from evalapp.core.transactions import reads_first
 from evalapp.evaluations import meetings, services
 from evalapp.evaluations.models import MeetingStatus
@@ -46,10 +53,32 @@ class ActionForm(AppForm):
 class DetailsForm(AppForm):
     held_on = DayMonthYearField(_l("Date of the meeting"), validators=[Optional()])
     place = StringField(_l("Place"), validators=[Optional(), max_length(255)])
-    chair_name = StringField(_l("Chair"), validators=[Optional(), max_length(255)])
-    secretary_name = StringField(_l("Secretary of the meeting"),
-                                 validators=[Optional(), max_length(255)])
+    # Accounts (meetings.officer_candidates); an unknown choice is refused by the service.
+    chair_user_id = SelectField(_l("Chair"), choices=[], default="", validate_choice=False)
+    secretary_user_id = SelectField(_l("Secretary of the meeting"), choices=[], default="",
+                                    validate_choice=False)
     submit = SubmitField(_l("Save"))
+
+    def set_users(self, users) -> None:
+        """The accounts offered: name, post and unit of their person, username (as on a
+        confidence round's officers page)."""
+        def label(user) -> str:
+            person = user.person
+            where = ", ".join(filter(None, (person.post.name if person and person.post else None,
+                                            person.unit.name if person else None)))
+            return f"{user.full_name} — {where} ({user.username})" if where else \
+                f"{user.full_name} ({user.username})"
+
+        options = choices([("", _l("— none —"))] + [(str(u.id), label(u)) for u in users])
+        self.chair_user_id.choices = self.secretary_user_id.choices = options
+
+    @staticmethod
+    def account_id(value: str | None) -> int | None:
+        """"" is nobody; anything but a number is an account that does not exist (0)."""
+        value = (value or "").strip()
+        if not value:
+            return None
+        return int(value) if value.isdigit() and len(value) < 12 else 0
 
 
 class KeyHolderForm(AppForm):
@@ -165,7 +194,8 @@ def start_meeting(round_id: int):
 
 def _meeting_page(round_, meeting, status: int = 200, details_form=None):
     people = meetings.unit_people(round_, meeting.unit_id)
-    form = details_form or DetailsForm(formdata=None, obj=meeting)
+    form = details_form or DetailsForm(formdata=None, obj=meeting, data=_officer_data(meeting))
+    form.set_users(meetings.officer_candidates(round_))
     return render_template(
         "evaluations/meetings/meeting.html", round=round_, meeting=meeting, people=people,
         present=meetings.present_ids(meeting), attendance=meetings.attendance_taken(meeting),
@@ -183,6 +213,11 @@ def meeting_page(round_id: int, meeting_id: int):
     return _meeting_page(*_meeting(round_id, meeting_id))
 
 
+def _officer_data(meeting) -> dict:
+    return {key: str(meeting.content[key]) if meeting.content.get(key) else ""
+            for key in ("chair_user_id", "secretary_user_id")}
+
+
 @bp.post(M + "/details")
 @login_required
 def meeting_details(round_id: int, meeting_id: int):
@@ -192,7 +227,8 @@ def meeting_details(round_id: int, meeting_id: int):
         return _meeting_page(round_, meeting, 422, details_form=form)
     try:
         meetings.save_details(current_user, round_, meeting, meetings.MeetingDetails(
-            form.held_on.data, form.place.data, form.chair_name.data, form.secretary_name.data))
+            form.held_on.data, form.place.data, form.account_id(form.chair_user_id.data),
+            form.account_id(form.secretary_user_id.data)))
     except ValidationFailed as error:
         db.session.rollback()
         attach_error(form, error)

@@ -31,8 +31,8 @@ from evalapp.core.forms import (
 )
 from evalapp.core.schemas import id_number
 from evalapp.core.web import page_of, sort_of
+from evalapp.evaluations import export, services, setup
 from evalapp.evaluations import home as _home  # noqa: F401  (registers the home page sections)
-from evalapp.evaluations import services, setup
 from evalapp.evaluations.lifecycle import ROUND_STEPS
 from evalapp.evaluations.models import STATUS_LABELS
 from evalapp.evaluations.permissions import own_entry
@@ -188,7 +188,7 @@ def round_page(round_id: int):
         own=own, board=setup.dashboard(round_) if follows else None,
         counts=setup.person_counts(round_) if follows else {},
         steps=setup.STEPS, step_labels=setup.STEP_LABELS, action_form=ActionForm(),
-        form_steps=setup.FORM_STEP)
+        form_steps=setup.FORM_STEP, upward=export.upward_deadline(round_) if manages else None)
 
 
 @bp.route("/<int:round_id>/settings", methods=["GET", "POST"])
@@ -212,14 +212,13 @@ def round_settings(round_id: int):
         return render_template("evaluations/setup/settings.html", form=form, round=round_,
                                editable=editable), 422 if form.errors else 200
     try:
-        setup.update_details(current_user, round_, title=form.title.data,
-                             body_name=form.body_name.data,
-                             authority_name=form.authority_name.data,
-                             outstanding=form.outstanding.data)
-        services.update_settings(current_user, round_, {
-            "due": {key: getattr(form, f"due_{key}").data.isoformat() for key in DUE_LABELS},
-            "opinion_ballot": bool(form.opinion_ballot.data),
-            "quota_rounding": form.quota_rounding.data})
+        setup.save_settings(
+            current_user, round_, title=form.title.data, body_name=form.body_name.data,
+            authority_name=form.authority_name.data, outstanding=form.outstanding.data,
+            settings={"due": {key: getattr(form, f"due_{key}").data.isoformat()
+                              for key in DUE_LABELS},
+                      "opinion_ballot": bool(form.opinion_ballot.data),
+                      "quota_rounding": form.quota_rounding.data})
     except DomainError as error:
         db.session.rollback()
         attach_error(form, error)

@@ -187,20 +187,25 @@ def create_round(actor, unit: Unit, *, title: str, year: int, preset_key: str,
     return round_
 
 
-def update_settings(actor, round_: EvaluationRound, changes: dict) -> EvaluationRound:
-    """Changes to the round's settings (deadlines, opinion ballot, quota rounding, ...), while a
-    draft. Unknown keys are refused; the result must still read as rules."""
-    ROUND_STEPS.check(actor, round_, "edit")
-    settings = round_.settings
-    unknown = set(changes) - set(settings)
+def checked_settings(round_: EvaluationRound, changes: dict) -> dict:
+    """The round's settings with `changes` applied (a new dict; the round is not touched).
+    Unknown keys are refused; the result must still read as rules."""
+    unknown = set(changes) - set(round_.settings)
     if unknown:
         raise ValidationFailed(_l("Unknown setting %(name)s."), name=", ".join(sorted(unknown)))
-    settings.update(changes)
+    settings = {**round_.settings, **changes}
     try:
         rules.EvaluationPreset.from_settings(settings)
     except (TypeError, ValueError, KeyError) as error:
         raise ValidationFailed(_l("The settings are not valid.")) from error
-    round_.settings = settings
+    return settings
+
+
+def update_settings(actor, round_: EvaluationRound, changes: dict) -> EvaluationRound:
+    """Changes to the round's settings (deadlines, opinion ballot, quota rounding, ...), while a
+    draft. Unknown keys are refused; the result must still read as rules."""
+    ROUND_STEPS.check(actor, round_, "edit")
+    round_.settings = checked_settings(round_, changes)
     db.session.flush()
     record(actor, "evaluation_round.settings_changed", round_, changed=sorted(changes))
     return round_

@@ -59,20 +59,46 @@ def update_details(actor, round_: EvaluationRound, *, title: str, body_name: str
                    authority_name: str | None, outstanding: bool) -> EvaluationRound:
     """The round's own columns (not its rules), while a draft."""
     ROUND_STEPS.check(actor, round_, "edit")
-    title = nfc(title)
-    if not title:
-        raise ValidationFailed(_l("Enter the title of the round."), field="title")
-    changes = {}
-    for name, value in (("title", title), ("body_name", nfc_or_none(body_name)),
-                        ("authority_name", nfc_or_none(authority_name)),
-                        ("outstanding", bool(outstanding))):
-        if getattr(round_, name) != value:
-            changes[name] = value
-            setattr(round_, name, value)
+    changes = _detail_changes(round_, title, body_name, authority_name, outstanding)
+    for name, value in changes.items():
+        setattr(round_, name, value)
     db.session.flush()
     if changes:
         record(actor, "evaluation_round.details_changed", round_, changed=sorted(changes))
     return round_
+
+
+def _detail_changes(round_: EvaluationRound, title: str, body_name: str | None,
+                    authority_name: str | None, outstanding: bool) -> dict:
+    """The round's own columns that would change (validated; the round is not touched)."""
+    title = nfc(title)
+    if not title:
+        raise ValidationFailed(_l("Enter the title of the round."), field="title")
+    return {name: value for name, value in (
+        ("title", title), ("body_name", nfc_or_none(body_name)),
+        ("authority_name", nfc_or_none(authority_name)), ("outstanding", bool(outstanding)))
+        if getattr(round_, name) != value}
+
+
+def save_settings(actor, round_: EvaluationRound, *, title: str, body_name: str | None,
+                  authority_name: str | None, outstanding: bool,
+                  settings: dict) -> list[str]:
+    """The settings page in one change, while a draft: the round's own columns (title, body,
+    authority, outstanding) and its rules (services.checked_settings), all validated before
+    anything changes, then one audit entry naming what changed (none when nothing did).
+    Returns the names changed."""
+    ROUND_STEPS.check(actor, round_, "edit")
+    details = _detail_changes(round_, title, body_name, authority_name, outstanding)
+    merged = services.checked_settings(round_, settings)
+    changed = sorted(details) + sorted(key for key in settings
+                                       if round_.settings.get(key) != merged[key])
+    for name, value in details.items():
+        setattr(round_, name, value)
+    round_.settings = merged
+    db.session.flush()
+    if changed:
+        record(actor, "evaluation_round.settings_changed", round_, changed=changed)
+    return changed
 
 
 # ---------------------------------------------------------------- the people list

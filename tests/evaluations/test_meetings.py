@@ -107,8 +107,7 @@ def test_the_lifecycle_of_a_meeting_is_enforced(db):
     unlock_and_count(w)
     from datetime import date
 
-    meetings.save_details(SYSTEM, r, m, meetings.MeetingDetails(date(2026, 12, 10), "Phòng họp",
-                                                                "A", "B"))
+    meetings.save_details(SYSTEM, r, m, meetings.MeetingDetails(date(2026, 12, 10), "Phòng họp"))
     meetings.mark_recorded(SYSTEM, r, m)
     assert m.status == MeetingStatus.RECORDED
     with pytest.raises(InvalidState):
@@ -129,8 +128,7 @@ def test_a_meeting_without_an_opinion_ballot_is_recorded_without_one(db):
         meetings.register_lock(SYSTEM, w.round, m, "X", "mật khẩu dài dài", "mật khẩu dài dài")
     with pytest.raises(InvalidState):
         meetings.mark_recorded(SYSTEM, w.round, m)  # no date yet
-    meetings.save_details(SYSTEM, w.round, m, meetings.MeetingDetails(date(2026, 12, 1), None,
-                                                                      None, None))
+    meetings.save_details(SYSTEM, w.round, m, meetings.MeetingDetails(date(2026, 12, 1), None))
     meetings.mark_recorded(SYSTEM, w.round, m)
     assert m.status == MeetingStatus.RECORDED
     assert m.members_present == 1 and m.members_total == 3

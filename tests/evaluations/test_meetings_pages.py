@@ -79,7 +79,7 @@ def test_the_secretary_records_the_meeting_through_the_pages(app, db, factory):
     token = _token(secretary, base)
     assert secretary.post(base + "/details", data={
         "csrf_token": token, "held_on": "10/12/2026", "place": "Phòng họp 1",
-        "chair_name": "Trưởng phòng", "secretary_name": "Thư ký"}).status_code == 302
+        "chair_user_id": "", "secretary_user_id": ""}).status_code == 302
     assert secretary.post(base + "/attendance", data={
         "csrf_token": token, "present": [str(p.person_id) for p in w.people[:2]]}
     ).status_code == 302
