@@ -26,7 +26,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from evalapp.ballots.schemas import ROUND_SCALES, CandidateExclusion, RoundDetails, RoundRules
+from evalapp.ballots.schemas import (
+    ROUND_SCALES,
+    BallotKinds,
+    CandidateExclusion,
+    Handed,
+    PaperMode,
+    RoundDetails,
+    RoundRules,
+)
 from evalapp.core.schemas import max_length_of
 from evalapp.core.time import utcnow
 from evalapp.core.types import KeyOf, in_check
@@ -77,59 +85,6 @@ BASE_LABELS = {
     Base.SUMMONED: _l("Members summoned"),
     Base.VALID: _l("Valid ballots"),
 }
-
-
-class BallotKinds(enum.StrEnum):
-    """Which ballots a round takes: in the browser (with an account or a code), on paper, or
-    both (each present member gets one or the other, never both)."""
-
-    BROWSER = "browser"
-    PAPER = "paper"
-    BOTH = "both"
-
-    @property
-    def label(self) -> str:
-        return str(BALLOT_KINDS_LABELS[self])
-
-    @property
-    def takes_paper(self) -> bool:
-        return self is not BallotKinds.BROWSER
-
-    @property
-    def takes_browser(self) -> bool:
-        return self is not BallotKinds.PAPER
-
-
-BALLOT_KINDS_LABELS = {
-    BallotKinds.BROWSER: _l("Browser ballots (account or code)"),
-    BallotKinds.PAPER: _l("Paper ballots"),
-    BallotKinds.BOTH: _l("Browser and paper ballots"),
-}
-
-
-class PaperMode(enum.StrEnum):
-    """How paper ballots are entered: each ballot keyed in, or the totals counted by hand."""
-
-    BALLOTS = "ballots"
-    TOTALS = "totals"
-
-    @property
-    def label(self) -> str:
-        return str(PAPER_MODE_LABELS[self])
-
-
-PAPER_MODE_LABELS = {
-    PaperMode.BALLOTS: _l("Ballot by ballot"),
-    PaperMode.TOTALS: _l("Totals counted by hand"),
-}
-
-
-class Handed(enum.StrEnum):
-    """What a present member was handed in the hall (recorded on the roll): a paper ballot or
-    a code slip (never which one)."""
-
-    PAPER = "paper"
-    CODE = "code"
 
 
 class OfficerRole(enum.StrEnum):
@@ -436,5 +391,6 @@ class PaperLineTotal(db.Model):
 
 
 __all__ = ["PaperEntry", "PaperResolution", "PaperTotals", "PaperLineTotal", "BallotKinds",
-           "PaperMode", "Handed", "BallotRound", "BallotCandidate", "BallotVoter", "BallotOfficer", "BallotCount",
+           "PaperMode", "Handed", "BallotRound", "BallotCandidate", "BallotVoter",
+           "BallotOfficer", "BallotCount",
            "RoundStatus", "OfficerRole", "ROUND_SCALES"]

@@ -39,6 +39,7 @@ from evalapp.ballots.models import (
     RoundStatus,
     preset_label,
 )
+from evalapp.ballots.schemas import BallotKinds, PaperMode
 from evalapp.ballots.spreadsheets import results_workbook
 from evalapp.core.errors import (
     AlreadyVoted,
@@ -179,7 +180,8 @@ def round_page(round_id: int):
 def settings(round_id: int):
     round_ = _round(round_id, "ballots.manage")
     form = SettingsForm(obj=round_, data=None if request.method == "POST" else {
-        "unit_id": str(round_.unit_id), "base": round_.base.value})
+        "unit_id": str(round_.unit_id), "base": round_.base.value,
+        "ballot_kinds": round_.ballot_kinds.value, "paper_mode": round_.paper_mode.value})
     form.unit_id.choices = unit_choices(org.units_in_scope(current_user, active_only=True))
     if not form.validate_on_submit():
         return render_template("ballots/settings.html", form=form, round=round_), \
@@ -190,7 +192,10 @@ def settings(round_id: int):
             bad_line_voids_ballot=form.bad_line_voids_ballot.data,
             results_to_candidates=form.results_to_candidates.data,
             publish_to_voters=form.publish_to_voters.data,
-            secrecy_threshold=form.secrecy_threshold.data)
+            secrecy_threshold=form.secrecy_threshold.data,
+            ballot_kinds=BallotKinds(form.ballot_kinds.data),
+            paper_mode=PaperMode(form.paper_mode.data),
+            paper_entries=form.paper_entries.data, percent_places=form.percent_places.data)
     except DomainError as error:
         attach_error(form, error)
         return render_template("ballots/settings.html", form=form, round=round_), error.status
