@@ -202,8 +202,9 @@ ACTIONS: dict[str, tuple[Any, Any]] = {
     "ballot_round.latecomer_admitted": (_l("Latecomer admitted"),
                                         _l("Admitted %(name)s, arriving after voting opened in "
                                            "“%(target)s”: %(present)s of %(summoned)s present")),
-    "ballot_round.handed_out": (_l("Handed out in the hall"),
-                                _l("Recorded what %(name)s was handed in “%(target)s”: %(handed)s")),
+    "ballot_round.handed_out": (
+        _l("Handed out in the hall"),
+        _l("Recorded what %(name)s was handed in “%(target)s”: %(handed)s")),
     "ballot_round.paper_entered": (
         _l("Paper ballot entered"),
         _l("Entered paper ballot no. %(ballot_number)s (entry %(entry_number)s) in "

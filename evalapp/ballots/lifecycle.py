@@ -66,7 +66,7 @@ ROUND_STEPS: Lifecycle[RoundStatus] = Lifecycle(
         Step("watch-turnout", {VOTING}, who="ballots.count"),
         # The hall: a present member is handed a paper ballot or a code slip (which spends
         # their own right in the box), recorded on the roll.
-        Step("hand-out", {VOTING}, who="ballots.count",
+        Step("hand-out", {VOTING}, who="ballots.run_meeting",
              refusal=_l("Paper ballots and code slips are handed out while voting is open.")),
         Step("close", {VOTING}, target=CLOSED, who="ballots.run_meeting",
              transition=True, done=_l("Voting is closed. The box has been sealed.")),

@@ -569,6 +569,8 @@ def _attendance_page(round_, error: DomainError | None = None):
         db.session.rollback()
     return render_template("ballots/attendance.html", round=round_,
                            voters=services.voters_sorted(round_),
+                           roll_marks=services.roll_marks(round_)
+                           if ROUND_STEPS.in_phase(round_, "opened") else {},
                            turnout=services.turnout(round_), action_form=ActionForm(),
                            problem=error.text() if error else None), \
         error.status if error else 200
@@ -608,6 +610,27 @@ def admit_latecomer(round_id: int):
     flash(_("%(name)s has been admitted and can vote now. Present: %(present)s of "
             "%(summoned)s.", name=voter.full_name, present=round_.present_count,
             summoned=round_.summoned_count), "success")
+    return redirect(url_for("ballots.attendance", round_id=round_.id))
+
+
+@bp.post("/ballots/<int:round_id>/hand-out")
+@login_required
+def hand_out(round_id: int):
+    """The roll during voting: a present member is handed a paper ballot or a code slip."""
+    round_ = _round(round_id, "ballots.run_meeting")
+    _checked_form()
+    try:
+        voter_id = request.form.get("voter_id", type=id_number)
+        if voter_id is None:
+            raise ValidationFailed(_("Choose the member."))
+        voter = services.hand_out(current_user, round_, voter_id,
+                                  request.form.get("kind", "")[:10])
+    except DomainError as error:  # not present, already voted, already handed, closed, ...
+        return _attendance_page(round_, error)
+    db.session.commit()
+    flash(_("%(name)s was handed a paper ballot.", name=voter.full_name)
+          if voter.handed == "paper" else
+          _("%(name)s was handed a code slip.", name=voter.full_name), "success")
     return redirect(url_for("ballots.attendance", round_id=round_.id))
 
 
