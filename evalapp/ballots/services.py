@@ -31,6 +31,7 @@ from evalapp.auth.permissions import (
     scope_paths,
 )
 from evalapp.auth.services import create_voter_accounts, people_without_account
+from evalapp.ballots import paper
 from evalapp.ballots.lifecycle import ROUND_STEPS
 from evalapp.ballots.models import (
     BallotCandidate,
@@ -1184,18 +1185,37 @@ def box_digest(round_: BallotRound) -> str:
 
 @ROUND_STEPS.performs("count")
 def count_round(actor, round_: BallotRound) -> rules.Tally:
-    """Count the closed box; the counts are stored, the percentages derived when shown."""
+    """Count the closed box and the round's paper ballots, whose totals are added to the box's
+    (domain §1); the counts are stored, the percentages derived when shown. Refused, naming
+    the ballot numbers, while a paper ballot lacks entries or has unresolved disagreements."""
     ROUND_STEPS.check(actor, round_, "count")
+    blockers = paper.count_blockers(round_)
+    if blockers:
+        raise InvalidState(" ".join(blockers))
     ballot_box = round_box(round_)
-    # Each present member received a ballot: the number issued is the round's fact.
-    counted = box.count_box(ballot_box, issued=round_.present_count or 0)
+    counted = _counted(round_, box.count_box(ballot_box, issued=round_.present_count or 0),
+                       ballot_box)
+    handed = paper.paper_issued(round_) or 0
+    if (round_.ballot_kinds is BallotKinds.BOTH and round_.paper_mode is PaperMode.BALLOTS
+            and counted.paper_collected > handed):
+        # Where members may vote either way, only the roll says who got paper.
+        raise InvalidState(_l("%(paper)s paper ballots were entered but only %(handed)s were "
+                              "handed out on the roll. Check the numbering of the paper "
+                              "ballots and the roll."), paper=counted.paper_collected,
+                           handed=handed)
     round_.issued_count = counted.issued
     round_.collected_count = counted.collected
     round_.valid_count = counted.valid
     round_.invalid_count = counted.invalid
+    round_.paper_collected_count = counted.paper_collected
     round_.box_digest = counted.digest
-    result = tally_of(round_, {(candidate_id, Level(level)): n for (candidate_id, level), n
-                               in counted.by_subject(ballot_box).items()})
+    try:
+        result = tally_of(round_, counted.line_counts)
+    except ValueError:  # more ballots than issued, more marks than valid ballots
+        raise InvalidState(_l("The ballots do not add up: %(collected)s collected (%(paper)s "
+                              "on paper) for %(issued)s issued. Check the numbering of the "
+                              "paper ballots."), collected=counted.collected,
+                           paper=counted.paper_collected, issued=counted.issued) from None
     db.session.execute(delete(BallotCount).where(BallotCount.round_id == round_.id))
     db.session.execute(insert(BallotCount), [
         {"round_id": round_.id, "candidate_id": c.candidate_id, "level": level, "count": n}
@@ -1203,8 +1223,42 @@ def count_round(actor, round_: BallotRound) -> rules.Tally:
     ROUND_STEPS.move(round_, "count")
     round_.counted_at = utcnow()
     record(actor, "ballot_round.counted", round_, collected=counted.collected,
-           valid=counted.valid, digest=round_.box_digest)
+           valid=counted.valid, paper=counted.paper_collected, digest=round_.box_digest)
     return result
+
+
+@dataclass(frozen=True)
+class RoundCount:
+    """The box's count and the paper ballots' together."""
+
+    issued: int
+    collected: int
+    valid: int
+    invalid: int
+    paper_collected: int
+    line_counts: dict[tuple[int, Level], int]  # (candidate id, level) -> marks
+    digest: str
+
+
+def _counted(round_: BallotRound, counted: box.BoxCount, ballot_box: Box) -> RoundCount:
+    """The box's count (`counted`) with the round's paper ballots added."""
+    line_counts = {(candidate_id, Level(level)): n for (candidate_id, level), n
+                   in counted.by_subject(ballot_box).items()}
+    issued = counted.issued
+    on_paper = paper.paper_count(round_)
+    if on_paper is None:
+        return RoundCount(issued, counted.collected, counted.valid, counted.invalid, 0,
+                          line_counts, counted.digest)
+    if round_.paper_mode is PaperMode.TOTALS:
+        # Paper ballots issued are the team's count; browser ballots: one issued per ballot.
+        issued = paper.paper_issued(round_) + counted.collected
+    subjects = [c.id for c in round_.active_candidates]
+    for (candidate_id, level), n in on_paper.by_subject(subjects).items():
+        key = (candidate_id, Level(level))
+        line_counts[key] = line_counts.get(key, 0) + n
+    return RoundCount(issued, counted.collected + on_paper.collected,
+                      counted.valid + on_paper.valid, counted.invalid + on_paper.invalid,
+                      on_paper.collected, line_counts, counted.digest)
 
 
 def round_counts(round_: BallotRound) -> RoundCounts:
@@ -1230,7 +1284,8 @@ def check_count(round_: BallotRound) -> list[CountProblem]:
         return []
     ballot_box = round_box(round_)
     try:
-        again = box.recount(ballot_box, issued=round_.present_count or 0)
+        again = _counted(round_, box.recount(ballot_box, issued=round_.present_count or 0),
+                         ballot_box)
     except InvalidState as error:  # an encrypted box whose ballots or sums no longer match
         problems = [CountProblem("ballots", error.text())]
         if box.digest(ballot_box) != round_.box_digest:
@@ -1243,13 +1298,15 @@ def check_count(round_: BallotRound) -> list[CountProblem]:
             "The content of the ballot box differs from the box that was counted (digest "
             "%(stored)s, now %(now)s).", stored=(round_.box_digest or "")[:16],
             now=again.digest[:16]))))
-    if (again.collected, again.valid, again.invalid) != (
-            round_.collected_count, round_.valid_count, round_.invalid_count):
+    if (again.collected, again.valid, again.invalid, again.paper_collected) != (
+            round_.collected_count, round_.valid_count, round_.invalid_count,
+            round_.paper_collected_count or 0):
         problems.append(CountProblem("ballots", str(_l(
             "The numbers of ballots collected, valid and invalid differ from the box's."))))
     stored = {(c.candidate_id, c.level.value): c.count for c in db.session.execute(
         select(BallotCount).where(BallotCount.round_id == round_.id)).scalars() if c.count}
-    recounted = {key: n for key, n in again.by_subject(ballot_box).items() if n}
+    recounted = {(candidate_id, level.value): n
+                 for (candidate_id, level), n in again.line_counts.items() if n}
     for candidate in round_.active_candidates:
         mine = {k: n for k, n in stored.items() if k[0] == candidate.id}
         theirs = {k: n for k, n in recounted.items() if k[0] == candidate.id}
@@ -1265,7 +1322,8 @@ def tally_of(round_: BallotRound, line_counts=None) -> rules.Tally:
         line_counts = {(c.candidate_id, c.level): c.count for c in db.session.execute(
             select(BallotCount).where(BallotCount.round_id == round_.id)).scalars()}
     return rules.tally(round_.scale, round_.base, round_counts(round_),
-                       [c.id for c in round_.active_candidates], line_counts)
+                       [c.id for c in round_.active_candidates], line_counts,
+                       places=round_.percent_places)
 
 
 @ROUND_STEPS.performs("finalise")
