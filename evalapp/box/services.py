@@ -41,7 +41,7 @@ import random
 from collections.abc import Sequence
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import joinedload
 
 from evalapp.box import crypto, keys
@@ -252,6 +252,10 @@ def spend(box: Box, right: Right) -> None:
     if status != BoxStatus.OPEN:
         raise InvalidState(VOTING_NOT_OPEN)
     right.spend(box)
+    db.session.execute(update(Box).where(Box.id == box.id).values(
+        rights_without_ballot=Box.rights_without_ballot + 1)
+        .execution_options(synchronize_session=False))
+    db.session.refresh(box, ["rights_without_ballot"])
 
 
 def spent_by_known_voters(box: Box | None) -> set[int]:

@@ -7,6 +7,8 @@ Read by hand:
   server defaults of today's behaviour for existing rounds (browser, 1, ballots, 2), and
   paper_collected_count (NULL until counted).
 - ballot_voter gets handed (NULL, paper or code, CHECK): NULL for every existing roll entry.
+- box gets rights_without_ballot (NOT NULL, 0 for existing boxes): rights spent by handing out
+  a paper ballot or a code slip, which the box's "one ballot per right spent" check leaves out.
 - paper_entry: UNIQUE (round, ballot number, entry number) and (round, ballot number,
   operator): each entry of a ballot by a different operator. No column names a voter.
 - paper_resolution: one per (round, ballot number). paper_totals: one per round.
@@ -98,12 +100,19 @@ def upgrade():
         batch_op.create_check_constraint(op.f('ck_ballot_round_paper_entries_range'), 'paper_entries BETWEEN 1 AND 3')
         batch_op.create_check_constraint(op.f('ck_ballot_round_percent_places_range'), 'percent_places IN (1, 2)')
 
+    with op.batch_alter_table('box', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('rights_without_ballot', sa.Integer(), nullable=False,
+                                      server_default='0'))
+
     with op.batch_alter_table('ballot_voter', schema=None) as batch_op:
         batch_op.add_column(sa.Column('handed', sa.Enum('paper', 'code', name='ballot_handed', native_enum=False, create_constraint=True, length=40), nullable=True))
 
 
 
 def downgrade():
+    with op.batch_alter_table('box', schema=None) as batch_op:
+        batch_op.drop_column('rights_without_ballot')
+
     with op.batch_alter_table('ballot_voter', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_ballot_voter_ballot_handed'), type_='check')
         batch_op.drop_column('handed')
