@@ -861,5 +861,6 @@ def receipt_file(round_id: int):
         "Content-Disposition": f'attachment; filename="bien-nhan-phieu-dot-{round_.id}.txt"'})
 
 
-# The documents of a round (issuing, the notices ZIP, signing all at once), on this blueprint.
-from evalapp.ballots import document_routes  # noqa: E402,F401
+# On this blueprint: the documents of a round (issuing, the notices ZIP, signing all at once)
+# and the counting team's paper pages (entry, reconciliation, totals).
+from evalapp.ballots import document_routes, paper_routes  # noqa: E402,F401
