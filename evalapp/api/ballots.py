@@ -24,10 +24,14 @@ from evalapp.ballots import services as ballots
 from evalapp.ballots.lifecycle import ROUND_STEPS
 from evalapp.ballots.models import OfficerRole, RoundStatus
 from evalapp.ballots.schemas import (
+    BallotKinds,
     BodyName,
     ExclusionReason,
     GoverningBodyName,
     Locality,
+    PaperEntries,
+    PaperMode,
+    PercentPlaces,
     Place,
     PresetKey,
     RoundBand,
@@ -56,6 +60,10 @@ class RoundSettingsOut(Out):
     results_to_candidates: bool
     publish_to_voters: bool
     secrecy_threshold: int
+    ballot_kinds: BallotKinds
+    paper_entries: int
+    paper_mode: PaperMode
+    percent_places: int
 
 
 class BallotCandidate(Out):
@@ -182,8 +190,8 @@ class ResultLine(Out):
     post_name: str | None
     unit_name: str
     counts: dict[str, int] = Field(description="Keyed by level")
-    percents: dict[str, Annotated[str, Field(pattern=r"^\d+\.\d\d$")]] = Field(
-        description="Keyed by level: two decimals, rounded half up")
+    percents: dict[str, Annotated[str, Field(pattern=r"^\d+\.\d\d?$")]] = Field(
+        description="Keyed by level: the round's decimals (two, or one), rounded half up")
     blank: int
     band: RoundBand | None
 
@@ -233,7 +241,9 @@ def round_out(round_, user) -> BallotRound:
             base=round_.base, bad_line_voids_ballot=round_.bad_line_voids_ballot,
             results_to_candidates=round_.results_to_candidates,
             publish_to_voters=round_.publish_to_voters,
-            secrecy_threshold=round_.secrecy_threshold),
+            secrecy_threshold=round_.secrecy_threshold, ballot_kinds=round_.ballot_kinds,
+            paper_entries=round_.paper_entries, paper_mode=round_.paper_mode,
+            percent_places=round_.percent_places),
         levels=list(round_.scale.levels),
         opened_at=round_.opened_at, closed_at=round_.closed_at, counted_at=round_.counted_at,
         finalised_at=round_.finalised_at, published_at=round_.published_at,
@@ -315,6 +325,12 @@ class BallotRoundUpdate(Schema):
     publish_to_voters: bool = None
     secrecy_threshold: SecrecyThreshold = Field(
         None, description="Fewer ballots than this: results carry a warning")
+    ballot_kinds: BallotKinds = Field(None, description="Browser (account or code), paper, "
+                                                        "or both")
+    paper_entries: PaperEntries = Field(None, description="Independent entries of each paper "
+                                                          "ballot, by different operators")
+    paper_mode: PaperMode = Field(None, description="Paper keyed ballot by ballot, or totals")
+    percent_places: PercentPlaces = Field(None, description="Decimals of the percentages")
 
 
 class PersonIds(Schema):
@@ -496,7 +512,9 @@ def update_ballot_round(round_id: int):
         bad_line_voids_ballot=setting("bad_line_voids_ballot"),
         results_to_candidates=setting("results_to_candidates"),
         publish_to_voters=setting("publish_to_voters"),
-        secrecy_threshold=setting("secrecy_threshold"))
+        secrecy_threshold=setting("secrecy_threshold"), ballot_kinds=setting("ballot_kinds"),
+        paper_entries=setting("paper_entries"), paper_mode=setting("paper_mode"),
+        percent_places=setting("percent_places"))
     db.session.commit()
     return _round_answer(round_)
 

@@ -205,6 +205,21 @@ ACTIONS: dict[str, tuple[Any, Any]] = {
     "ballot_round.latecomer_admitted": (_l("Latecomer admitted"),
                                         _l("Admitted %(name)s, arriving after voting opened in "
                                            "“%(target)s”: %(present)s of %(summoned)s present")),
+    "ballot_round.handed_out": (
+        _l("Handed out in the hall"),
+        _l("Recorded what %(name)s was handed in “%(target)s”: %(handed)s")),
+    "ballot_round.paper_entered": (
+        _l("Paper ballot entered"),
+        _l("Entered paper ballot no. %(ballot_number)s (entry %(entry_number)s) in "
+           "“%(target)s”")),
+    "ballot_round.paper_resolved": (
+        _l("Paper ballot's entries reconciled"),
+        _l("Confirmed the entry of paper ballot no. %(ballot_number)s in “%(target)s”: "
+           "%(reason)s")),
+    "ballot_round.paper_totals_entered": (
+        _l("Paper totals entered"),
+        _l("Entered the totals of the paper ballots counted by hand in “%(target)s”: "
+           "%(collected)s collected")),
     "ballot.cast": (_l("Ballot received"),
                     _l("A ballot was received in “%(target)s” (whose and what are not "
                        "recorded)")),
@@ -259,6 +274,12 @@ AREAS = (
 
 DETAIL_LABELS: dict[str, Any] = {
     "active": _l("In use"), "bad_line_voids_ballot": _l("One bad line voids a paper ballot"),
+    "ballot_kinds": _l("Ballots the round takes"), "ballot_number": _l("Ballot number"),
+    "entry_number": _l("Entry number"), "handed": _l("Handed"),
+    "paper_entries": _l("Independent entries of each paper ballot"),
+    "paper_mode": _l("Paper ballots are entered"),
+    "percent_places": _l("Decimals of the percentages"), "issued": _l("Ballots issued"),
+    "invalid": _l("Invalid ballots"),
     "ballots": _l("Ballots"), "base": _l("Percentages taken of"),
     "candidate_id": _l("Person voted on"), "certificate": _l("Certificate (fingerprint)"),
     "changes": _l("Changes"), "collected": _l("Ballots collected"), "count": _l("Number"),

@@ -292,6 +292,14 @@ class RoundFacts:
     quorum_met: bool
     present_percent: Decimal
     lines: list[CandidateLine] = field(default_factory=list)
+    # Of the ballots collected, on paper and in the browser (None: the round takes no paper).
+    paper_collected: int | None = None
+
+    @property
+    def browser_collected(self) -> int | None:
+        if self.paper_collected is None:
+            return None
+        return self.counts.collected - self.paper_collected
 
     @property
     def any_blank(self) -> bool:
@@ -312,7 +320,9 @@ def _facts(round_: BallotRound) -> RoundFacts:
         lines=[CandidateLine(number=i, candidate=by_id[line.candidate_id],
                              counts=dict(line.counts), percents=dict(line.percents),
                              blank=line.blank, band=line.band)
-               for i, line in enumerate(tally.candidates, start=1)])
+               for i, line in enumerate(tally.candidates, start=1)],
+        paper_collected=(round_.paper_collected_count or 0)
+        if round_.ballot_kinds.takes_paper else None)
 
 
 # How the documents name the vote, per scale (the documents of evaluation rounds are theirs).

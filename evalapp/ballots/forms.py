@@ -13,7 +13,13 @@ from wtforms import (
 from wtforms.validators import NumberRange, Optional
 
 from evalapp.ballots.models import BASE_LABELS, PRESET_LABELS, ROUND_SCALES
-from evalapp.ballots.schemas import CandidateExclusion, RoundDetails, RoundSettings
+from evalapp.ballots.schemas import (
+    BALLOT_KINDS_LABELS,
+    PAPER_MODE_LABELS,
+    CandidateExclusion,
+    RoundDetails,
+    RoundSettings,
+)
 from evalapp.core.forms import AppForm, DayMonthYearField, choices, max_length, required
 from evalapp.core.schemas import max_length_of, range_of
 
@@ -66,6 +72,18 @@ class SettingsForm(AppForm):
     secrecy_threshold = IntegerField(
         _l("Warn before showing results when fewer ballots than"),
         validators=[required(), NumberRange(*range_of(RoundSettings, "secrecy_threshold"))])
+    ballot_kinds = SelectField(_l("Ballots the round takes"), choices=choices(
+        (k.value, label) for k, label in BALLOT_KINDS_LABELS.items()))
+    paper_mode = SelectField(_l("Paper ballots are entered"), choices=choices(
+        (m.value, label) for m, label in PAPER_MODE_LABELS.items()))
+    paper_entries = SelectField(
+        _l("Independent entries of each paper ballot"), coerce=int,
+        choices=choices((n, str(n)) for n in (1, 2, 3)),
+        description=_l("Each entry by a different member of the counting team; the count is "
+                       "accepted only when the entries agree."))
+    percent_places = SelectField(
+        _l("Decimals of the published percentages"), coerce=int,
+        choices=choices([(2, _l("Two (53.19 %)")), (1, _l("One (53.2 %)"))]))
     submit = SubmitField(_l("Save"))
 
 

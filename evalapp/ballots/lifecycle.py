@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from evalapp.auth.permissions import can
-from evalapp.ballots.models import BallotRound, RoundStatus
+from evalapp.ballots.models import BallotRound, PaperMode, RoundStatus
 from evalapp.core.lifecycle import Lifecycle, Step
 
 DRAFT, ATTENDANCE, VOTING, CLOSED, COUNTED, FINALISED = (
@@ -23,6 +23,22 @@ DRAFT, ATTENDANCE, VOTING, CLOSED, COUNTED, FINALISED = (
 
 def _already_published(round_: BallotRound):
     return _l("The results are already published.") if round_.published_at else None
+
+
+def _paper_ballot_by_ballot(round_: BallotRound):
+    if not round_.ballot_kinds.takes_paper:
+        return _l("This round takes no paper ballots.")
+    if round_.paper_mode is not PaperMode.BALLOTS:
+        return _l("This round's paper ballots are entered as totals counted by hand.")
+    return None
+
+
+def _paper_totals(round_: BallotRound):
+    if not round_.ballot_kinds.takes_paper:
+        return _l("This round takes no paper ballots.")
+    if round_.paper_mode is not PaperMode.TOTALS:
+        return _l("This round's paper ballots are entered ballot by ballot.")
+    return None
 
 
 ROUND_STEPS: Lifecycle[RoundStatus] = Lifecycle(
@@ -48,8 +64,21 @@ ROUND_STEPS: Lifecycle[RoundStatus] = Lifecycle(
         Step("vote", {VOTING}, who="ballots.vote",
              refusal=_l("Voting is not open in this round.")),
         Step("watch-turnout", {VOTING}, who="ballots.count"),
+        # The hall: a present member is handed a paper ballot or a code slip (which spends
+        # their own right in the box), recorded on the roll.
+        Step("hand-out", {VOTING}, who="ballots.run_meeting",
+             refusal=_l("Paper ballots and code slips are handed out while voting is open.")),
         Step("close", {VOTING}, target=CLOSED, who="ballots.run_meeting",
              transition=True, done=_l("Voting is closed. The box has been sealed.")),
+        # Paper ballots, once the box is sealed and before counting: keyed ballot by ballot by
+        # the counting team (each entry of a ballot by a different member), disagreements
+        # settled by the team head, or the totals counted by hand.
+        Step("enter-paper", {CLOSED}, who="ballots.count", when=_paper_ballot_by_ballot,
+             refusal=_l("Paper ballots are entered once voting is closed, before counting.")),
+        Step("reconcile", {CLOSED}, who="ballots.lead_count", when=_paper_ballot_by_ballot,
+             refusal=_l("Entries are reconciled once voting is closed, before counting.")),
+        Step("enter-totals", {CLOSED}, who="ballots.count", when=_paper_totals,
+             refusal=_l("Paper totals are entered once voting is closed, before counting.")),
         # Counting and after.
         Step("unlock-share", {CLOSED}, who="ballots.hold_key",
              refusal=_l("Shares are unlocked once voting is closed, before counting.")),

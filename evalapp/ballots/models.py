@@ -21,11 +21,20 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from evalapp.ballots.schemas import ROUND_SCALES, CandidateExclusion, RoundDetails, RoundRules
+from evalapp.ballots.schemas import (
+    ROUND_SCALES,
+    BallotKinds,
+    CandidateExclusion,
+    Handed,
+    PaperMode,
+    RoundDetails,
+    RoundRules,
+)
 from evalapp.core.schemas import max_length_of
 from evalapp.core.time import utcnow
 from evalapp.core.types import KeyOf, in_check
@@ -118,6 +127,8 @@ class BallotRound(db.Model):
         CheckConstraint(in_check("scale", ROUND_SCALES), name="ballot_scale"),
         CheckConstraint("key_threshold IS NULL OR key_threshold >= 1",
                         name="key_threshold_positive"),
+        CheckConstraint("paper_entries BETWEEN 1 AND 3", name="paper_entries_range"),
+        CheckConstraint("percent_places IN (1, 2)", name="percent_places_range"),
     )
     audit_type = "ballot_round"
 
@@ -145,6 +156,15 @@ class BallotRound(db.Model):
     # How many members of the counting team must unlock their shares to count (None: a
     # majority of those who hold a key). Set before voting opens.
     key_threshold: Mapped[int | None] = mapped_column(Integer)
+    # Paper ballots (issue 12): which ballots the round takes, how many independent entries
+    # each paper ballot needs, whether paper is keyed ballot by ballot or as totals, and the
+    # decimals of the published percentages (the stored counts stay the truth).
+    ballot_kinds: Mapped[BallotKinds] = mapped_column(_enum(BallotKinds, "ballot_kinds"),
+                                                      default=BallotKinds.BROWSER)
+    paper_entries: Mapped[int] = mapped_column(Integer, default=1)
+    paper_mode: Mapped[PaperMode] = mapped_column(_enum(PaperMode, "paper_mode"),
+                                                  default=PaperMode.BALLOTS)
+    percent_places: Mapped[int] = mapped_column(Integer, default=2)
 
     status: Mapped[RoundStatus] = mapped_column(_enum(RoundStatus, "ballot_round_status"),
                                                 default=RoundStatus.DRAFT, index=True)
@@ -162,6 +182,8 @@ class BallotRound(db.Model):
     valid_count: Mapped[int | None] = mapped_column(Integer)
     invalid_count: Mapped[int | None] = mapped_column(Integer)
     box_digest: Mapped[str | None] = mapped_column(String(64))
+    # Of the ballots collected, how many were paper (the rest came through the browser).
+    paper_collected_count: Mapped[int | None] = mapped_column(Integer)
 
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="RESTRICT"))
@@ -236,6 +258,9 @@ class BallotVoter(db.Model):
     full_name: Mapped[str] = mapped_column(String(255))
     unit_name: Mapped[str] = mapped_column(String(255))
     present: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Handed a paper ballot or a code slip in the hall (NULL: nothing). Whoever was handed one
+    # has spent their own right in the box: they cannot vote with their account.
+    handed: Mapped[Handed | None] = mapped_column(_enum(Handed, "ballot_handed"))
 
     round: Mapped[BallotRound] = relationship(back_populates="voters")
     person: Mapped[Person] = relationship()
@@ -274,5 +299,98 @@ class BallotCount(db.Model):
     count: Mapped[int] = mapped_column(Integer)
 
 
-__all__ = ["BallotRound", "BallotCandidate", "BallotVoter", "BallotOfficer", "BallotCount",
+class PaperEntry(db.Model):
+    """One entry of one numbered paper ballot by one operator of the counting team.
+
+    Paper carries no name and neither does its entry: what is stored is the ballot's number
+    (written on it by the team after collecting), the entry's number (1..3: the independent
+    entries), the operator, whether the ballot is valid as a whole (or why not) and, per line
+    in ballot order, the level marked, "blank" or "several" (marks.py: PaperMark). Saved
+    entries are never edited: a disagreement is settled by the team head's PaperResolution.
+    """
+
+    __tablename__ = "paper_entry"
+    __table_args__ = (
+        UniqueConstraint("round_id", "ballot_number", "entry_number"),
+        UniqueConstraint("round_id", "ballot_number", "operator_id"),
+        CheckConstraint("ballot_number >= 1", name="ballot_number_positive"),
+        CheckConstraint("entry_number BETWEEN 1 AND 3", name="entry_number_range"),
+        CheckConstraint("valid OR invalid_reason IS NOT NULL", name="invalid_has_reason"),
+    )
+    audit_type = "paper_entry"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("ballot_round.id", ondelete="CASCADE"),
+                                          index=True)
+    ballot_number: Mapped[int] = mapped_column(Integer)
+    entry_number: Mapped[int] = mapped_column(Integer)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    valid: Mapped[bool] = mapped_column(Boolean)
+    invalid_reason: Mapped[str | None] = mapped_column(String(20))
+    # "high,blank,low,several": one value per line in ballot order ("" on an invalid ballot).
+    marks: Mapped[str] = mapped_column(Text, default="")
+    entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    operator = relationship("User")
+
+
+class PaperResolution(db.Model):
+    """The team head's confirmed content of a paper ballot whose entries disagreed, with the
+    reason: what is counted for that ballot."""
+
+    __tablename__ = "paper_resolution"
+    __table_args__ = (
+        CheckConstraint("valid OR invalid_reason IS NOT NULL", name="invalid_has_reason"),
+    )
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("ballot_round.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    ballot_number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    valid: Mapped[bool] = mapped_column(Boolean)
+    invalid_reason: Mapped[str | None] = mapped_column(String(20))
+    marks: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(String(500))
+    confirmed_by_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="RESTRICT"))
+    confirmed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PaperTotals(db.Model):
+    """The paper ballots of a round counted by hand: the round's totals."""
+
+    __tablename__ = "paper_totals"
+    __table_args__ = (
+        CheckConstraint("issued >= 0 AND collected >= 0 AND valid >= 0 AND invalid >= 0",
+                        name="totals_not_negative"),
+    )
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("ballot_round.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    issued: Mapped[int] = mapped_column(Integer)
+    collected: Mapped[int] = mapped_column(Integer)
+    valid: Mapped[int] = mapped_column(Integer)
+    invalid: Mapped[int] = mapped_column(Integer)
+    entered_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="RESTRICT"))
+    entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PaperLineTotal(db.Model):
+    """The paper ballots counted by hand: one person's count of one level, or (level
+    "invalid") of their lines left out as invalid on valid ballots."""
+
+    __tablename__ = "paper_line_total"
+    __table_args__ = (CheckConstraint("count >= 0", name="count_not_negative"),)
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("ballot_round.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("ballot_candidate.id", ondelete="CASCADE"), primary_key=True)
+    level: Mapped[str] = mapped_column(String(40), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+__all__ = ["PaperEntry", "PaperResolution", "PaperTotals", "PaperLineTotal", "BallotKinds",
+           "PaperMode", "Handed", "BallotRound", "BallotCandidate", "BallotVoter",
+           "BallotOfficer", "BallotCount",
            "RoundStatus", "OfficerRole", "ROUND_SCALES"]

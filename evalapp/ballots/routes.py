@@ -39,6 +39,7 @@ from evalapp.ballots.models import (
     RoundStatus,
     preset_label,
 )
+from evalapp.ballots.schemas import BallotKinds, PaperMode
 from evalapp.ballots.spreadsheets import results_workbook
 from evalapp.core.errors import (
     AlreadyVoted,
@@ -179,7 +180,8 @@ def round_page(round_id: int):
 def settings(round_id: int):
     round_ = _round(round_id, "ballots.manage")
     form = SettingsForm(obj=round_, data=None if request.method == "POST" else {
-        "unit_id": str(round_.unit_id), "base": round_.base.value})
+        "unit_id": str(round_.unit_id), "base": round_.base.value,
+        "ballot_kinds": round_.ballot_kinds.value, "paper_mode": round_.paper_mode.value})
     form.unit_id.choices = unit_choices(org.units_in_scope(current_user, active_only=True))
     if not form.validate_on_submit():
         return render_template("ballots/settings.html", form=form, round=round_), \
@@ -190,7 +192,10 @@ def settings(round_id: int):
             bad_line_voids_ballot=form.bad_line_voids_ballot.data,
             results_to_candidates=form.results_to_candidates.data,
             publish_to_voters=form.publish_to_voters.data,
-            secrecy_threshold=form.secrecy_threshold.data)
+            secrecy_threshold=form.secrecy_threshold.data,
+            ballot_kinds=BallotKinds(form.ballot_kinds.data),
+            paper_mode=PaperMode(form.paper_mode.data),
+            paper_entries=form.paper_entries.data, percent_places=form.percent_places.data)
     except DomainError as error:
         attach_error(form, error)
         return render_template("ballots/settings.html", form=form, round=round_), error.status
@@ -564,6 +569,8 @@ def _attendance_page(round_, error: DomainError | None = None):
         db.session.rollback()
     return render_template("ballots/attendance.html", round=round_,
                            voters=services.voters_sorted(round_),
+                           roll_marks=services.roll_marks(round_)
+                           if ROUND_STEPS.in_phase(round_, "opened") else {},
                            turnout=services.turnout(round_), action_form=ActionForm(),
                            problem=error.text() if error else None), \
         error.status if error else 200
@@ -603,6 +610,27 @@ def admit_latecomer(round_id: int):
     flash(_("%(name)s has been admitted and can vote now. Present: %(present)s of "
             "%(summoned)s.", name=voter.full_name, present=round_.present_count,
             summoned=round_.summoned_count), "success")
+    return redirect(url_for("ballots.attendance", round_id=round_.id))
+
+
+@bp.post("/ballots/<int:round_id>/hand-out")
+@login_required
+def hand_out(round_id: int):
+    """The roll during voting: a present member is handed a paper ballot or a code slip."""
+    round_ = _round(round_id, "ballots.run_meeting")
+    _checked_form()
+    try:
+        voter_id = request.form.get("voter_id", type=id_number)
+        if voter_id is None:
+            raise ValidationFailed(_("Choose the member."))
+        voter = services.hand_out(current_user, round_, voter_id,
+                                  request.form.get("kind", "")[:10])
+    except DomainError as error:  # not present, already voted, already handed, closed, ...
+        return _attendance_page(round_, error)
+    db.session.commit()
+    flash(_("%(name)s was handed a paper ballot.", name=voter.full_name)
+          if voter.handed == "paper" else
+          _("%(name)s was handed a code slip.", name=voter.full_name), "success")
     return redirect(url_for("ballots.attendance", round_id=round_.id))
 
 
@@ -833,5 +861,6 @@ def receipt_file(round_id: int):
         "Content-Disposition": f'attachment; filename="bien-nhan-phieu-dot-{round_.id}.txt"'})
 
 
-# The documents of a round (issuing, the notices ZIP, signing all at once), on this blueprint.
-from evalapp.ballots import document_routes  # noqa: E402,F401
+# On this blueprint: the documents of a round (issuing, the notices ZIP, signing all at once)
+# and the counting team's paper pages (entry, reconciliation, totals).
+from evalapp.ballots import document_routes, paper_routes  # noqa: E402,F401

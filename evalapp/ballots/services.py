@@ -7,6 +7,7 @@ line or an error message.
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from evalapp.auth.permissions import (
     scope_paths,
 )
 from evalapp.auth.services import create_voter_accounts, people_without_account
+from evalapp.ballots import paper
 from evalapp.ballots.lifecycle import ROUND_STEPS
 from evalapp.ballots.models import (
     BallotCandidate,
@@ -37,14 +39,23 @@ from evalapp.ballots.models import (
     BallotOfficer,
     BallotRound,
     BallotVoter,
+    Handed,
     OfficerRole,
     RoundStatus,
     officer_slot_label,
 )
-from evalapp.ballots.schemas import CandidateExclusion, RoundDetails, RoundRules, RoundSettings
+from evalapp.ballots.schemas import (
+    BallotKinds,
+    CandidateExclusion,
+    PaperMode,
+    RoundDetails,
+    RoundRules,
+    RoundSettings,
+)
 from evalapp.box import services as box
 from evalapp.box.models import Box
 from evalapp.core.errors import (
+    AlreadyVoted,
     InvalidState,
     NotAllowed,
     NotFound,
@@ -104,6 +115,12 @@ def can_run_meeting(user, round_: BallotRound) -> bool:
 def can_count(user, round_: BallotRound) -> bool:
     """The round's officers (any of them) and its admins: turnout, counting, documents."""
     return can_manage_round(user, round_) or bool(_officer_roles(user, round_))
+
+
+@action("ballots.lead_count")
+def can_lead_count(user, round_: BallotRound) -> bool:
+    """The head of the counting team: confirms a corrected entry of a paper ballot."""
+    return OfficerRole.COUNTER_HEAD in _officer_roles(user, round_)
 
 
 @action("ballots.hold_key")
@@ -412,7 +429,9 @@ def create_round(actor, details: RoundDetails, scale: Scale, preset_key: str) ->
         bad_line_voids_ballot=preset.bad_line_voids_ballot,
         results_to_candidates=preset.results_to_candidates,
         publish_to_voters=preset.publish_to_voters,
-        secrecy_threshold=preset.secrecy_threshold, status=RoundStatus.DRAFT,
+        secrecy_threshold=preset.secrecy_threshold, percent_places=preset.percent_places,
+        ballot_kinds=BallotKinds.BROWSER, paper_entries=1, paper_mode=PaperMode.BALLOTS,
+        status=RoundStatus.DRAFT,
         created_by_id=getattr(actor, "id", None), created_at=utcnow())
     db.session.add(round_)
     db.session.flush()
@@ -423,15 +442,24 @@ def create_round(actor, details: RoundDetails, scale: Scale, preset_key: str) ->
 
 def update_round(actor, round_: BallotRound, details: RoundDetails, *, base: Base,
                  bad_line_voids_ballot: bool, results_to_candidates: bool,
-                 publish_to_voters: bool, secrecy_threshold: int) -> BallotRound:
-    """Details and settings; only while the round is a draft."""
+                 publish_to_voters: bool, secrecy_threshold: int,
+                 ballot_kinds: BallotKinds | None = None, paper_entries: int | None = None,
+                 paper_mode: PaperMode | None = None,
+                 percent_places: int | None = None) -> BallotRound:
+    """Details and settings; only while the round is a draft. The paper settings left out
+    (None) keep their value."""
     ROUND_STEPS.check_who(actor, round_, "edit")
     require(actor, "ballots.create", details.unit)  # moved to a unit: admins of that one too
     ROUND_STEPS.check_state(round_, "edit")
-    validated(RoundSettings, dict(
+    paper = dict(
+        ballot_kinds=round_.ballot_kinds if ballot_kinds is None else ballot_kinds,
+        paper_entries=round_.paper_entries if paper_entries is None else paper_entries,
+        paper_mode=round_.paper_mode if paper_mode is None else paper_mode,
+        percent_places=round_.percent_places if percent_places is None else percent_places)
+    checked = validated(RoundSettings, dict(
         base=base, bad_line_voids_ballot=bad_line_voids_ballot,
         results_to_candidates=results_to_candidates, publish_to_voters=publish_to_voters,
-        secrecy_threshold=secrecy_threshold))
+        secrecy_threshold=secrecy_threshold, **paper))
     title, body_name = nfc(details.title), nfc(details.body_name)
     if not title or not body_name:
         raise ValidationFailed(_l("Enter the title and the body."), field="title")
@@ -443,11 +471,15 @@ def update_round(actor, round_: BallotRound, details: RoundDetails, *, base: Bas
     round_.results_to_candidates, round_.publish_to_voters = (results_to_candidates,
                                                               publish_to_voters)
     round_.secrecy_threshold = secrecy_threshold
+    round_.ballot_kinds, round_.paper_entries = checked.ballot_kinds, checked.paper_entries
+    round_.paper_mode, round_.percent_places = checked.paper_mode, checked.percent_places
     db.session.flush()
     record(actor, "ballot_round.updated", round_, base=base.value,
            bad_line_voids_ballot=bad_line_voids_ballot,
            results_to_candidates=results_to_candidates, publish_to_voters=publish_to_voters,
-           secrecy_threshold=secrecy_threshold)
+           secrecy_threshold=secrecy_threshold, ballot_kinds=checked.ballot_kinds.value,
+           paper_entries=checked.paper_entries, paper_mode=checked.paper_mode.value,
+           percent_places=checked.percent_places)
     return round_
 
 
@@ -940,15 +972,96 @@ def cast_encrypted(voter: Person | int, round_: BallotRound, ballot: object) -> 
 
 def _voting_box(round_: BallotRound, person_id: int) -> Box:
     ROUND_STEPS.check_state(round_, "vote")
+    if not round_.ballot_kinds.takes_browser:
+        raise NotAllowed(_l("This round takes paper ballots only: vote on the paper ballot "
+                            "handed to you in the hall."))
     entry = _roll_entry(round_, person_id)
     if entry is None:
         raise NotAllowed(_l("You are not on the list of voters of this round."))
     if not entry.present:
         raise NotAllowed(_l("You are not marked present; ask the secretary."))
+    if entry.handed is not None:
+        raise AlreadyVoted(_HANDED_ALREADY[entry.handed])
     ballot_box = round_box(round_)
     if ballot_box is None:  # voting is open only with its box: never, short of a broken round
         raise InvalidState(box.VOTING_NOT_OPEN)
     return ballot_box
+
+
+_HANDED_ALREADY = {
+    Handed.PAPER: _l("You were handed a paper ballot in the hall: vote on it. Each member "
+                     "votes once."),
+    Handed.CODE: _l("You were handed a code slip in the hall: vote with its code. Each member "
+                    "votes once."),
+}
+
+
+# ---------------------------------------------------------------- handing out in the hall
+
+
+class RollMark(enum.StrEnum):
+    """What the roll shows for a present member once voting is open."""
+
+    PAPER = "paper"      # handed a paper ballot
+    CODE = "code"        # handed a code slip (never which one)
+    ACCOUNT = "account"  # voted with their own account
+    NOTHING = "nothing"  # nothing yet
+
+
+def roll_marks(round_: BallotRound) -> dict[int, RollMark]:
+    """roll entry id -> what the roll shows, for each present member (two reads)."""
+    spent = box.spent_by_known_voters(round_box(round_))
+    marks = {}
+    for voter in round_.voters:
+        if not voter.present:
+            continue
+        if voter.handed is not None:
+            marks[voter.id] = RollMark(voter.handed.value)
+        else:
+            marks[voter.id] = RollMark.ACCOUNT if voter.person_id in spent else RollMark.NOTHING
+    return marks
+
+
+def hand_out(actor, round_: BallotRound, voter_id: int, kind: Handed | str) -> BallotVoter:
+    """A present member is handed a paper ballot or a code slip: in one transaction their own
+    right in the round's box is spent (they can no longer vote with their account) and the
+    kind is recorded on the roll, never which slip. Refused when the member is not present,
+    has already voted with their account, or was already handed something."""
+    ROUND_STEPS.check(actor, round_, "hand-out")
+    try:
+        kind = Handed(kind)
+    except ValueError:
+        raise ValidationFailed(_l("Choose a paper ballot or a code slip."), field="kind") from None
+    if kind is Handed.PAPER and not round_.ballot_kinds.takes_paper:
+        raise InvalidState(_l("This round takes no paper ballots."))
+    if kind is Handed.CODE and not round_.ballot_kinds.takes_browser:
+        raise InvalidState(_l("This round takes paper ballots only: no code slips."))
+    voter = next((v for v in round_.voters if v.id == voter_id), None)
+    if voter is None:
+        raise NotFound(_l("This person is not on the summoned list of this round."))
+    if not voter.present:
+        raise InvalidState(_l("%(name)s is not recorded present: admit them first."),
+                           name=voter.full_name)
+    if voter.handed is not None:
+        raise InvalidState(_HANDED[voter.handed], name=voter.full_name)
+    ballot_box = round_box(round_)
+    try:
+        box.spend(ballot_box, box.KnownVoter(voter.person_id))
+    except AlreadyVoted:
+        raise InvalidState(_l("%(name)s has already voted with their account: nothing can be "
+                              "handed to them."), name=voter.full_name) from None
+    # Under the write lock just taken: a second hand-out racing this one found the right spent.
+    voter.handed = kind
+    db.session.flush()
+    record(actor, "ballot_round.handed_out", round_, voter_id=voter.id,
+           person_id=voter.person_id, name=voter.full_name, handed=kind.value)
+    return voter
+
+
+_HANDED = {
+    Handed.PAPER: _l("%(name)s was already handed a paper ballot."),
+    Handed.CODE: _l("%(name)s was already handed a code slip."),
+}
 
 
 def box_parameters(round_: BallotRound) -> dict | None:
@@ -1072,18 +1185,37 @@ def box_digest(round_: BallotRound) -> str:
 
 @ROUND_STEPS.performs("count")
 def count_round(actor, round_: BallotRound) -> rules.Tally:
-    """Count the closed box; the counts are stored, the percentages derived when shown."""
+    """Count the closed box and the round's paper ballots, whose totals are added to the box's
+    (domain §1); the counts are stored, the percentages derived when shown. Refused, naming
+    the ballot numbers, while a paper ballot lacks entries or has unresolved disagreements."""
     ROUND_STEPS.check(actor, round_, "count")
+    blockers = paper.count_blockers(round_)
+    if blockers:
+        raise InvalidState(" ".join(blockers))
     ballot_box = round_box(round_)
-    # Each present member received a ballot: the number issued is the round's fact.
-    counted = box.count_box(ballot_box, issued=round_.present_count or 0)
+    counted = _counted(round_, box.count_box(ballot_box, issued=round_.present_count or 0),
+                       ballot_box)
+    handed = paper.paper_issued(round_) or 0
+    if (round_.ballot_kinds is BallotKinds.BOTH and round_.paper_mode is PaperMode.BALLOTS
+            and counted.paper_collected > handed):
+        # Where members may vote either way, only the roll says who got paper.
+        raise InvalidState(_l("%(paper)s paper ballots were entered but only %(handed)s were "
+                              "handed out on the roll. Check the numbering of the paper "
+                              "ballots and the roll."), paper=counted.paper_collected,
+                           handed=handed)
     round_.issued_count = counted.issued
     round_.collected_count = counted.collected
     round_.valid_count = counted.valid
     round_.invalid_count = counted.invalid
+    round_.paper_collected_count = counted.paper_collected
     round_.box_digest = counted.digest
-    result = tally_of(round_, {(candidate_id, Level(level)): n for (candidate_id, level), n
-                               in counted.by_subject(ballot_box).items()})
+    try:
+        result = tally_of(round_, counted.line_counts)
+    except ValueError:  # more ballots than issued, more marks than valid ballots
+        raise InvalidState(_l("The ballots do not add up: %(collected)s collected (%(paper)s "
+                              "on paper) for %(issued)s issued. Check the numbering of the "
+                              "paper ballots."), collected=counted.collected,
+                           paper=counted.paper_collected, issued=counted.issued) from None
     db.session.execute(delete(BallotCount).where(BallotCount.round_id == round_.id))
     db.session.execute(insert(BallotCount), [
         {"round_id": round_.id, "candidate_id": c.candidate_id, "level": level, "count": n}
@@ -1091,8 +1223,42 @@ def count_round(actor, round_: BallotRound) -> rules.Tally:
     ROUND_STEPS.move(round_, "count")
     round_.counted_at = utcnow()
     record(actor, "ballot_round.counted", round_, collected=counted.collected,
-           valid=counted.valid, digest=round_.box_digest)
+           valid=counted.valid, paper=counted.paper_collected, digest=round_.box_digest)
     return result
+
+
+@dataclass(frozen=True)
+class RoundCount:
+    """The box's count and the paper ballots' together."""
+
+    issued: int
+    collected: int
+    valid: int
+    invalid: int
+    paper_collected: int
+    line_counts: dict[tuple[int, Level], int]  # (candidate id, level) -> marks
+    digest: str
+
+
+def _counted(round_: BallotRound, counted: box.BoxCount, ballot_box: Box) -> RoundCount:
+    """The box's count (`counted`) with the round's paper ballots added."""
+    line_counts = {(candidate_id, Level(level)): n for (candidate_id, level), n
+                   in counted.by_subject(ballot_box).items()}
+    issued = counted.issued
+    on_paper = paper.paper_count(round_)
+    if on_paper is None:
+        return RoundCount(issued, counted.collected, counted.valid, counted.invalid, 0,
+                          line_counts, counted.digest)
+    if round_.paper_mode is PaperMode.TOTALS:
+        # Paper ballots issued are the team's count; browser ballots: one issued per ballot.
+        issued = paper.paper_issued(round_) + counted.collected
+    subjects = [c.id for c in round_.active_candidates]
+    for (candidate_id, level), n in on_paper.by_subject(subjects).items():
+        key = (candidate_id, Level(level))
+        line_counts[key] = line_counts.get(key, 0) + n
+    return RoundCount(issued, counted.collected + on_paper.collected,
+                      counted.valid + on_paper.valid, counted.invalid + on_paper.invalid,
+                      on_paper.collected, line_counts, counted.digest)
 
 
 def round_counts(round_: BallotRound) -> RoundCounts:
@@ -1118,7 +1284,8 @@ def check_count(round_: BallotRound) -> list[CountProblem]:
         return []
     ballot_box = round_box(round_)
     try:
-        again = box.recount(ballot_box, issued=round_.present_count or 0)
+        again = _counted(round_, box.recount(ballot_box, issued=round_.present_count or 0),
+                         ballot_box)
     except InvalidState as error:  # an encrypted box whose ballots or sums no longer match
         problems = [CountProblem("ballots", error.text())]
         if box.digest(ballot_box) != round_.box_digest:
@@ -1131,13 +1298,15 @@ def check_count(round_: BallotRound) -> list[CountProblem]:
             "The content of the ballot box differs from the box that was counted (digest "
             "%(stored)s, now %(now)s).", stored=(round_.box_digest or "")[:16],
             now=again.digest[:16]))))
-    if (again.collected, again.valid, again.invalid) != (
-            round_.collected_count, round_.valid_count, round_.invalid_count):
+    if (again.collected, again.valid, again.invalid, again.paper_collected) != (
+            round_.collected_count, round_.valid_count, round_.invalid_count,
+            round_.paper_collected_count or 0):
         problems.append(CountProblem("ballots", str(_l(
             "The numbers of ballots collected, valid and invalid differ from the box's."))))
     stored = {(c.candidate_id, c.level.value): c.count for c in db.session.execute(
         select(BallotCount).where(BallotCount.round_id == round_.id)).scalars() if c.count}
-    recounted = {key: n for key, n in again.by_subject(ballot_box).items() if n}
+    recounted = {(candidate_id, level.value): n
+                 for (candidate_id, level), n in again.line_counts.items() if n}
     for candidate in round_.active_candidates:
         mine = {k: n for k, n in stored.items() if k[0] == candidate.id}
         theirs = {k: n for k, n in recounted.items() if k[0] == candidate.id}
@@ -1153,7 +1322,8 @@ def tally_of(round_: BallotRound, line_counts=None) -> rules.Tally:
         line_counts = {(c.candidate_id, c.level): c.count for c in db.session.execute(
             select(BallotCount).where(BallotCount.round_id == round_.id)).scalars()}
     return rules.tally(round_.scale, round_.base, round_counts(round_),
-                       [c.id for c in round_.active_candidates], line_counts)
+                       [c.id for c in round_.active_candidates], line_counts,
+                       places=round_.percent_places)
 
 
 @ROUND_STEPS.performs("finalise")

@@ -240,7 +240,8 @@ def unlock(box: Box, number: int, passphrase: str | bytes) -> BoxShare:
 
 def _sums_as_closed(box: Box) -> list:
     """The sums a share may decrypt: recomputed from the box's ballots, which must be the box
-    as it was closed (the same sums) and hold one ballot per right spent. Otherwise someone
+    as it was closed (the same sums) and hold one ballot per right spent with a ballot (not
+    those the owner spent handing out a paper ballot or a code slip). Otherwise someone
     changed the stored box — say, removed every ballot but one to have the team decrypt it —
     and nothing is unlocked."""
     from evalapp.box.models import BoxParticipation
@@ -251,6 +252,7 @@ def _sums_as_closed(box: Box) -> list:
     sums = scheme.sums(box, ballots)
     spent = db.session.execute(select(func.count()).select_from(BoxParticipation).where(
         BoxParticipation.box_id == box.id)).scalar_one()
+    spent -= box.rights_without_ballot or 0  # handed a paper ballot or a code slip instead
     if sums != json.loads(box.sums) or len(ballots) != spent or any(
             crypto.tracker(ballot) != tracker for tracker, ballot in ballots):
         raise InvalidState(_l("The ballot box has changed since voting was closed: nothing was "

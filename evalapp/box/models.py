@@ -75,6 +75,10 @@ class Box(db.Model):
     bad_line_voids_ballot: Mapped[bool] = mapped_column(Boolean)
     status: Mapped[str] = mapped_column(String(20), default=BoxStatus.OPEN.value)
     digest: Mapped[str | None] = mapped_column(String(64))  # written when the box is counted
+    # Rights spent without a ballot in this box: the owner handed the voter another way to vote
+    # (a paper ballot, a code slip) in the hall (services.spend). The box holds one ballot per
+    # right spent with one; the handing out is public on the owner's roll.
+    rights_without_ballot: Mapped[int] = mapped_column(Integer, default=0)
     # The encrypted box ("elgamal"): its parameters (crypto.parameters: public key, threshold,
     # the guardians' verification keys, levels, lines) as canonical JSON, and their
     # fingerprint, frozen when the box opens. None for a "plain" box.

@@ -41,7 +41,7 @@ import random
 from collections.abc import Sequence
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import joinedload
 
 from evalapp.box import crypto, keys
@@ -75,7 +75,8 @@ log = logging.getLogger(__name__)
 
 VOTING_NOT_OPEN = _l("Voting is not open in this round.")
 
-__all__ = ["open_box", "box_of", "line_numbers", "cast", "close_box", "count_box", "digest",
+__all__ = ["open_box", "box_of", "line_numbers", "cast", "spend", "spent_by_known_voters",
+           "close_box", "count_box", "digest",
            "trackers", "voted", "scrub_storage", "storage_tables", "Box", "BoxCount",
            "WrittenBallot", "SealedBallot", "KnownVoter", "Right", "BallotNotStored",
            "parameters", "encrypted"]
@@ -239,6 +240,31 @@ def cast(box: Box, right: Right, ballot: WrittenBallot | SealedBallot | dict) ->
                                   "Nothing was recorded.")) from None
     # No audit entry per ballot: its time would give the order of casting (a login entry
     # just before it names the voter). The owner records the number at closing.
+
+
+def spend(box: Box, right: Right) -> None:
+    """Spend `right` in the open box without a ballot: the owner gave the voter another way to
+    vote (a paper ballot, a code slip handed out in the hall). The same locks as cast: a close
+    that has begun refuses it, one that begins later waits for it."""
+    begin_writing()
+    status = db.session.execute(select(Box.status).where(Box.id == box.id)
+                                .with_for_update(read=True)).scalar_one()
+    if status != BoxStatus.OPEN:
+        raise InvalidState(VOTING_NOT_OPEN)
+    right.spend(box)
+    db.session.execute(update(Box).where(Box.id == box.id).values(
+        rights_without_ballot=Box.rights_without_ballot + 1)
+        .execution_options(synchronize_session=False))
+    db.session.refresh(box, ["rights_without_ballot"])
+
+
+def spent_by_known_voters(box: Box | None) -> set[int]:
+    """The person ids whose own right is spent in the box (their owner's roll shows who has
+    voted or was handed something; never which ballot)."""
+    if box is None:
+        return set()
+    return set(db.session.execute(select(BoxParticipation.person_id).where(
+        BoxParticipation.box_id == box.id)).scalars())
 
 
 def voted(box: Box | None) -> int:

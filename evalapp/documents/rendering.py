@@ -266,8 +266,13 @@ class Formats:
 
     @staticmethod
     def percent(value: Decimal | None) -> str:
-        """53.19 -> "53,19"."""
-        return "" if value is None else f"{Decimal(value):.2f}".replace(".", ",")
+        """53.19 -> "53,19", 53.2 -> "53,2": the decimals the value carries (a round's
+        percentages have the places it publishes, evalapp.tally.rules.percent)."""
+        if value is None:
+            return ""
+        value = Decimal(value)
+        text = f"{value:f}" if value.as_tuple().exponent < 0 else f"{value:.2f}"
+        return text.replace(".", ",")
 
     @staticmethod
     def local(moment: datetime | None) -> datetime | None:

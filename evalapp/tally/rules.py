@@ -31,18 +31,26 @@ def quorum_met(present: int, summoned: int) -> bool:
     return present * 3 >= summoned * 2
 
 
-def percent(count: int, base: int) -> Decimal:
-    """count / base as a percentage with two decimals, rounded half up, exactly.
+PERCENT_PLACES = (1, 2)  # the decimals a round may publish (two by default)
 
-    1/160 is 0.625 %, which rounds to 0.63 (binary floating point says 0.62).
+
+def percent(count: int, base: int, places: int = 2) -> Decimal:
+    """count / base as a percentage with `places` decimals (2 or 1), rounded half up, exactly.
+
+    1/160 is 0.625 %, which rounds to 0.63 (binary floating point says 0.62); with one
+    decimal, 25/47 = 53.191… % is 53.2.
     """
     if count < 0 or base < 0:
         raise ValueError("counts are never negative")
+    if places not in PERCENT_PLACES:
+        raise ValueError("a percentage has one or two decimals")
+    quantum = Decimal(1).scaleb(-places)
     if base == 0:
-        return Decimal("0.00")
-    # hundredths of a percent = count * 10000 / base, rounded half up in integers.
-    hundredths = (count * 10000 * 2 + base) // (2 * base)
-    return Decimal(hundredths).scaleb(-2).quantize(Decimal("0.01"))
+        return Decimal(0).quantize(quantum)
+    # units of 10^-places percent = count * 100 * 10^places / base, rounded half up in integers.
+    scale = 100 * 10 ** places
+    units = (count * scale * 2 + base) // (2 * base)
+    return Decimal(units).scaleb(-places).quantize(quantum)
 
 
 def band_for(scale: Scale, adverse: int, base: int) -> Band | None:
@@ -84,6 +92,7 @@ class Tally:
     base_value: int
     counts: RoundCounts
     candidates: Sequence[CandidateResult] = field(default_factory=tuple)
+    places: int = 2  # decimals of the percentages
 
 
 def check_ballot(scale: Scale, candidate_ids: Iterable[int],
@@ -109,7 +118,7 @@ def check_ballot(scale: Scale, candidate_ids: Iterable[int],
 
 
 def tally(scale: Scale, base: Base, counts: RoundCounts, candidate_ids: Sequence[int],
-          line_counts: Mapping[tuple[int, Level], int]) -> Tally:
+          line_counts: Mapping[tuple[int, Level], int], *, places: int = 2) -> Tally:
     """Per-candidate counts, percentages of the base, and bands.
 
     `line_counts[(candidate, level)]` counts the valid marks for that level. Lines of a valid
@@ -131,13 +140,13 @@ def tally(scale: Scale, base: Base, counts: RoundCounts, candidate_ids: Sequence
         results.append(CandidateResult(
             candidate_id=candidate_id,
             counts=per_level,
-            percents={level: percent(n, base_value) for level, n in per_level.items()},
+            percents={level: percent(n, base_value, places) for level, n in per_level.items()},
             blank=counts.valid - marked,
             band=(scale.band_for(per_level[scale.adverse], base_value)
                   if scale.adverse is not None else None),
         ))
     return Tally(scale=scale, base=base, base_value=base_value, counts=counts,
-                 candidates=tuple(results))
+                 candidates=tuple(results), places=places)
 
 
 __all__ = ["Band", "Base", "CandidateResult", "Level", "RoundCounts", "Scale", "Tally",

@@ -115,7 +115,9 @@ def test_a_whole_round_through_the_api(db, hall, api_as):
     assert created["status"] == "draft" and created["meeting_date"] == "2026-12-01"
     assert created["settings"] == {"base": "collected", "bad_line_voids_ballot": True,
                                    "results_to_candidates": True, "publish_to_voters": False,
-                                   "secrecy_threshold": 5}
+                                   "secrecy_threshold": 5, "ballot_kinds": "browser",
+                                   "paper_entries": 1, "paper_mode": "ballots",
+                                   "percent_places": 2}
     assert created["levels"] == ["high", "confidence", "low"]
     assert admin.get(f"{ROUNDS}/{rid}").json["title"] == "Lấy phiếu tín nhiệm năm 2026"
     assert [r["id"] for r in admin.get(ROUNDS).json["items"]] == [rid]

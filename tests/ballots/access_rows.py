@@ -73,6 +73,23 @@ ROWS = [
     # A latecomer is admitted by whoever runs the meeting; the empty form names nobody (422).
     ("POST", "/ballots/{open_round}/attendance/latecomer", R + "/attendance/latecomer",
      on("open_round", admin=422, scoped_admin=422, secretary=422)),
+    # Paper (issue 12): the hall's hand-out by whoever runs the meeting (the empty form names
+    # nobody: 422); entry and totals by the counting team once voting is closed (409 while
+    # open); the reconciliation page is the team's, its form the head's (empty form: 422).
+    ("POST", "/ballots/{open_round}/hand-out", R + "/hand-out",
+     on("open_round", admin=422, scoped_admin=422, secretary=422)),
+    ("GET", "/ballots/{open_round}/paper/enter", R + "/paper/enter",
+     on("open_round", admin=409, scoped_admin=409, secretary=409, counter=409)),
+    ("POST", "/ballots/{open_round}/paper/enter", R + "/paper/enter",
+     on("open_round", admin=409, scoped_admin=409, secretary=409, counter=409)),
+    ("GET", "/ballots/{open_round}/paper/reconcile", R + "/paper/reconcile",
+     on("open_round", admin=200, scoped_admin=200, secretary=200, counter=200)),
+    ("POST", "/ballots/{open_round}/paper/reconcile", R + "/paper/reconcile",
+     on("open_round", admin=422, scoped_admin=422, secretary=422, counter=422)),
+    ("GET", "/ballots/{open_round}/paper/totals", R + "/paper/totals",
+     on("open_round", admin=409, scoped_admin=409, secretary=409, counter=409)),
+    ("POST", "/ballots/{open_round}/paper/totals", R + "/paper/totals",
+     on("open_round", admin=409, scoped_admin=409, secretary=409, counter=409)),
     ("GET", "/ballots/{open_round}/turnout", R + "/turnout",
      on("open_round", admin=200, scoped_admin=200, secretary=200, counter=200)),
     ("GET", "/ballots/{open_round}/turnout.json", R + "/turnout.json",

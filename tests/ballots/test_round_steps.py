@@ -11,9 +11,11 @@ from evalapp.auth.permissions import SYSTEM
 from evalapp.ballots import builder, services
 from evalapp.ballots.lifecycle import ROUND_STEPS
 from evalapp.ballots.models import RoundStatus
+from evalapp.ballots.schemas import BallotKinds
 from evalapp.core.errors import InvalidState, NotAllowed
 from evalapp.extensions import db
 from tests.ballots.conftest import ORDER, advance
+from tests.paper.conftest import set_paper
 
 D, A, V, C, N, F = ORDER
 PUBLISHED = "published"  # counted, and the results published to the voters
@@ -38,6 +40,11 @@ WHO = {
     "unlock-share": {"admin", "chair", "secretary", "counter"},
     "finalise": {"admin", "chair"},
     "publish": {"admin", "chair"},
+    # Paper ballots (the rounds here take browser and paper ballots, keyed ballot by ballot).
+    "hand-out": {"admin", "chair", "secretary"},
+    "enter-paper": {"admin", "chair", "secretary", "counter"},
+    "reconcile": set(),  # the head of the counting team only, and these rounds have none
+    "enter-totals": {"admin", "chair", "secretary", "counter"},
 }
 WHEN = {
     "edit": {D},
@@ -54,6 +61,10 @@ WHEN = {
     "unlock-share": {C},
     "finalise": {N},
     "publish": {N, F},
+    "hand-out": {V},
+    "enter-paper": {C},
+    "reconcile": {C},
+    "enter-totals": set(),  # these rounds key paper ballot by ballot
 }
 TARGET = {"start-attendance": A, "open": V, "close": C, "count": N, "finalise": F}
 LABELS = {D: "Dự thảo", A: "Đang điểm danh", V: "Đang bỏ phiếu", C: "Đã khóa hòm phiếu",
@@ -71,6 +82,14 @@ def refusal(step: str, state) -> str:
         return "Khóa được đặt trước khi mở bỏ phiếu."
     if step == "unlock-share":
         return "Phần khóa được mở sau khi khóa hòm phiếu, trước khi kiểm phiếu."
+    if step == "hand-out":
+        return "Phiếu giấy và phiếu mã được phát trong thời gian bỏ phiếu."
+    if step == "enter-paper":
+        return "Phiếu giấy được nhập sau khi khóa hòm phiếu, trước khi kiểm phiếu."
+    if step == "enter-totals":
+        return ("Phiếu giấy của đợt này được nhập từng phiếu." if state == C else
+                "Số liệu tổng hợp phiếu giấy được nhập sau khi khóa hòm phiếu, trước khi "
+                "kiểm phiếu.")
     return f"Không thể thực hiện khi đợt đang ở trạng thái “{LABELS[state]}”."
 
 
@@ -89,6 +108,7 @@ def rounds(meeting, factory):
     first = None
     for state in STATES:
         m = meeting(voters=3, candidates=2, state=D, unit=first.unit if first else None)
+        set_paper(m.round, kinds=BallotKinds.BOTH)
         first = first or m
         if not users:
             users = {

@@ -42,8 +42,10 @@ def test_every_preset_is_well_formed(key):
     assert preset.secrecy_threshold >= 1
     # Each person voted on sees their own result (§1 "After counting").
     assert preset.results_to_candidates is True
-    # Default: one bad line voids the whole ballot (§1, unconfirmed).
-    assert preset.bad_line_voids_ballot is True
+    # One bad line voids the whole ballot (§1, unconfirmed), except under the assembly's
+    # 2023 practice, where it voids only that line (the 481-ballot vote of 25/10/2023).
+    assert preset.bad_line_voids_ballot is (key != "assembly-2023")
+    assert preset.percent_places in (1, 2)
 
 
 def test_publication_to_voters():

@@ -1,0 +1,143 @@
+"""The counting team's paper pages, on the ballots blueprint (imported at the end of
+evalapp/ballots/routes.py): keying paper ballots one by one, the reconciliation of entries that
+disagree, and the totals counted by hand. Each page is a plain form that works without
+JavaScript; static/js/paper-entry.js only adds the keys (one per level, 0 for blank, + for
+several marks, Enter for the next ballot)."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from evalapp.ballots import paper
+from evalapp.ballots.forms import ActionForm
+from evalapp.ballots.lifecycle import ROUND_STEPS
+from evalapp.ballots.routes import _checked_form, _round, bp
+from evalapp.core.errors import DomainError, ValidationFailed
+from evalapp.extensions import db
+from evalapp.tally.paper import BLANK, SEVERAL, InvalidReason
+
+
+def _lines_from_form(round_) -> list[str | None]:
+    return [request.form.get(f"line-{n}", "")[:40] or None
+            for n in range(1, len(round_.active_candidates) + 1)]
+
+
+def _number_from_form() -> int:
+    text = request.form.get("ballot_number", "").strip()[:10]
+    if not text.isdigit():
+        raise ValidationFailed(_("Enter the number written on the ballot."),
+                               field="ballot_number")
+    return int(text)
+
+
+def _entry_page(round_, *, number: int, lines=None, invalid_reason: str = "",
+                error: DomainError | None = None):
+    if error is not None:
+        db.session.rollback()
+    return render_template(
+        "ballots/paper_entry.html", round=round_, number=number,
+        lines=lines or [None] * len(round_.active_candidates), invalid_reason=invalid_reason,
+        reasons=list(InvalidReason), blank=BLANK, several=SEVERAL,
+        entries=paper.entries_of(round_), action_form=ActionForm(),
+        problem=error.text() if error else None), error.status if error else 200
+
+
+@bp.route("/ballots/<int:round_id>/paper/enter", methods=["GET", "POST"])
+@login_required
+def paper_entry(round_id: int):
+    """Key one numbered paper ballot; saved, the next number is offered."""
+    round_ = _round(round_id, "ballots.count")
+    ROUND_STEPS.check(current_user, round_, "enter-paper")
+    if request.method == "GET":
+        number = request.args.get("number", type=int)
+        if number is None or not 1 <= number <= paper.MAX_BALLOT_NUMBER:
+            number = paper.next_number(round_, current_user)
+        return _entry_page(round_, number=number)
+    _checked_form()
+    lines = _lines_from_form(round_)
+    reason = request.form.get("invalid_reason", "")[:20]
+    try:
+        number = _number_from_form()
+        entry = paper.enter_ballot(current_user, round_, number, lines, reason or None)
+    except DomainError as error:
+        shown = request.form.get("ballot_number", "")[:10]
+        return _entry_page(round_, number=int(shown) if shown.isdigit() else 1, lines=lines,
+                           invalid_reason=reason, error=error)
+    db.session.commit()
+    flash(_("Ballot no. %(number)s saved (entry %(entry)s).", number=entry.ballot_number,
+            entry=entry.entry_number), "success")
+    return redirect(url_for("ballots.paper_entry", round_id=round_.id))
+
+
+def _reconcile_page(round_, error: DomainError | None = None):
+    if error is not None:
+        db.session.rollback()
+    return render_template(
+        "ballots/paper_reconcile.html", round=round_,
+        disagreements=paper.disagreements(round_), content=paper.content,
+        blockers=paper.count_blockers(round_), reasons=list(InvalidReason), blank=BLANK,
+        several=SEVERAL, may_resolve=ROUND_STEPS.can(current_user, round_, "reconcile"),
+        action_form=ActionForm(), problem=error.text() if error else None), \
+        error.status if error else 200
+
+
+@bp.route("/ballots/<int:round_id>/paper/reconcile", methods=["GET", "POST"])
+@login_required
+def paper_reconcile(round_id: int):
+    """Every ballot whose entries disagree, line by line; the team head confirms the content."""
+    round_ = _round(round_id, "ballots.count")
+    if request.method == "GET":
+        return _reconcile_page(round_)
+    _checked_form()
+    try:
+        number = _number_from_form()
+        paper.resolve(current_user, round_, number, _lines_from_form(round_),
+                      request.form.get("invalid_reason", "")[:20] or None,
+                      request.form.get("reason", "")[:paper.REASON_LENGTH + 1])
+    except DomainError as error:
+        return _reconcile_page(round_, error)
+    db.session.commit()
+    flash(_("The entry of ballot no. %(number)s is confirmed.", number=number), "success")
+    return redirect(url_for("ballots.paper_reconcile", round_id=round_.id))
+
+
+def _whole(name: str) -> int:
+    text = request.form.get(name, "").strip()[:9] or "0"
+    if not text.isdigit():
+        raise ValidationFailed(_("Counts are whole numbers, 0 or more."), field=name)
+    return int(text)
+
+
+def _totals_page(round_, error: DomainError | None = None):
+    if error is not None:
+        db.session.rollback()
+    stored = paper.stored_totals(round_)
+    return render_template(
+        "ballots/paper_totals.html", round=round_, stored=stored,
+        form_values=request.form if error else None, action_form=ActionForm(),
+        problem=error.text() if error else None), error.status if error else 200
+
+
+@bp.route("/ballots/<int:round_id>/paper/totals", methods=["GET", "POST"])
+@login_required
+def paper_totals(round_id: int):
+    """The paper ballots counted by hand: the round's totals and each person's counts."""
+    round_ = _round(round_id, "ballots.count")
+    ROUND_STEPS.check(current_user, round_, "enter-totals")
+    if request.method == "GET":
+        return _totals_page(round_)
+    _checked_form()
+    try:
+        keys = [level.value for level in round_.scale.levels] + ["invalid"]
+        lines = {c.id: {key: _whole(f"c{c.id}-{key}") for key in keys}
+                 for c in round_.active_candidates}
+        paper.enter_totals(current_user, round_, issued=_whole("issued"),
+                           collected=_whole("collected"), valid=_whole("valid"),
+                           invalid=_whole("invalid"), lines=lines)
+    except DomainError as error:
+        return _totals_page(round_, error)
+    db.session.commit()
+    flash(_("The totals of the paper ballots are saved."), "success")
+    return redirect(url_for("ballots.round_page", round_id=round_.id))

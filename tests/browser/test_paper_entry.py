@@ -1,0 +1,51 @@
+"""Issue 12 in Chromium: a member of the counting team keys three paper ballots with the
+keyboard alone (one key per level, 0 for a blank line, Enter for the next ballot), the number
+being keyed shown on the screen, and nothing loaded from outside the app."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from evalapp.auth.models import Role
+from evalapp.ballots import builder
+from evalapp.ballots.models import PaperEntry, RoundStatus
+from evalapp.ballots.schemas import BallotKinds
+from evalapp.extensions import db as _db
+from tests.conftest import PASSWORD
+from tests.paper.conftest import set_paper
+
+
+def test_three_ballots_keyed_with_the_keyboard_alone(db, factory, context, login,
+                                                     watch_errors):
+    unit = factory.unit("Đảng bộ Phiếu giấy")
+    people = [factory.person(f"Nguyễn Văn Ứng {i}", unit) for i in range(3)]
+    voters = [factory.person(f"Trần Thị Đại {i}", unit) for i in range(4)]
+    counter = factory.user("kiemphieu", roles=(Role.COUNTER,), full_name="Lý Văn Kiểm")
+    round_ = builder.create(builder.RoundPlan(unit=unit, candidates=people, voters=voters,
+                                              counter_head=counter))
+    set_paper(round_, kinds=BallotKinds.PAPER)
+    db.session.commit()
+    builder.advance(round_, RoundStatus.CLOSED)
+    round_id = round_.id
+    db.session.commit()
+
+    page: Page = context.new_page()
+    errors = watch_errors(page)
+    login(page, "kiemphieu", PASSWORD)
+    page.goto(f"/ballots/{round_id}/paper/enter")
+    number = page.locator("#ballot_number")
+    for expected, keys in (("1", "132"), ("2", "201"), ("3", "333")):
+        expect(number).to_have_value(expected)
+        for key in keys:
+            page.keyboard.press(key)
+        page.keyboard.press("Enter")
+        expect(page.locator("#main .alert-success")).to_contain_text(f" {expected} ")
+    expect(number).to_have_value("4")
+    assert errors == []
+    _db.session.rollback()
+    stored = [(e.ballot_number, e.marks) for e in _db.session.execute(
+        select(PaperEntry).where(PaperEntry.round_id == round_id)
+        .order_by(PaperEntry.ballot_number)).scalars()]
+    assert stored == [(1, "high,low,confidence"), (2, "confidence,blank,high"),
+                      (3, "low,low,low")]

@@ -1,0 +1,221 @@
+"""Issue 12, paper ballots keyed ballot by ballot: independent entries by different members of
+the counting team, disagreements found line by line and reconciled by the team head, counting
+refused (naming the ballots) until every ballot agrees, and the paper count added to the box's
+in a mixed round. Numbers are worked out by hand in each test."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from evalapp.auth.permissions import SYSTEM
+from evalapp.ballots import builder, paper, services
+from evalapp.ballots.models import PaperEntry, RoundStatus
+from evalapp.ballots.schemas import BallotKinds, PaperMode
+from evalapp.core.errors import InvalidState, NotAllowed, ValidationFailed
+from evalapp.tally.rules import Level
+from tests.ballots.conftest import entries_after, last_seq
+
+H, C, L = "high", "confidence", "low"
+BALLOTS = [([H, L], None), ([H, "blank"], None), ([], "name_added"), ([C, "several"], None)]
+
+
+def _key(round_, operator, ballots, first=1):
+    for number, (lines, reason) in enumerate(ballots, start=first):
+        paper.enter_ballot(operator, round_, number, lines, reason)
+
+
+def _count(m):
+    builder.unlock(m.round)
+    result = services.count_round(SYSTEM, m.reload())
+    return {(c.candidate_id, level): n for c in result.candidates
+            for level, n in c.counts.items() if n}, result
+
+
+def test_double_entry_that_agrees_gives_the_count_of_a_single_entry(paper_meeting, team, db):
+    tallies = []
+    for entries in (1, 2):
+        m = paper_meeting(entries=entries, voters=5, candidates=2, voids=False)
+        head, members = team(m)
+        seq = last_seq()
+        for operator in members[:entries]:
+            _key(m.reload(), operator, BALLOTS)
+            db.session.commit()
+        audit = entries_after(seq)
+        assert [json.loads(e.details) for e in audit] == [
+            {"ballot_number": n, "entry_number": k} for k in range(1, entries + 1)
+            for n in range(1, 5)]
+        assert paper.count_blockers(m.reload()) == []
+        counts, result = _count(m)
+        first, second = (c.id for c in m.round.active_candidates)
+        # Per line: ballot 3 invalid as a whole; the blank and the several lines left out.
+        assert (result.counts.collected, result.counts.valid, result.counts.invalid) == (4, 3, 1)
+        assert m.reload().paper_collected_count == 4
+        assert [c.blank for c in result.candidates] == [0, 2]
+        tallies.append(sorted((m.round.active_candidates.index(
+            next(c for c in m.round.active_candidates if c.id == cid)), level.value, n)
+            for (cid, level), n in counts.items()))
+        assert counts == {(first, Level.HIGH): 2, (first, Level.CONFIDENCE): 1,
+                          (second, Level.LOW): 1}
+        assert services.check_count(m.reload()) == []
+    assert tallies[0] == tallies[1]
+
+
+def test_each_entry_of_a_ballot_by_a_different_member_and_no_more_than_needed(
+        paper_meeting, team, db):
+    m = paper_meeting(entries=2, voters=4, candidates=2)
+    head, (one, two, three) = team(m)
+    paper.enter_ballot(one, m.round, 1, [H, L])
+    db.session.commit()
+    with pytest.raises(InvalidState) as twice:
+        paper.enter_ballot(one, m.reload(), 1, [H, L])
+    assert "1" in twice.value.text()
+    db.session.rollback()
+    paper.enter_ballot(two, m.reload(), 1, [H, L])
+    db.session.commit()
+    with pytest.raises(InvalidState):
+        paper.enter_ballot(three, m.reload(), 1, [H, L])
+    db.session.rollback()
+    for lines, reason in (([H], None), ([H, "maybe"], None), ([H, None], None),
+                          ([H, L], "name_added"), ([], "lost")):
+        with pytest.raises(ValidationFailed):
+            paper.enter_ballot(three, m.reload(), 2, lines, reason)
+        db.session.rollback()
+    assert db.session.query(PaperEntry).count() == 2
+    # The next ballot each operator is offered: the lowest that still needs their entry.
+    assert paper.next_number(m.reload(), one) == 2
+    assert paper.next_number(m.round, three) == 2
+
+
+def test_disagreements_block_counting_until_the_head_confirms_a_corrected_entry(
+        paper_meeting, team, db):
+    m = paper_meeting(entries=2, voters=5, candidates=2)
+    head, (one, two, _three) = team(m)
+    _key(m.round, one, [([H, L], None), ([H, C], None), ([L, L], None)])
+    _key(m.round, two, [([H, L], None), ([H, L], None)])
+    db.session.commit()
+    found = paper.disagreements(m.reload())
+    assert [(d.ballot_number, d.lines) for d in found] == [(2, [2])]
+    with pytest.raises(InvalidState) as refused:
+        services.count_round(SYSTEM, m.reload())
+    text = refused.value.text()
+    assert "no. 3" in text or "số 3" in text.lower() or ": 3" in text  # ballot 3 lacks an entry
+    assert "2" in text
+    db.session.rollback()
+    paper.enter_ballot(two, m.reload(), 3, [L, L])
+    db.session.commit()
+    # Only the head of the team reconciles, with a reason; nothing else is refused silently.
+    with pytest.raises(NotAllowed):
+        paper.resolve(one, m.reload(), 2, [H, C], None, "Xem lại phiếu")
+    db.session.rollback()
+    with pytest.raises(ValidationFailed):
+        paper.resolve(head, m.reload(), 2, [H, C], None, "  ")
+    db.session.rollback()
+    with pytest.raises(InvalidState):  # ballot 1 agrees: nothing to reconcile
+        paper.resolve(head, m.reload(), 1, [H, C], None, "Xem lại phiếu")
+    db.session.rollback()
+    seq = last_seq()
+    paper.resolve(head, m.reload(), 2, [H, C], None, "Tổ xem lại phiếu số 2")
+    db.session.commit()
+    (entry,) = entries_after(seq)
+    # The audit entry names the ballot and the reason, never what the ballot says.
+    assert json.loads(entry.details) == {"ballot_number": 2, "reason": "Tổ xem lại phiếu số 2"}
+    assert paper.disagreements(m.reload()) == [] and paper.count_blockers(m.round) == []
+    counts, result = _count(m)
+    first, second = (c.id for c in m.round.active_candidates)
+    assert counts == {(first, Level.HIGH): 2, (first, Level.LOW): 1,
+                      (second, Level.LOW): 2, (second, Level.CONFIDENCE): 1}
+
+
+def test_a_gap_in_the_numbering_blocks_counting(paper_meeting, team, db):
+    m = paper_meeting(entries=1, voters=5, candidates=1)
+    _head, (one, *_rest) = team(m)
+    paper.enter_ballot(one, m.round, 1, [H])
+    paper.enter_ballot(one, m.round, 3, [H])
+    db.session.commit()
+    assert "2" in " ".join(paper.count_blockers(m.reload()))
+    assert paper.next_number(m.round, one) == 2
+
+
+@pytest.mark.parametrize("state", [RoundStatus.VOTING, RoundStatus.COUNTED])
+def test_paper_is_entered_only_after_closing_and_before_counting(paper_meeting, team, db,
+                                                                 state):
+    m = paper_meeting(voters=3, candidates=1, state=state)
+    _head, (one, *_rest) = team(m)
+    with pytest.raises(InvalidState):
+        paper.enter_ballot(one, m.reload(), 1, [H])
+
+
+def test_a_round_without_paper_takes_no_entry(paper_meeting, team, db):
+    m = paper_meeting(kinds=BallotKinds.BROWSER, voters=3, candidates=1)
+    _head, (one, *_rest) = team(m)
+    with pytest.raises(InvalidState):
+        paper.enter_ballot(one, m.reload(), 1, [H])
+
+
+def test_a_mixed_round_tallies_browser_and_paper_ballots_to_their_sum(paper_meeting, team, db):
+    # 6 summoned, all present; two vote with their account, three are handed paper.
+    m = paper_meeting(kinds=BallotKinds.BOTH, voters=6, candidates=2, voids=False,
+                      state=RoundStatus.VOTING, ballots=[[H, L], [C, L]])
+    for person in m.voters[2:5]:
+        entry = next(v for v in m.round.voters if v.person_id == person.id)
+        services.hand_out(SYSTEM, m.round, entry.id, "paper")
+    db.session.commit()
+    services.close_voting(SYSTEM, m.reload())
+    db.session.commit()
+    _head, (one, *_rest) = team(m)
+    _key(m.reload(), one, [([H, "blank"], None), ([L, H], None), ([], "not_issued"),
+                           ([H, H], None)])
+    db.session.commit()
+    with pytest.raises(InvalidState) as refused:  # four paper ballots, three handed out
+        _count(m)
+    assert "4" in refused.value.text() and "3" in refused.value.text()
+    db.session.rollback()
+    db.session.delete(db.session.query(PaperEntry).filter_by(ballot_number=4).one())
+    db.session.commit()
+    counts, result = _count(m)
+    first, second = (c.id for c in m.round.active_candidates)
+    assert (result.counts.issued, result.counts.collected, result.counts.valid,
+            result.counts.invalid) == (6, 5, 4, 1)
+    assert m.reload().paper_collected_count == 3
+    assert counts == {(first, Level.HIGH): 2, (first, Level.CONFIDENCE): 1,
+                      (first, Level.LOW): 1, (second, Level.LOW): 2, (second, Level.HIGH): 1}
+    assert [c.blank for c in result.candidates] == [0, 1]
+    assert services.check_count(m.reload()) == []
+    # An entry changed after counting is caught by the re-check.
+    db.session.query(PaperEntry).filter_by(ballot_number=2).update({"marks": "low,low"})
+    db.session.commit()
+    assert [p.kind for p in services.check_count(m.reload())] == ["line"]
+
+
+def test_totals_counted_by_hand_are_checked_and_added(paper_meeting, team, db):
+    m = paper_meeting(mode=PaperMode.TOTALS, voters=6, candidates=2, present=5)
+    head, (one, *_rest) = team(m)
+    first, second = (c.id for c in m.round.active_candidates)
+    with pytest.raises(InvalidState):  # this round enters totals, not ballots
+        paper.enter_ballot(one, m.round, 1, [H, H])
+    db.session.rollback()
+    with pytest.raises(ValidationFailed) as refused:
+        paper.enter_totals(one, m.reload(), issued=5, collected=5, valid=4, invalid=1,
+                           lines={first: {H: 4, L: 1}, second: {H: 3, "invalid": 1}})
+    text = refused.value.text()
+    assert m.round.active_candidates[0].full_name in text and "4" in text and "1" in text
+    db.session.rollback()
+    with pytest.raises(ValidationFailed) as refused:
+        paper.enter_totals(one, m.reload(), issued=6, collected=5, valid=4, invalid=1,
+                           lines={first: {H: 4}, second: {H: 4}})
+    assert "6" in refused.value.text() and "5" in refused.value.text()
+    db.session.rollback()
+    with pytest.raises(InvalidState):  # nothing entered yet
+        services.count_round(SYSTEM, m.reload())
+    db.session.rollback()
+    paper.enter_totals(one, m.reload(), issued=5, collected=5, valid=4, invalid=1,
+                       lines={first: {H: 3, L: 1}, second: {H: 3, "invalid": 1}})
+    db.session.commit()
+    counts, result = _count(m)
+    assert (result.counts.issued, result.counts.collected, result.counts.valid) == (5, 5, 4)
+    assert counts == {(first, Level.HIGH): 3, (first, Level.LOW): 1, (second, Level.HIGH): 3}
+    assert [str(result.candidates[0].percents[level]) for level in
+            (Level.HIGH, Level.LOW)] == ["60.00", "20.00"]
+    assert services.check_count(m.reload()) == []
