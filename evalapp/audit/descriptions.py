@@ -202,6 +202,10 @@ ACTIONS: dict[str, tuple[Any, Any]] = {
     "ballot_round.latecomer_admitted": (_l("Latecomer admitted"),
                                         _l("Admitted %(name)s, arriving after voting opened in "
                                            "“%(target)s”: %(present)s of %(summoned)s present")),
+    "ballot_round.codes_generated": (_l("Ballot codes generated"),
+                                     _l("Generated %(count)s anonymous ballot codes for "
+                                        "“%(target)s” (the codes themselves are not "
+                                        "recorded)")),
     "ballot.cast": (_l("Ballot received"),
                     _l("A ballot was received in “%(target)s” (whose and what are not "
                        "recorded)")),
