@@ -3,7 +3,7 @@ hall like paper ballots, so that the server never knows whose ballot a code cast
 
 The format. 13 symbols drawn uniformly by `secrets` from 28 (62.5 bits), then a check symbol
 (Luhn mod N, python-stdnum's `luhn` with our alphabet), shown in capitals in groups of four:
-`7KQM-WX3D-9RTF-HA5Z`. The Luhn alphabet is the 30 symbols that cannot be read as another
+`7KQM-WX3D-9RTF-HP`. The Luhn alphabet is the 30 symbols that cannot be read as another
 (the digits 2–9 and the capitals without I, L, O and U; so no 0/O, 1/l/I, U/V). Luhn mod N
 with N even catches every single wrong symbol and every swap of two neighbours except the
 swap of the alphabet's first and last symbols ("2" and "Z"); the random symbols never use
