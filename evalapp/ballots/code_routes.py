@@ -49,9 +49,9 @@ KEEP = 5
 def generate_codes(round_id: int):
     round_ = _round(round_id, "ballots.run_meeting")
     _checked_form()
-    typed = request.form.get("count", "").strip()
-    count = id_number(typed) if typed else None
-    if typed and count is None:
+    # The form offers the number present; an empty or unreadable number changes nothing.
+    count = request.form.get("count", type=id_number)
+    if count is None:
         raise ValidationFailed(_("The number of codes must be a whole number."), field="count")
     made = codes.generate_codes(current_user, round_, count)
     db.session.commit()

@@ -49,7 +49,12 @@ def test_the_secretary_downloads_the_slips_once_and_only_their_number_is_kept(
     secretary = factory.user("thuky-codes", roles=(Role.ADMIN,), unit=m.unit)
     client = login_as(secretary)
     seq = last_seq()
-    response = client.post(f"/ballots/{m.round_id}/codes", data={"count": ""})
+    # The round page offers as many codes as members present.
+    page = client.get(f"/ballots/{m.round_id}").get_data(as_text=True)
+    offered = re.search(r'id="codes-count" name="count" value="(\d+)"', page)[1]
+    assert offered == "3"
+    assert client.post(f"/ballots/{m.round_id}/codes", data={"count": "x"}).status_code == 422
+    response = client.post(f"/ballots/{m.round_id}/codes", data={"count": offered})
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.headers["Cache-Control"] == "no-store"
     (tmp_path / "slips.pdf").write_bytes(response.data)
