@@ -74,10 +74,15 @@ def test_the_secretary_downloads_the_slips_once_and_only_their_number_is_kept(
                    for c in found)
     assert "3" in str(entry.details)
     # Generating again adds new codes (the first ones cannot be shown again).
-    again = client.post(f"/ballots/{m.round_id}/codes", data={"count": "2"})
+    again = client.post(f"/ballots/{m.round_id}/codes", data={"count": "10"})
     assert again.status_code == 200
     assert len(_db.session.execute(select(BoxCode.hash).where(
-        BoxCode.box_id == box_id_of(m.round_id))).all()) == 5
+        BoxCode.box_id == box_id_of(m.round_id))).all()) == 13
+    # Ten slips to an A4 page, with cut lines between them.
+    (tmp_path / "more.pdf").write_bytes(again.data)
+    info = subprocess.run(["pdfinfo", str(tmp_path / "more.pdf")], capture_output=True,
+                          text=True, check=True).stdout
+    assert re.search(r"Pages:\s+1\b", info) and "A4" in info
     # A voter cannot generate codes; nor can anyone before voting opens.
     voter = factory.user("cutri-codes", roles=(Role.VOTER,), person=m.voters[0])
     other = app.test_client()
