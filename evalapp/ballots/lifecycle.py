@@ -46,8 +46,7 @@ ROUND_STEPS: Lifecycle[RoundStatus] = Lifecycle(
              transition=True, done=_l("Voting is open.")),
         Step("admit-latecomer", {VOTING}, who="ballots.run_meeting"),
         # Anonymous ballot codes live in the box, which exists from the opening (ballots/codes).
-        Step("generate-codes", {VOTING}, who="ballots.run_meeting",
-             refusal=_l("Ballot codes are generated once voting is open.")),
+        Step("generate-codes", {VOTING}, who="ballots.run_meeting"),
         Step("vote", {VOTING}, who="ballots.vote",
              refusal=_l("Voting is not open in this round.")),
         Step("watch-turnout", {VOTING}, who="ballots.count"),
