@@ -331,24 +331,14 @@ def test_many_forms_are_laid_out_in_chunks_on_every_core(db, rated_round, monkey
         heads = [pdf_text(pdf, first=n, last=n).strip().split("\n")[0].strip()
                  for n in range(1, len(pages) + 1)]
         assert not heads[0].isdigit() and heads[1:] == [str(n) for n in range(2, len(pages) + 1)]
-    # One PDF from three layouts: every form, in order, and the verification QR code held once
-    # (one image however many pages), not drawn again on each page.
-    whole = docs.render_forms(rated_round["admin"], round_, per_person=False)
-    assert whole.layouts == 3
-    text = flat(pdf_text(whole.pdf))
-    assert text.count("PHIẾU XẾP LOẠI CHẤT LƯỢNG VIÊN CHỨC") == 7
-    positions = [text.index(p.full_name) for p in people]
-    assert positions == sorted(positions)
-    reader = PdfReader(io.BytesIO(whole.pdf))
-    assert len(reader.pages) == whole.pages >= 14
-    images = {xobject.indirect_reference.idnum for page in reader.pages
-              for xobject in page["/Resources"]["/XObject"].values()}
-    assert len(images) == 3  # one per layout, 3 layouts
 
 
-def test_a_print_of_every_form_is_prepared_in_the_background(db, rated_round, client, login_as):
-    """Asked for on the round page, made on a thread after the request, its progress on its own
-    page (which reloads itself until it is done), the file its asker's alone."""
+def test_a_print_of_every_form_is_prepared_in_the_background(db, rated_round, client, login_as,
+                                                              monkeypatch):
+    """Asked for on the round page, made on a thread after the request (chunks laid out on
+    every core, merged into one PDF), its progress on its own page (which reloads itself until
+    it is done), the file its asker's alone."""
+    monkeypatch.setattr(docs, "CHUNK", 4)
     round_ = rated_round["round"]
     login_as(rated_round["admin"])
     page = client.get(f"/evaluations/{round_.id}").get_data(as_text=True)
@@ -362,7 +352,17 @@ def test_a_print_of_every_form_is_prepared_in_the_background(db, rated_round, cl
     assert 'data-status="done"' in shown
     pdf = client.get(f"/documents/prepared/{file_id}/file")
     assert pdf.mimetype == "application/pdf"
-    assert flat(pdf_text(pdf.data)).count("PHIẾU XẾP LOẠI") == 6  # the sub-unit's forms
+    text = flat(pdf_text(pdf.data))
+    assert text.count("PHIẾU XẾP LOẠI") == 6  # the sub-unit's forms, from two layouts, in order
+    people = services.rated_people(round_, unit=rated_round["sub"], included=True)
+    positions = [text.index(p.full_name) for p in people]
+    assert positions == sorted(positions)
+    # The verification QR code is one image per layout however many pages, not drawn again on
+    # each page.
+    reader = PdfReader(io.BytesIO(pdf.data))
+    assert len(reader.pages) >= 12
+    assert len({xobject.indirect_reference.idnum for page in reader.pages
+                for xobject in page["/Resources"]["/XObject"].values()}) == 2
     row = db.session.get(PreparedFile, file_id)
     assert (row.done, row.total, row.size) == (6, 6, len(pdf.data))
     last = db.session.execute(select(AuditEntry).order_by(AuditEntry.id.desc())).scalars().first()
