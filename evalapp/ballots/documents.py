@@ -26,7 +26,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from evalapp.audit.services import record
+from evalapp.auth.models import User
+from evalapp.ballots import paper
 from evalapp.ballots import services as ballots
+from evalapp.ballots.lifecycle import paper_ballot_refusal
 from evalapp.ballots.models import (
     BASE_LABELS,
     OFFICER_LABELS,
@@ -54,7 +57,9 @@ from evalapp.documents.rendering import issuer_code as symbol_of
 from evalapp.documents.rendering import number_label as format_number_label
 from evalapp.extensions import db
 from evalapp.org.models import Gender, Unit
+from evalapp.tally import paper as rules_paper
 from evalapp.tally import rules
+from evalapp.tally.paper import BLANK, SEVERAL, InvalidReason, PaperBallot, PaperCount
 from evalapp.tally.rules import Band, Scale
 
 
@@ -62,6 +67,8 @@ class DocumentKind(KindEnum):
     MINUTES = "minutes"          # biên bản kiểm phiếu
     BLANK_BALLOTS = "ballots"    # phiếu lấy phiếu tín nhiệm (blank, numbered)
     RESULT_NOTICE = "notice"     # thông báo kết quả to one person voted on
+    ENTRY_LOG = "paper_log"      # nhật ký nhập phiếu: every entry of every paper ballot
+    RECHECK = "recheck"          # biên bản phúc tra: a sealed batch of paper ballots re-keyed
 
 
 NOT_ON_LIST = _l("This person is not on the round's list.")
@@ -139,7 +146,10 @@ def roll_fingerprint(round_: BallotRound) -> str:
 
 # Kinds of document that take a number of the body's register, with the abbreviation of their
 # kind in the number ("01/BB-SNV": biên bản; "05/TB-SNV": thông báo). Blank ballots are forms.
-NUMBERED_KINDS = {DocumentKind.MINUTES: "BB", DocumentKind.RESULT_NOTICE: "TB"}
+# The entry log is not one of the kinds of Decree 30/2020 (Appendix III); it takes the body's
+# register as "NK" (nhật ký). A re-check record is a biên bản.
+NUMBERED_KINDS = {DocumentKind.MINUTES: "BB", DocumentKind.RESULT_NOTICE: "TB",
+                  DocumentKind.ENTRY_LOG: "NK", DocumentKind.RECHECK: "BB"}
 
 
 def locality_of(round_: BallotRound) -> str | None:
@@ -491,6 +501,38 @@ class BlankBallotsType(RoundDocumentType):
                 "candidates": round_.active_candidates}
 
 
+class EntryLogType(RoundDocumentType):
+    """Nhật ký nhập phiếu: issued once the round is counted (the log is then complete and the
+    reconciliations made; a signed log is never replaced, so one signed during entry would
+    stay short of the later entries). Signed as the minutes are."""
+
+    kind = DocumentKind.ENTRY_LOG
+    label = _l("Paper ballot entry log")
+    template = "ballots/documents/entry_log.html"
+    title_format = _l("Paper ballot entry log: %(title)s")
+    number_code = NUMBERED_KINDS[DocumentKind.ENTRY_LOG]
+    file_prefix = "nhat-ky-nhap-phieu"
+
+    def ready(self, round_):
+        refusal = paper_ballot_refusal(round_)
+        if refusal:
+            raise InvalidState(refusal)
+        if not ballots.results_available(round_):
+            raise InvalidState(_l("The entry log of the paper ballots is issued once the "
+                                  "ballots have been counted: it is then complete."))
+
+    def signers(self, round_):
+        return minutes_signers(round_)
+
+    def context(self, round_, candidate):
+        return entry_log_context(round_)
+
+    def plan(self, round_, candidate):
+        plan = super().plan(round_, candidate)
+        plan.roll_fingerprint = None  # the log is about paper, not about who was summoned
+        return plan
+
+
 class ResultNoticeType(RoundDocumentType):
     kind = DocumentKind.RESULT_NOTICE
     label = _l("Result notice")
@@ -521,6 +563,92 @@ class ResultNoticeType(RoundDocumentType):
         return {"facts": facts,
                 "line": next(line for line in facts.lines if line.candidate.id == candidate.id),
                 "salutation": _salutation(round_, candidate)}
+
+
+# ---------------------------------------------------------------- paper: the entry log
+
+
+BAD_LINE_SHORT = {BLANK: _l("blank"), SEVERAL: _l("several")}
+
+
+def lines_text(round_: BallotRound, ballot: PaperBallot) -> str:
+    """A paper ballot as keyed, in a few letters per line: "1 Cao · 2 trống · 3 nhiều", or
+    "Không hợp lệ: Ghi thêm tên" for a ballot invalid as a whole."""
+    if not ballot.valid:
+        return _("Invalid: %(reason)s", reason=_(InvalidReason(ballot.invalid_reason).label))
+    short = {level.value: _(level.short) for level in round_.scale.levels}
+    short.update({key: str(text) for key, text in BAD_LINE_SHORT.items()})
+    return " · ".join(f"{n} {short.get(value, value)}"
+                      for n, value in enumerate(ballot.lines, start=1))
+
+
+@dataclass(frozen=True)
+class LogRow:
+    ballot_number: int
+    entry_number: int
+    operator: str
+    lines: str
+    time: str
+    differs: bool   # the ballot's entries disagree (reconciled below)
+
+
+@dataclass(frozen=True)
+class ResolutionRow:
+    ballot_number: int
+    lines: str
+    head: str
+    reason: str
+    time: str
+
+
+def _when(moment) -> str:
+    local = Formats.local(moment)
+    return local.strftime("%H:%M:%S %d/%m/%Y") if local else ""
+
+
+def paper_count_lines(round_: BallotRound, count: PaperCount) -> list[dict]:
+    """Per person voted on, in ballot order: the count of each level and of invalid lines."""
+    return [{"number": n, "name": c.full_name,
+             "counts": {level: count.marks.get((n, level.value), 0)
+                        for level in round_.scale.levels},
+             "invalid": count.line_invalid.get(n, 0)}
+            for n, c in enumerate(round_.active_candidates, start=1)]
+
+
+def entry_log_context(round_: BallotRound) -> dict[str, Any]:
+    """Every entry of every paper ballot (ballot, entry number, operator, the lines as keyed,
+    time), the head's reconciliations, and the totals. Entries carry no name but the counting
+    team's: paper has none, and nothing here links a ballot to whoever cast it."""
+    entries = paper.entries_of(round_)
+    resolved = paper.resolutions_of(round_)
+    names = {o.user_id: o.user.full_name for o in round_.officers}
+
+    def name(user_id: int) -> str:
+        if user_id not in names:
+            user = db.session.get(User, user_id)
+            names[user_id] = user.full_name if user is not None else str(user_id)
+        return names[user_id]
+
+    rows, per_operator = [], {}
+    for number, found in sorted(entries.items()):
+        differs = bool(rules_paper.differing_lines([paper.content(e) for e in found]))
+        for entry in found:
+            rows.append(LogRow(number, entry.entry_number, name(entry.operator_id),
+                               lines_text(round_, paper.content(entry)),
+                               _when(entry.entered_at), differs))
+            per_operator[name(entry.operator_id)] = per_operator.get(
+                name(entry.operator_id), 0) + 1
+    resolutions = [ResolutionRow(r.ballot_number, lines_text(round_, paper.content(r)),
+                                 name(r.confirmed_by_id), r.reason, _when(r.confirmed_at))
+                   for _n, r in sorted(resolved.items())]
+    count = paper.paper_count(round_) or PaperCount(0, 0, 0)
+    return {"log_rows": rows, "resolutions": resolutions, "per_operator": per_operator,
+            "ballots_keyed": len(entries), "paper": count,
+            "paper_lines": paper_count_lines(round_, count),
+            "short_legend": [(_(level.short), _(level.label)) for level in round_.scale.levels]
+            + [(str(BAD_LINE_SHORT[BLANK]), _("a line left blank")),
+               (str(BAD_LINE_SHORT[SEVERAL]), _("a line with several marks"))],
+            "rows": signature_rows(minutes_signers(round_))}
 
 
 # ---------------------------------------------------------------- the round as an owner
@@ -675,5 +803,5 @@ def notices_zip(documents: list[IssuedDocument]) -> bytes:
 # ---------------------------------------------------------------- registration
 
 OWNER = register_owner(RoundOwner())
-for _type in (MinutesType(), BlankBallotsType(), ResultNoticeType()):
+for _type in (MinutesType(), BlankBallotsType(), ResultNoticeType(), EntryLogType()):
     register_document_type(_type)

@@ -33,6 +33,9 @@ def _paper_ballot_by_ballot(round_: BallotRound):
     return None
 
 
+paper_ballot_refusal = _paper_ballot_by_ballot  # for the paper documents' readiness
+
+
 def _paper_totals(round_: BallotRound):
     if not round_.ballot_kinds.takes_paper:
         return _l("This round takes no paper ballots.")
