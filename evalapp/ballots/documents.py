@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from evalapp.audit.services import record
 from evalapp.auth.models import User
-from evalapp.ballots import paper
+from evalapp.ballots import paper, recheck
 from evalapp.ballots import services as ballots
 from evalapp.ballots.lifecycle import paper_ballot_refusal
 from evalapp.ballots.models import (
@@ -37,6 +37,7 @@ from evalapp.ballots.models import (
     BallotOfficer,
     BallotRound,
     OfficerRole,
+    PaperRecheck,
     RoundStatus,
 )
 from evalapp.core.errors import InvalidState, NotAllowed, NotFound, ValidationFailed
@@ -533,6 +534,48 @@ class EntryLogType(RoundDocumentType):
         return plan
 
 
+class RecheckRecordType(RoundDocumentType):
+    """Biên bản phúc tra: the record of one finished re-check (its subject), signed as the
+    minutes are. It never changes the count and says so."""
+
+    kind = DocumentKind.RECHECK
+    label = _l("Re-check record")
+    template = "ballots/documents/recheck.html"
+    title_format = _l("Re-check record no. %(recheck)s: %(title)s")
+    number_code = NUMBERED_KINDS[DocumentKind.RECHECK]
+    file_prefix = "bien-ban-phuc-tra"
+
+    def ready(self, round_):
+        refusal = paper_ballot_refusal(round_)
+        if refusal:
+            raise InvalidState(refusal)
+        if not ballots.results_available(round_):
+            raise InvalidState(_l("Paper ballots are re-checked only after they have been "
+                                  "counted."))
+
+    def check(self, round_, subject):
+        self.ready(round_)
+        if not isinstance(subject, PaperRecheck) or subject.round_id != round_.id:
+            raise NotFound(_l("This re-check does not exist."))
+        if subject.finished_at is None:
+            raise InvalidState(_l("Finish keying the batch again first."))
+
+    def title(self, round_, subject):
+        return str(self.title_format) % {"recheck": getattr(subject, "id", ""),
+                                         "title": round_.title}
+
+    def signers(self, round_):
+        return minutes_signers(round_)
+
+    def context(self, round_, subject):
+        return recheck_context(round_, subject)
+
+    def plan(self, round_, subject):
+        plan = super().plan(round_, subject)
+        plan.roll_fingerprint = None
+        return plan
+
+
 class ResultNoticeType(RoundDocumentType):
     kind = DocumentKind.RESULT_NOTICE
     label = _l("Result notice")
@@ -651,13 +694,60 @@ def entry_log_context(round_: BallotRound) -> dict[str, Any]:
             "rows": signature_rows(minutes_signers(round_))}
 
 
+# ---------------------------------------------------------------- paper: the re-check record
+
+
+def recheck_context(round_: BallotRound, batch: PaperRecheck) -> dict[str, Any]:
+    """The batch, who keyed it again, each ballot that differs and how (line by line), the
+    batch's totals as archived and as keyed again beside the published count, the
+    conclusion."""
+    result = recheck.compare(round_, batch)
+    users = {u.id: u.full_name for u in db.session.execute(
+        select(User).where(User.id.in_([*result.operators, batch.opened_by_id]))).scalars()}
+    names = [c.full_name for c in round_.active_candidates]
+    differences = []
+    for d in result.differences:
+        for line in d.lines:
+            if line == 0:
+                what = _("The ballot as a whole")
+                kept = lines_text(round_, d.archived) if not d.archived.valid else _("Valid")
+                again = lines_text(round_, d.again) if not d.again.valid else _("Valid")
+            else:
+                what = f"{line}. {names[line - 1]}"
+                kept, again = (_short_line(round_, b, line) for b in (d.archived, d.again))
+            differences.append({"ballot": d.ballot_number, "what": what, "archived": kept,
+                                "again": again})
+    published = {c.candidate_id: c for c in ballots.tally_of(round_).candidates}
+    totals = []
+    for n, candidate in enumerate(round_.active_candidates, start=1):
+        line = published[candidate.id]
+        choices = [(_(level.label), result.archived.marks.get((n, level.value), 0),
+                    result.again.marks.get((n, level.value), 0), line.counts[level])
+                   for level in round_.scale.levels]
+        choices.append((_("Void lines"), result.archived.line_invalid.get(n, 0),
+                        result.again.line_invalid.get(n, 0), line.blank))
+        totals.append({"number": n, "name": candidate.full_name, "choices": [
+            {"label": label, "archived": kept, "again": again, "published": shown,
+             "would_be": shown - kept + again} for label, kept, again, shown in choices]})
+    return {"batch": batch, "result": result, "differences": differences, "totals": totals,
+            "opened_by": users.get(batch.opened_by_id, ""),
+            "operators": [users.get(i, "") for i in result.operators],
+            "rows": signature_rows(minutes_signers(round_))}
+
+
+def _short_line(round_: BallotRound, ballot: PaperBallot, line: int) -> str:
+    if not ballot.valid:
+        return lines_text(round_, ballot)
+    return lines_text(round_, PaperBallot((ballot.lines[line - 1],))).split(" ", 1)[1]
+
+
 # ---------------------------------------------------------------- the round as an owner
 
 
 class RoundOwner(DocumentOwner):
     key = "ballot_round"
     model = BallotRound
-    subjects = {"ballot_candidate": BallotCandidate}
+    subjects = {"ballot_candidate": BallotCandidate, "paper_recheck": PaperRecheck}
     label = _l("Round")
     nothing_to_sign = _l("No document of this round is waiting for your signature.")
 
@@ -707,20 +797,26 @@ class RoundOwner(DocumentOwner):
         return document_date(round_)
 
     def subject_position(self, round_, subject_type, subject_id):
+        if subject_type == "paper_recheck":
+            return subject_id or 0
         positions = {c.id: c.position for c in round_.candidates}
         return positions.get(subject_id, 0)
 
     def file_name_parts(self, document, round_):
         parts = [str(round_.id)]
-        if document.subject_id is not None:
+        if document.subject_type == "paper_recheck":
+            parts.append(f"phuc-tra-{document.subject_id}")
+        elif document.subject_id is not None:
             candidate = db.session.get(BallotCandidate, document.subject_id)
             if candidate is not None and slug(candidate.full_name):
                 parts.append(slug(candidate.full_name))
         return parts
 
-    def audit_details(self, round_, candidate):
+    def audit_details(self, round_, subject):
+        if isinstance(subject, PaperRecheck):
+            return {"round_id": round_.id, "recheck_id": subject.id}
         return {"round_id": round_.id,
-                "candidate_id": candidate.id if candidate is not None else None}
+                "candidate_id": subject.id if subject is not None else None}
 
 
 # ---------------------------------------------------------------- services
@@ -740,7 +836,7 @@ def round_documents(round_: BallotRound) -> list[IssuedDocument]:
 
 
 def issue_document(actor, round_: BallotRound, kind: DocumentKind,
-                   candidate: BallotCandidate | None = None, *,
+                   candidate: BallotCandidate | PaperRecheck | None = None, *,
                    clock: Callable[[], datetime] | None = None,
                    base_url: str | None = None) -> IssuedDocument:
     """Issue a document of the round (see evalapp.documents.services.issue_document)."""
@@ -803,5 +899,6 @@ def notices_zip(documents: list[IssuedDocument]) -> bytes:
 # ---------------------------------------------------------------- registration
 
 OWNER = register_owner(RoundOwner())
-for _type in (MinutesType(), BlankBallotsType(), ResultNoticeType(), EntryLogType()):
+for _type in (MinutesType(), BlankBallotsType(), ResultNoticeType(), EntryLogType(),
+              RecheckRecordType()):
     register_document_type(_type)
