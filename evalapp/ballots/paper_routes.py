@@ -221,6 +221,7 @@ def paper_recheck_entry(round_id: int, recheck_id: int):
 def paper_recheck_finish(round_id: int, recheck_id: int):
     """Finish the re-check and issue its signed record; then download it."""
     round_ = _round(round_id, "ballots.count")
+    ROUND_STEPS.check(current_user, round_, "recheck-paper")
     _checked_form()
     batch = recheck.get_recheck(round_, recheck_id)
     try:
