@@ -88,3 +88,16 @@ def test_481_ballots_keyed_twice_stay_a_short_pdf_with_the_header_on_every_page(
     assert all("Người nhập" in page for page in with_entries)
     assert len(with_entries) <= 962 // 40 + 1 and len(pages) <= 30
     assert len(pdf) < 1_000_000
+
+
+def test_the_documents_panel_offers_the_entry_log_once_counted(app, paper_meeting, team, db):
+    m, head, _members = counted_paper_round(paper_meeting, team)
+    client = app.test_client()
+    client.post("/login", data={"username": head.username, "password": "correct-horse-9"})
+    page = client.get(f"/ballots/{m.round_id}").get_data(as_text=True)
+    assert f"/ballots/{m.round_id}/documents/paper_log" in page
+    assert f"/ballots/{m.round_id}/paper/recheck" in page
+    issued = client.post(f"/ballots/{m.round_id}/documents/paper_log")
+    assert issued.status_code == 302 and "/documents/" in issued.headers["Location"]
+    pdf = client.get(issued.headers["Location"]).data
+    assert "NHẬT KÝ NHẬP PHIẾU" in flat(pdf_text(pdf)) and "/NK-" in flat(pdf_text(pdf))
