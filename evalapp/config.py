@@ -73,6 +73,12 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         # that have not logged in to it before, and per client address (see auth.throttle).
         "LOGIN_RATE_LIMIT": env.get("EVALAPP_LOGIN_RATE_LIMIT", "10 per minute"),
         "LOGIN_CLIENT_RATE_LIMIT": env.get("EVALAPP_LOGIN_CLIENT_RATE_LIMIT", "60 per minute"),
+        # Wrong ballot codes (a code that passes its check symbol but no box knows): per
+        # browser (a signed cookie), and a generous ceiling per address, so that a hall behind
+        # one Wi-Fi address is not blocked (see auth.throttle).
+        "CODE_RATE_LIMIT": env.get("EVALAPP_CODE_RATE_LIMIT", "10 per 10 minutes"),
+        "CODE_ADDRESS_RATE_LIMIT": env.get("EVALAPP_CODE_ADDRESS_RATE_LIMIT",
+                                           "300 per 10 minutes"),
         # How many proxies in front of the app set X-Forwarded-For/-Proto (Werkzeug's
         # ProxyFix); 0 trusts no such header, so a client cannot choose its own address.
         "TRUSTED_PROXIES": trusted_proxies,

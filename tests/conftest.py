@@ -39,6 +39,8 @@ TEST_CONFIG = {
     # tests get a limit they never reach; the rate-limit test builds an app with a low one.
     "LOGIN_RATE_LIMIT": "10000 per minute",
     "LOGIN_CLIENT_RATE_LIMIT": "10000 per minute",
+    "CODE_RATE_LIMIT": "10000 per minute",
+    "CODE_ADDRESS_RATE_LIMIT": "10000 per minute",
     "WTF_CSRF_ENABLED": False,
 }
 

@@ -231,6 +231,10 @@ ACTIONS: dict[str, tuple[Any, Any]] = {
         _l("Paper totals entered"),
         _l("Entered the totals of the paper ballots counted by hand in “%(target)s”: "
            "%(collected)s collected")),
+    "ballot_round.codes_generated": (_l("Ballot codes generated"),
+                                     _l("Generated %(count)s anonymous ballot codes for "
+                                        "“%(target)s” (the codes themselves are not "
+                                        "recorded)")),
     "ballot.cast": (_l("Ballot received"),
                     _l("A ballot was received in “%(target)s” (whose and what are not "
                        "recorded)")),

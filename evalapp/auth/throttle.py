@@ -148,3 +148,72 @@ def refuse_for_account(limit: RequestLimit):
 def refuse_for_client(limit: RequestLimit):
     return _refusal(_("Too many failed logins have come from this network. Try again in "
                       "%(seconds)s seconds.", seconds=_seconds_left(limit)))
+
+
+# ---------------------------------------------------------------- wrong ballot codes
+#
+# A ballot code page needs no login, so there is no account to count against. Each browser gets
+# a signed cookie with a random client id when it opens the code page; wrong codes are counted
+# per client id (CODE_RATE_LIMIT), and, generously, per address (CODE_ADDRESS_RATE_LIMIT): a
+# hall of phones behind one address each have their own id, and someone who throws the cookie
+# away on every try still meets the address's ceiling. Codes refused by their check symbol are
+# typing mistakes that tell nothing about any real code, and are not counted.
+
+CODE_CLIENT_COOKIE = "evalapp_code_client"
+CODE_UNKNOWN_STATUS = 404
+
+
+def _code_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="evalapp.code-client")
+
+
+def code_client_id() -> str | None:
+    raw = request.cookies.get(CODE_CLIENT_COOKIE)
+    if not raw:
+        return None
+    try:
+        value = _code_serializer().loads(raw)
+    except BadSignature:
+        return None
+    return value if isinstance(value, str) else None
+
+
+def remember_code_client(response) -> None:
+    """Give this browser a client id for the wrong-code limit, unless it has one."""
+    if code_client_id() is None:
+        response.set_cookie(CODE_CLIENT_COOKIE,
+                            _code_serializer().dumps(secrets.token_urlsafe(16)),
+                            max_age=DEVICE_COOKIE_DAYS * 24 * 3600, httponly=True,
+                            secure=current_app.config["SESSION_COOKIE_SECURE"], samesite="Lax")
+
+
+def code_limit() -> str:
+    return current_app.config["CODE_RATE_LIMIT"]
+
+
+def code_address_limit() -> str:
+    return current_app.config["CODE_ADDRESS_RATE_LIMIT"]
+
+
+def code_client_key() -> str:
+    client = code_client_id()
+    # Without a cookie (never opened the code page, or threw it away): the address's own
+    # strict counter.
+    return f"code-client:{client}" if client else f"code-address-strict:{get_remote_address()}"
+
+
+def code_address_key() -> str:
+    return f"code-address:{get_remote_address()}"
+
+
+def unknown_code(response) -> bool:
+    return response.status_code == CODE_UNKNOWN_STATUS
+
+
+def refuse_codes(limit: RequestLimit):
+    from evalapp.core.web import error_response
+
+    message = _("Too many wrong ballot codes have been tried from this device or network. Try "
+                "again in %(seconds)s seconds, or ask the secretary.",
+                seconds=_seconds_left(limit))
+    return current_app.make_response(error_response(429, message))

@@ -64,6 +64,8 @@ ROUND_STEPS: Lifecycle[RoundStatus] = Lifecycle(
         Step("open", {ATTENDANCE}, target=VOTING, who="ballots.run_meeting",
              transition=True, done=_l("Voting is open.")),
         Step("admit-latecomer", {VOTING}, who="ballots.run_meeting"),
+        # Anonymous ballot codes live in the box, which exists from the opening (ballots/codes).
+        Step("generate-codes", {VOTING}, who="ballots.run_meeting"),
         Step("vote", {VOTING}, who="ballots.vote",
              refusal=_l("Voting is not open in this round.")),
         Step("watch-turnout", {VOTING}, who="ballots.count"),

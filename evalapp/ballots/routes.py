@@ -41,6 +41,7 @@ from evalapp.ballots.models import (
 )
 from evalapp.ballots.schemas import BallotKinds, PaperMode
 from evalapp.ballots.spreadsheets import results_workbook
+from evalapp.box import services as box_services
 from evalapp.core.errors import (
     AlreadyVoted,
     DomainError,
@@ -166,6 +167,7 @@ def round_page(round_id: int):
     round_ = _round(round_id)
     return render_template(
         "ballots/round.html", round=round_, turnout=services.turnout(round_),
+        codes_generated=box_services.codes_count(services.round_box(round_))[0],
         exclude_form=ExcludeForm(), action_form=ActionForm(),
         can_count=can(current_user, "ballots.count", round_),
         can_see_results=can(current_user, "ballots.see_results", round_),
@@ -861,6 +863,7 @@ def receipt_file(round_id: int):
         "Content-Disposition": f'attachment; filename="bien-nhan-phieu-dot-{round_.id}.txt"'})
 
 
-# On this blueprint: the documents of a round (issuing, the notices ZIP, signing all at once)
-# and the counting team's paper pages (entry, reconciliation, totals).
-from evalapp.ballots import document_routes, paper_routes  # noqa: E402,F401
+# On this blueprint: the documents of a round (issuing, the notices ZIP, signing all at once),
+# the counting team's paper pages (entry, reconciliation, totals), and anonymous ballot codes
+# (the secretary's slips, the code ballot without login).
+from evalapp.ballots import code_routes, document_routes, paper_routes  # noqa: E402,F401

@@ -244,14 +244,17 @@ def _sums_as_closed(box: Box) -> list:
     those the owner spent handing out a paper ballot or a code slip). Otherwise someone
     changed the stored box — say, removed every ballot but one to have the team decrypt it —
     and nothing is unlocked."""
-    from evalapp.box.models import BoxParticipation
+    from evalapp.box.models import BoxCode, BoxParticipation
     from evalapp.box.storage import SCHEMES
 
     scheme = SCHEMES[box.storage]
     ballots = scheme.ballots(box)
     sums = scheme.sums(box, ballots)
+    # Rights spent: voters known to the server, and anonymous ballot codes used.
     spent = db.session.execute(select(func.count()).select_from(BoxParticipation).where(
-        BoxParticipation.box_id == box.id)).scalar_one()
+        BoxParticipation.box_id == box.id)).scalar_one() + db.session.execute(
+        select(func.count()).select_from(BoxCode).where(
+            BoxCode.box_id == box.id, BoxCode.spent.is_(True))).scalar_one()
     spent -= box.rights_without_ballot or 0  # handed a paper ballot or a code slip instead
     if sums != json.loads(box.sums) or len(ballots) != spent or any(
             crypto.tracker(ballot) != tracker for tracker, ballot in ballots):

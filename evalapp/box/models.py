@@ -6,10 +6,11 @@ digest once counted.
 
 The secret part is four tables (SECRET_MODELS), which share no key, no time and no order:
 - `box_participation` says *that* a person voted: box + person, nothing else (a right spent;
-  a spent ballot code will be another such table);
+  a spent ballot code is marked in `box_code` instead, which names nobody);
 - `box_ballot` and `box_mark` hold *what* was voted (the "plain" storage scheme): a random id,
   whether the ballot is valid, and the level marked on each line; a line without a mark row was
   left out as invalid (blank, or several marks);
+- `box_code` holds the box's anonymous ballot codes as keyed hashes, each spent or not;
 - `box_receipt` holds the voters' trackers: random values, nothing that joins them to a ballot.
 
 Every secret table is keyed by the box first. On SQLite they are WITHOUT ROWID, so rows sit in
@@ -233,11 +234,25 @@ class BoxSealedBallot(db.Model):
     content: Mapped[str] = mapped_column(Text)
 
 
+class BoxCode(db.Model):
+    """An anonymous ballot code of the box (box/codes.py): only its keyed hash, and whether it
+    has been spent. Never a person, never a time, never the code itself. Looked up by its hash
+    alone (the voter brings only the code), hence the index."""
+
+    __tablename__ = "box_code"
+    __table_args__ = _SECRET
+
+    box_id: Mapped[int] = mapped_column(ForeignKey("box.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    spent: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 # Every table that holds a box's secrets: partitioned per box on PostgreSQL, rewritten in a
 # random order when the box closes. A new way of spending a right (a ballot code) or a new
 # storage scheme adds its tables here.
 SECRET_MODELS: tuple[type[db.Model], ...] = (BoxParticipation, BoxBallot, BoxMark, BoxReceipt,
-                                              BoxSealedBallot)
+                                              BoxSealedBallot, BoxCode)
 
 _PARTITION = re.compile(r"box_[a-z_]+_p\d+")
 
@@ -257,5 +272,6 @@ def include_name(name, type_, parent_names) -> bool:
 
 
 __all__ = ["Box", "BoxLine", "BoxStatus", "BoxParticipation", "BoxBallot", "BoxMark",
-           "BoxReceipt", "BoxSealedBallot", "BoxLock", "BoxShare", "BoxDecryption", "Owner",
+           "BoxReceipt", "BoxSealedBallot", "BoxCode", "BoxLock", "BoxShare", "BoxDecryption",
+           "Owner",
            "SECRET_MODELS", "partition_name", "include_name"]

@@ -44,18 +44,19 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import joinedload
 
-from evalapp.box import crypto, keys
+from evalapp.box import codes, crypto, keys
 from evalapp.box.models import (
     SECRET_MODELS,
     Box,
     BoxBallot,
+    BoxCode,
     BoxLine,
     BoxParticipation,
     BoxSealedBallot,
     BoxStatus,
     partition_name,
 )
-from evalapp.box.rights import KnownVoter, Right
+from evalapp.box.rights import BallotCode, KnownVoter, Right
 from evalapp.box.storage import (
     SCHEMES,
     BallotNotStored,
@@ -79,7 +80,7 @@ __all__ = ["open_box", "box_of", "line_numbers", "cast", "spend", "spent_by_know
            "close_box", "count_box", "digest",
            "trackers", "voted", "scrub_storage", "storage_tables", "Box", "BoxCount",
            "WrittenBallot", "SealedBallot", "KnownVoter", "Right", "BallotNotStored",
-           "parameters", "encrypted"]
+           "parameters", "encrypted", "BallotCode", "add_codes", "find_code", "codes_count"]
 
 
 def encrypted(box: Box | None) -> bool:
@@ -273,6 +274,54 @@ def voted(box: Box | None) -> int:
         return 0
     return db.session.execute(select(func.count()).select_from(BoxParticipation).where(
         BoxParticipation.box_id == box.id)).scalar_one()
+
+
+# ---------------------------------------------------------------- anonymous ballot codes
+
+MAX_CODES_AT_ONCE = 2000
+
+
+def add_codes(box: Box, count: int) -> list[str]:
+    """`count` new ballot codes for the open box, returned once, in clear, to be printed: only
+    their keyed hashes are stored (box/codes.py). The caller hands the codes to the printer and
+    never stores, logs or audits them. Generating again adds new codes; none can be shown
+    again."""
+    if not 1 <= count <= MAX_CODES_AT_ONCE:
+        raise ValidationFailed(_l("Between 1 and %(most)s codes can be generated at once."),
+                               most=MAX_CODES_AT_ONCE)
+    begin_writing()
+    status = db.session.execute(select(Box.status).where(Box.id == box.id)
+                                .with_for_update(read=True)).scalar_one()
+    if status != BoxStatus.OPEN:
+        raise InvalidState(VOTING_NOT_OPEN)
+    made = {}
+    while len(made) < count:
+        code = codes.generate()
+        made[codes.code_hash(codes.canonical(code))] = code
+    db.session.execute(insert(BoxCode), [{"box_id": box.id, "hash": digest_, "spent": False}
+                                         for digest_ in made])
+    return list(made.values())
+
+
+def find_code(symbols: str) -> tuple[Box, BallotCode, bool] | None:
+    """The box a code (canonical symbols, codes.canonical) belongs to, the right it gives, and
+    whether it is spent; None for a code no box knows. Looked up by its keyed hash only."""
+    right = BallotCode(codes.code_hash(symbols))
+    found = db.session.execute(select(BoxCode.box_id, BoxCode.spent)
+                               .where(BoxCode.hash == right.hash)).first()
+    if found is None:
+        return None
+    return db.session.get(Box, found.box_id), right, bool(found.spent)
+
+
+def codes_count(box: Box | None) -> tuple[int, int]:
+    """(codes generated, codes spent) in the box: numbers, never which."""
+    if box is None:
+        return 0, 0
+    total, spent = db.session.execute(
+        select(func.count(), func.count().filter(BoxCode.spent.is_(True)))
+        .where(BoxCode.box_id == box.id)).one()
+    return total, spent
 
 
 # ---------------------------------------------------------------- closing

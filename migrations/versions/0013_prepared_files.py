@@ -3,14 +3,14 @@ file asked for, the file itself on disk in the instance folder. A new table; not
 changes. Downgrade drops it (the files on disk are then orphans the next start ignores).
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-11-26
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

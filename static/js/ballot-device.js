@@ -140,7 +140,15 @@ function ballotPage() {
         field.type = "hidden";
         field.name = "ballot";
         field.value = text;
-        post.append(token, field);
+        // Fields the ballot carries to the cast (a ballot code's code, of a fixed length).
+        const carried = Array.from(form.querySelectorAll("input[data-carry]")).map((input) => {
+          const copy = document.createElement("input");
+          copy.type = "hidden";
+          copy.name = input.name;
+          copy.value = input.value;
+          return copy;
+        });
+        post.append(token, field, ...carried);
         document.body.append(post);
         post.submit();
       } catch (error) {

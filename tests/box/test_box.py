@@ -28,6 +28,7 @@ from evalapp.box import services as box
 from evalapp.box.models import (
     SECRET_MODELS,
     BoxBallot,
+    BoxCode,
     BoxSealedBallot,
     BoxStatus,
     partition_name,
@@ -297,7 +298,9 @@ def test_closing_a_box_rewrites_only_that_boxs_rows(db, people):
         written = {name: counts for name, counts in written.items() if any(counts)}
         mine = {partition_name(model, target.id) for model in SECRET_MODELS}
         # A plain box: its partition of the encrypted ballots is empty, truncated, not written.
-        filled = mine - {partition_name(BoxSealedBallot, target.id)}
+        # A plain box without ballot codes: its sealed-ballot and code partitions stay empty.
+        filled = mine - {partition_name(BoxSealedBallot, target.id),
+                         partition_name(BoxCode, target.id)}
         assert set(written) == filled | {"box"}, written  # and the box's row (its status)
         assert sum(written[name][0] for name in filled) == target_rows
         assert written["box"] == (0, 1, 0)

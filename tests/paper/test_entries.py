@@ -10,9 +10,10 @@ import json
 import pytest
 
 from evalapp.auth.permissions import SYSTEM
-from evalapp.ballots import builder, paper, services
+from evalapp.ballots import builder, codes, paper, services
 from evalapp.ballots.models import PaperEntry, RoundStatus
 from evalapp.ballots.schemas import BallotKinds, PaperMode
+from evalapp.box import services as box
 from evalapp.core.errors import InvalidState, NotAllowed, ValidationFailed
 from evalapp.tally.rules import Level
 from tests.ballots.conftest import entries_after, last_seq
@@ -155,12 +156,19 @@ def test_a_round_without_paper_takes_no_entry(paper_meeting, team, db):
 
 
 def test_a_mixed_round_tallies_browser_and_paper_ballots_to_their_sum(paper_meeting, team, db):
-    # 6 summoned, all present; two vote with their account, three are handed paper.
+    # 6 summoned, all present; two vote with their account, three are handed paper, one is
+    # handed a code slip and votes with the code (which the server cannot tie to them).
     m = paper_meeting(kinds=BallotKinds.BOTH, voters=6, candidates=2, voids=False,
                       state=RoundStatus.VOTING, ballots=[[H, L], [C, L]])
-    for person in m.voters[2:5]:
+    for person, kind in zip(m.voters[2:6], ["paper", "paper", "paper", "code"], strict=True):
         entry = next(v for v in m.round.voters if v.person_id == person.id)
-        services.hand_out(SYSTEM, m.round, entry.id, "paper")
+        services.hand_out(SYSTEM, m.round, entry.id, kind)
+    [code] = codes.generate_codes(SYSTEM, m.reload(), 1)
+    db.session.commit()
+    opened = codes.open_code(code)
+    lines = box.line_numbers(opened.box)
+    first, second = (c.id for c in m.round.active_candidates)
+    codes.cast_with_code(code, box.WrittenBallot(marks={lines[first]: H, lines[second]: H}))
     db.session.commit()
     services.close_voting(SYSTEM, m.reload())
     db.session.commit()
@@ -174,13 +182,12 @@ def test_a_mixed_round_tallies_browser_and_paper_ballots_to_their_sum(paper_meet
     db.session.rollback()
     db.session.delete(db.session.query(PaperEntry).filter_by(ballot_number=4).one())
     db.session.commit()
-    counts, result = _count(m)
-    first, second = (c.id for c in m.round.active_candidates)
+    counts, result = _count(m)  # the shares unlock: one ballot per right spent with one
     assert (result.counts.issued, result.counts.collected, result.counts.valid,
-            result.counts.invalid) == (6, 5, 4, 1)
+            result.counts.invalid) == (6, 6, 5, 1)
     assert m.reload().paper_collected_count == 3
-    assert counts == {(first, Level.HIGH): 2, (first, Level.CONFIDENCE): 1,
-                      (first, Level.LOW): 1, (second, Level.LOW): 2, (second, Level.HIGH): 1}
+    assert counts == {(first, Level.HIGH): 3, (first, Level.CONFIDENCE): 1,
+                      (first, Level.LOW): 1, (second, Level.LOW): 2, (second, Level.HIGH): 2}
     assert [c.blank for c in result.candidates] == [0, 1]
     assert services.check_count(m.reload()) == []
     # An entry changed after counting is caught by the re-check.
