@@ -212,6 +212,17 @@ ACTIONS: dict[str, tuple[Any, Any]] = {
         _l("Paper ballot entered"),
         _l("Entered paper ballot no. %(ballot_number)s (entry %(entry_number)s) in "
            "“%(target)s”")),
+    "ballot_round.paper_recheck_opened": (
+        _l("Paper ballots re-check opened"),
+        _l("Opened re-check no. %(recheck)s of paper ballots %(ballots)s in “%(target)s”")),
+    "ballot_round.paper_rechecked": (
+        _l("Paper ballot keyed again"),
+        _l("Keyed paper ballot no. %(ballot_number)s again for re-check no. %(recheck)s in "
+           "“%(target)s”")),
+    "ballot_round.paper_recheck_finished": (
+        _l("Paper ballots re-check finished"),
+        _l("Finished re-check no. %(recheck)s of paper ballots %(ballots)s in “%(target)s” "
+           "(ballots that differ: %(differing)s)")),
     "ballot_round.paper_resolved": (
         _l("Paper ballot's entries reconciled"),
         _l("Confirmed the entry of paper ballot no. %(ballot_number)s in “%(target)s”: "

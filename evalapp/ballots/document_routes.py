@@ -72,7 +72,7 @@ def _issuing_round(round_id: int, *, posted: bool = True):
     return round_
 
 
-@bp.post("/ballots/<int:round_id>/documents/<any(minutes,ballots,notice):kind>")
+@bp.post("/ballots/<int:round_id>/documents/<any(minutes,ballots,notice,paper_log):kind>")
 @login_required
 def issue_document(round_id: int, kind: str):
     """Issue a document (or reuse the current one when nothing changed) and download it."""

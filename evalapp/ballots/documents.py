@@ -26,7 +26,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from evalapp.audit.services import record
+from evalapp.auth.models import User
+from evalapp.ballots import paper, recheck
 from evalapp.ballots import services as ballots
+from evalapp.ballots.lifecycle import paper_ballot_refusal
 from evalapp.ballots.models import (
     BASE_LABELS,
     OFFICER_LABELS,
@@ -34,6 +37,7 @@ from evalapp.ballots.models import (
     BallotOfficer,
     BallotRound,
     OfficerRole,
+    PaperRecheck,
     RoundStatus,
 )
 from evalapp.core.errors import InvalidState, NotAllowed, NotFound, ValidationFailed
@@ -54,7 +58,9 @@ from evalapp.documents.rendering import issuer_code as symbol_of
 from evalapp.documents.rendering import number_label as format_number_label
 from evalapp.extensions import db
 from evalapp.org.models import Gender, Unit
+from evalapp.tally import paper as rules_paper
 from evalapp.tally import rules
+from evalapp.tally.paper import BLANK, SEVERAL, InvalidReason, PaperBallot, PaperCount
 from evalapp.tally.rules import Band, Scale
 
 
@@ -62,6 +68,8 @@ class DocumentKind(KindEnum):
     MINUTES = "minutes"          # biên bản kiểm phiếu
     BLANK_BALLOTS = "ballots"    # phiếu lấy phiếu tín nhiệm (blank, numbered)
     RESULT_NOTICE = "notice"     # thông báo kết quả to one person voted on
+    ENTRY_LOG = "paper_log"      # nhật ký nhập phiếu: every entry of every paper ballot
+    RECHECK = "recheck"          # biên bản phúc tra: a sealed batch of paper ballots re-keyed
 
 
 NOT_ON_LIST = _l("This person is not on the round's list.")
@@ -139,7 +147,10 @@ def roll_fingerprint(round_: BallotRound) -> str:
 
 # Kinds of document that take a number of the body's register, with the abbreviation of their
 # kind in the number ("01/BB-SNV": biên bản; "05/TB-SNV": thông báo). Blank ballots are forms.
-NUMBERED_KINDS = {DocumentKind.MINUTES: "BB", DocumentKind.RESULT_NOTICE: "TB"}
+# The entry log is not one of the kinds of Decree 30/2020 (Appendix III); it takes the body's
+# register as "NK" (nhật ký). A re-check record is a biên bản.
+NUMBERED_KINDS = {DocumentKind.MINUTES: "BB", DocumentKind.RESULT_NOTICE: "TB",
+                  DocumentKind.ENTRY_LOG: "NK", DocumentKind.RECHECK: "BB"}
 
 
 def locality_of(round_: BallotRound) -> str | None:
@@ -491,6 +502,80 @@ class BlankBallotsType(RoundDocumentType):
                 "candidates": round_.active_candidates}
 
 
+class EntryLogType(RoundDocumentType):
+    """Nhật ký nhập phiếu: issued once the round is counted (the log is then complete and the
+    reconciliations made; a signed log is never replaced, so one signed during entry would
+    stay short of the later entries). Signed as the minutes are."""
+
+    kind = DocumentKind.ENTRY_LOG
+    label = _l("Paper ballot entry log")
+    template = "ballots/documents/entry_log.html"
+    title_format = _l("Paper ballot entry log: %(title)s")
+    number_code = NUMBERED_KINDS[DocumentKind.ENTRY_LOG]
+    file_prefix = "nhat-ky-nhap-phieu"
+
+    def ready(self, round_):
+        refusal = paper_ballot_refusal(round_)
+        if refusal:
+            raise InvalidState(refusal)
+        if not ballots.results_available(round_):
+            raise InvalidState(_l("The entry log of the paper ballots is issued once the "
+                                  "ballots have been counted: it is then complete."))
+
+    def signers(self, round_):
+        return minutes_signers(round_)
+
+    def context(self, round_, candidate):
+        return entry_log_context(round_)
+
+    def plan(self, round_, candidate):
+        plan = super().plan(round_, candidate)
+        plan.roll_fingerprint = None  # the log is about paper, not about who was summoned
+        return plan
+
+
+class RecheckRecordType(RoundDocumentType):
+    """Biên bản phúc tra: the record of one finished re-check (its subject), signed as the
+    minutes are. It never changes the count and says so."""
+
+    kind = DocumentKind.RECHECK
+    label = _l("Re-check record")
+    template = "ballots/documents/recheck.html"
+    title_format = _l("Re-check record no. %(recheck)s: %(title)s")
+    number_code = NUMBERED_KINDS[DocumentKind.RECHECK]
+    file_prefix = "bien-ban-phuc-tra"
+
+    def ready(self, round_):
+        refusal = paper_ballot_refusal(round_)
+        if refusal:
+            raise InvalidState(refusal)
+        if not ballots.results_available(round_):
+            raise InvalidState(_l("Paper ballots are re-checked only after they have been "
+                                  "counted."))
+
+    def check(self, round_, subject):
+        self.ready(round_)
+        if not isinstance(subject, PaperRecheck) or subject.round_id != round_.id:
+            raise NotFound(_l("This re-check does not exist."))
+        if subject.finished_at is None:
+            raise InvalidState(_l("Finish keying the batch again first."))
+
+    def title(self, round_, subject):
+        return str(self.title_format) % {"recheck": getattr(subject, "id", ""),
+                                         "title": round_.title}
+
+    def signers(self, round_):
+        return minutes_signers(round_)
+
+    def context(self, round_, subject):
+        return recheck_context(round_, subject)
+
+    def plan(self, round_, subject):
+        plan = super().plan(round_, subject)
+        plan.roll_fingerprint = None
+        return plan
+
+
 class ResultNoticeType(RoundDocumentType):
     kind = DocumentKind.RESULT_NOTICE
     label = _l("Result notice")
@@ -523,13 +608,146 @@ class ResultNoticeType(RoundDocumentType):
                 "salutation": _salutation(round_, candidate)}
 
 
+# ---------------------------------------------------------------- paper: the entry log
+
+
+BAD_LINE_SHORT = {BLANK: _l("blank"), SEVERAL: _l("several")}
+
+
+def lines_text(round_: BallotRound, ballot: PaperBallot) -> str:
+    """A paper ballot as keyed, in a few letters per line: "1 Cao · 2 trống · 3 nhiều", or
+    "Không hợp lệ: Ghi thêm tên" for a ballot invalid as a whole."""
+    if not ballot.valid:
+        return _("Invalid: %(reason)s", reason=_(InvalidReason(ballot.invalid_reason).label))
+    short = {level.value: _(level.short) for level in round_.scale.levels}
+    short.update({key: str(text) for key, text in BAD_LINE_SHORT.items()})
+    return " · ".join(f"{n} {short.get(value, value)}"
+                      for n, value in enumerate(ballot.lines, start=1))
+
+
+@dataclass(frozen=True)
+class LogRow:
+    ballot_number: int
+    entry_number: int
+    operator: str
+    lines: str
+    time: str
+    differs: bool   # the ballot's entries disagree (reconciled below)
+
+
+@dataclass(frozen=True)
+class ResolutionRow:
+    ballot_number: int
+    lines: str
+    head: str
+    reason: str
+    time: str
+
+
+def _when(moment) -> str:
+    local = Formats.local(moment)
+    return local.strftime("%H:%M:%S %d/%m/%Y") if local else ""
+
+
+def paper_count_lines(round_: BallotRound, count: PaperCount) -> list[dict]:
+    """Per person voted on, in ballot order: the count of each level and of invalid lines."""
+    return [{"number": n, "name": c.full_name,
+             "counts": {level: count.marks.get((n, level.value), 0)
+                        for level in round_.scale.levels},
+             "invalid": count.line_invalid.get(n, 0)}
+            for n, c in enumerate(round_.active_candidates, start=1)]
+
+
+def entry_log_context(round_: BallotRound) -> dict[str, Any]:
+    """Every entry of every paper ballot (ballot, entry number, operator, the lines as keyed,
+    time), the head's reconciliations, and the totals. Entries carry no name but the counting
+    team's: paper has none, and nothing here links a ballot to whoever cast it."""
+    entries = paper.entries_of(round_)
+    resolved = paper.resolutions_of(round_)
+    names = {o.user_id: o.user.full_name for o in round_.officers}
+
+    def name(user_id: int) -> str:
+        if user_id not in names:
+            user = db.session.get(User, user_id)
+            names[user_id] = user.full_name if user is not None else str(user_id)
+        return names[user_id]
+
+    rows, per_operator = [], {}
+    for number, found in sorted(entries.items()):
+        differs = bool(rules_paper.differing_lines([paper.content(e) for e in found]))
+        for entry in found:
+            rows.append(LogRow(number, entry.entry_number, name(entry.operator_id),
+                               lines_text(round_, paper.content(entry)),
+                               _when(entry.entered_at), differs))
+            per_operator[name(entry.operator_id)] = per_operator.get(
+                name(entry.operator_id), 0) + 1
+    resolutions = [ResolutionRow(r.ballot_number, lines_text(round_, paper.content(r)),
+                                 name(r.confirmed_by_id), r.reason, _when(r.confirmed_at))
+                   for _n, r in sorted(resolved.items())]
+    count = paper.paper_count(round_) or PaperCount(0, 0, 0)
+    return {"log_rows": rows, "resolutions": resolutions, "per_operator": per_operator,
+            "ballots_keyed": len(entries), "paper": count,
+            "paper_lines": paper_count_lines(round_, count),
+            "short_legend": [(_(level.short), _(level.label)) for level in round_.scale.levels]
+            + [(str(BAD_LINE_SHORT[BLANK]), _("a line left blank")),
+               (str(BAD_LINE_SHORT[SEVERAL]), _("a line with several marks"))],
+            "rows": signature_rows(minutes_signers(round_))}
+
+
+# ---------------------------------------------------------------- paper: the re-check record
+
+
+def recheck_context(round_: BallotRound, batch: PaperRecheck) -> dict[str, Any]:
+    """The batch, who keyed it again, each ballot that differs and how (line by line), the
+    batch's totals as archived and as keyed again beside the published count, the
+    conclusion."""
+    result = recheck.compare(round_, batch)
+    users = {u.id: u.full_name for u in db.session.execute(
+        select(User).where(User.id.in_([*result.operators, batch.opened_by_id]))).scalars()}
+    names = [c.full_name for c in round_.active_candidates]
+    differences = []
+    for d in result.differences:
+        for line in d.lines:
+            if line == 0:
+                what = _("The ballot as a whole")
+                kept = lines_text(round_, d.archived) if not d.archived.valid else _("Valid")
+                again = lines_text(round_, d.again) if not d.again.valid else _("Valid")
+            else:
+                what = f"{line}. {names[line - 1]}"
+                kept, again = (_short_line(round_, b, line) for b in (d.archived, d.again))
+            differences.append({"ballot": d.ballot_number, "what": what, "archived": kept,
+                                "again": again})
+    published = {c.candidate_id: c for c in ballots.tally_of(round_).candidates}
+    totals = []
+    for n, candidate in enumerate(round_.active_candidates, start=1):
+        line = published[candidate.id]
+        choices = [(_(level.label), result.archived.marks.get((n, level.value), 0),
+                    result.again.marks.get((n, level.value), 0), line.counts[level])
+                   for level in round_.scale.levels]
+        choices.append((_("Void lines"), result.archived.line_invalid.get(n, 0),
+                        result.again.line_invalid.get(n, 0), line.blank))
+        totals.append({"number": n, "name": candidate.full_name, "choices": [
+            {"label": label, "archived": kept, "again": again, "published": shown,
+             "would_be": shown - kept + again} for label, kept, again, shown in choices]})
+    return {"batch": batch, "result": result, "differences": differences, "totals": totals,
+            "opened_by": users.get(batch.opened_by_id, ""),
+            "operators": [users.get(i, "") for i in result.operators],
+            "rows": signature_rows(minutes_signers(round_))}
+
+
+def _short_line(round_: BallotRound, ballot: PaperBallot, line: int) -> str:
+    if not ballot.valid:
+        return lines_text(round_, ballot)
+    return lines_text(round_, PaperBallot((ballot.lines[line - 1],))).split(" ", 1)[1]
+
+
 # ---------------------------------------------------------------- the round as an owner
 
 
 class RoundOwner(DocumentOwner):
     key = "ballot_round"
     model = BallotRound
-    subjects = {"ballot_candidate": BallotCandidate}
+    subjects = {"ballot_candidate": BallotCandidate, "paper_recheck": PaperRecheck}
     label = _l("Round")
     nothing_to_sign = _l("No document of this round is waiting for your signature.")
 
@@ -579,20 +797,26 @@ class RoundOwner(DocumentOwner):
         return document_date(round_)
 
     def subject_position(self, round_, subject_type, subject_id):
+        if subject_type == "paper_recheck":
+            return subject_id or 0
         positions = {c.id: c.position for c in round_.candidates}
         return positions.get(subject_id, 0)
 
     def file_name_parts(self, document, round_):
         parts = [str(round_.id)]
-        if document.subject_id is not None:
+        if document.subject_type == "paper_recheck":
+            parts.append(f"phuc-tra-{document.subject_id}")
+        elif document.subject_id is not None:
             candidate = db.session.get(BallotCandidate, document.subject_id)
             if candidate is not None and slug(candidate.full_name):
                 parts.append(slug(candidate.full_name))
         return parts
 
-    def audit_details(self, round_, candidate):
+    def audit_details(self, round_, subject):
+        if isinstance(subject, PaperRecheck):
+            return {"round_id": round_.id, "recheck_id": subject.id}
         return {"round_id": round_.id,
-                "candidate_id": candidate.id if candidate is not None else None}
+                "candidate_id": subject.id if subject is not None else None}
 
 
 # ---------------------------------------------------------------- services
@@ -612,7 +836,7 @@ def round_documents(round_: BallotRound) -> list[IssuedDocument]:
 
 
 def issue_document(actor, round_: BallotRound, kind: DocumentKind,
-                   candidate: BallotCandidate | None = None, *,
+                   candidate: BallotCandidate | PaperRecheck | None = None, *,
                    clock: Callable[[], datetime] | None = None,
                    base_url: str | None = None) -> IssuedDocument:
     """Issue a document of the round (see evalapp.documents.services.issue_document)."""
@@ -675,5 +899,6 @@ def notices_zip(documents: list[IssuedDocument]) -> bytes:
 # ---------------------------------------------------------------- registration
 
 OWNER = register_owner(RoundOwner())
-for _type in (MinutesType(), BlankBallotsType(), ResultNoticeType()):
+for _type in (MinutesType(), BlankBallotsType(), ResultNoticeType(), EntryLogType(),
+              RecheckRecordType()):
     register_document_type(_type)

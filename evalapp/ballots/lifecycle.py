@@ -33,6 +33,9 @@ def _paper_ballot_by_ballot(round_: BallotRound):
     return None
 
 
+paper_ballot_refusal = _paper_ballot_by_ballot  # for the paper documents' readiness
+
+
 def _paper_totals(round_: BallotRound):
     if not round_.ballot_kinds.takes_paper:
         return _l("This round takes no paper ballots.")
@@ -86,6 +89,11 @@ ROUND_STEPS: Lifecycle[RoundStatus] = Lifecycle(
              refusal=_l("Shares are unlocked once voting is closed, before counting.")),
         Step("count", {CLOSED}, target=COUNTED, who="ballots.count",
              transition=True, done=_l("The ballots have been counted.")),
+        # A re-check (phúc tra) of a sealed batch of paper ballots, after counting; it never
+        # changes the count.
+        Step("recheck-paper", {COUNTED, FINALISED}, who="ballots.count",
+             when=_paper_ballot_by_ballot,
+             refusal=_l("Paper ballots are re-checked only after they have been counted.")),
         Step("finalise", {COUNTED}, target=FINALISED, who="ballots.finalise",
              transition=True, done=_l("The round is finalised; nothing can change.")),
         Step("publish", {COUNTED, FINALISED}, who="ballots.finalise",

@@ -390,7 +390,43 @@ class PaperLineTotal(db.Model):
     count: Mapped[int] = mapped_column(Integer)
 
 
-__all__ = ["PaperEntry", "PaperResolution", "PaperTotals", "PaperLineTotal", "BallotKinds",
+class PaperRecheck(db.Model):
+    """A re-check (phúc tra) of a counted round's paper ballots: a sealed batch (its ballot
+    numbers, as "1-20, 25") keyed again by the counting team, compared with the archived
+    entries and the published count. Never changes the count."""
+
+    __tablename__ = "paper_recheck"
+    audit_type = "paper_recheck"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("ballot_round.id", ondelete="CASCADE"),
+                                          index=True)
+    ballots: Mapped[str] = mapped_column(Text)
+    opened_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PaperRecheckEntry(db.Model):
+    """One ballot of a re-check batch as keyed again (once per ballot and re-check)."""
+
+    __tablename__ = "paper_recheck_entry"
+    __table_args__ = (
+        CheckConstraint("valid OR invalid_reason IS NOT NULL", name="invalid_has_reason"),
+    )
+
+    recheck_id: Mapped[int] = mapped_column(
+        ForeignKey("paper_recheck.id", ondelete="CASCADE"), primary_key=True)
+    ballot_number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    valid: Mapped[bool] = mapped_column(Boolean)
+    invalid_reason: Mapped[str | None] = mapped_column(String(20))
+    marks: Mapped[str] = mapped_column(Text, default="")
+    entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+__all__ = ["PaperRecheck", "PaperRecheckEntry", "PaperEntry", "PaperResolution", "PaperTotals",
+           "PaperLineTotal", "BallotKinds",
            "PaperMode", "Handed", "BallotRound", "BallotCandidate", "BallotVoter",
            "BallotOfficer", "BallotCount",
            "RoundStatus", "OfficerRole", "ROUND_SCALES"]

@@ -1,6 +1,7 @@
 """The counting team's paper pages, on the ballots blueprint (imported at the end of
 evalapp/ballots/routes.py): keying paper ballots one by one, the reconciliation of entries that
-disagree, and the totals counted by hand. Each page is a plain form that works without
+disagree, the totals counted by hand, and re-checks (phúc tra) of a counted round's sealed
+batches on the same entry screen. Each page is a plain form that works without
 JavaScript; static/js/paper-entry.js only adds the keys (one per level, 0 for blank, + for
 several marks, Enter for the next ballot)."""
 
@@ -10,11 +11,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from evalapp.ballots import paper
+from evalapp.ballots import documents, paper, recheck
 from evalapp.ballots.forms import ActionForm
 from evalapp.ballots.lifecycle import ROUND_STEPS
 from evalapp.ballots.routes import _checked_form, _round, bp
 from evalapp.core.errors import DomainError, ValidationFailed
+from evalapp.core.web import public_base_url
 from evalapp.extensions import db
 from evalapp.tally.paper import BLANK, SEVERAL, InvalidReason
 
@@ -141,3 +143,95 @@ def paper_totals(round_id: int):
     db.session.commit()
     flash(_("The totals of the paper ballots are saved."), "success")
     return redirect(url_for("ballots.round_page", round_id=round_.id))
+
+
+# ---------------------------------------------------------------- re-check (phúc tra)
+
+
+def _rechecks_page(round_, error: DomainError | None = None, batch_text: str = ""):
+    if error is not None:
+        db.session.rollback()
+    return render_template(
+        "ballots/paper_rechecks.html", round=round_, rechecks=recheck.rechecks_of(round_),
+        documents={d.subject_id: d for d in documents.round_documents(round_)
+                   if d.subject_type == "paper_recheck"},
+        batch_text=batch_text, action_form=ActionForm(),
+        problem=error.text() if error else None), error.status if error else 200
+
+
+@bp.route("/ballots/<int:round_id>/paper/recheck", methods=["GET", "POST"])
+@login_required
+def paper_rechecks(round_id: int):
+    """The round's re-checks, and opening one for a sealed batch of paper ballots."""
+    round_ = _round(round_id, "ballots.count")
+    ROUND_STEPS.check(current_user, round_, "recheck-paper")
+    if request.method == "GET":
+        return _rechecks_page(round_)
+    _checked_form()
+    text = request.form.get("ballots", "")[:recheck.BATCH_TEXT + 1]
+    try:
+        batch = recheck.open_recheck(current_user, round_, text)
+    except DomainError as error:
+        return _rechecks_page(round_, error, text)
+    db.session.commit()
+    return redirect(url_for("ballots.paper_recheck_entry", round_id=round_.id,
+                            recheck_id=batch.id))
+
+
+def _recheck_entry_page(round_, batch, *, number, lines=None, invalid_reason: str = "",
+                        error: DomainError | None = None):
+    if error is not None:
+        db.session.rollback()
+    return render_template(
+        "ballots/paper_entry.html", round=round_, recheck=batch, number=number,
+        lines=lines or [None] * len(round_.active_candidates), invalid_reason=invalid_reason,
+        reasons=list(InvalidReason), blank=BLANK, several=SEVERAL,
+        rekeyed=recheck.rekeyed(batch), batch_size=len(recheck.numbers_of(batch)),
+        action_form=ActionForm(), problem=error.text() if error else None), \
+        error.status if error else 200
+
+
+@bp.route("/ballots/<int:round_id>/paper/recheck/<int:recheck_id>", methods=["GET", "POST"])
+@login_required
+def paper_recheck_entry(round_id: int, recheck_id: int):
+    """The entry screen in re-check mode: the batch's ballots keyed again, one by one."""
+    round_ = _round(round_id, "ballots.count")
+    ROUND_STEPS.check(current_user, round_, "recheck-paper")
+    batch = recheck.get_recheck(round_, recheck_id)
+    if request.method == "GET":
+        return _recheck_entry_page(round_, batch, number=recheck.next_number(batch))
+    _checked_form()
+    lines = _lines_from_form(round_)
+    reason = request.form.get("invalid_reason", "")[:20]
+    try:
+        number = _number_from_form()
+        recheck.rekey(current_user, round_, batch, number, lines, reason or None)
+    except DomainError as error:
+        shown = request.form.get("ballot_number", "")[:10]
+        return _recheck_entry_page(round_, batch, number=int(shown) if shown.isdigit() else 1,
+                                   lines=lines, invalid_reason=reason, error=error)
+    db.session.commit()
+    flash(_("Ballot no. %(number)s keyed again.", number=number), "success")
+    return redirect(url_for("ballots.paper_recheck_entry", round_id=round_.id,
+                            recheck_id=batch.id))
+
+
+@bp.post("/ballots/<int:round_id>/paper/recheck/<int:recheck_id>/finish")
+@login_required
+def paper_recheck_finish(round_id: int, recheck_id: int):
+    """Finish the re-check and issue its signed record; then download it."""
+    round_ = _round(round_id, "ballots.count")
+    ROUND_STEPS.check(current_user, round_, "recheck-paper")
+    _checked_form()
+    batch = recheck.get_recheck(round_, recheck_id)
+    try:
+        recheck.finish(current_user, round_, batch)
+        document = documents.issue_document(current_user, round_, documents.DocumentKind.RECHECK,
+                                            batch, base_url=public_base_url())
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.text(), "danger")
+        return redirect(url_for("ballots.paper_recheck_entry", round_id=round_.id,
+                                recheck_id=batch.id))
+    db.session.commit()
+    return redirect(url_for("documents.download", doc_id=document.id))

@@ -24,24 +24,26 @@ def N_(message: str) -> str:  # noqa: N802 - the conventional name of the gettex
 
 
 class Level(enum.StrEnum):
-    """A level a line can be marked with: its key (stored, in JSON) and its label."""
+    """A level a line can be marked with: its key (stored, in JSON), its label and its short
+    name (where a line is printed in a few letters: the paper entry log)."""
 
     label: str
+    short: str
 
-    def __new__(cls, key: str, label: str):
+    def __new__(cls, key: str, label: str, short: str):
         member = str.__new__(cls, key)
         member._value_ = key
-        member.label = label
+        member.label, member.short = label, short
         return member
 
-    HIGH = "high", N_("High confidence")                        # Tín nhiệm cao
-    CONFIDENCE = "confidence", N_("Confidence")                 # Tín nhiệm
-    LOW = "low", N_("Low confidence")                           # Tín nhiệm thấp
-    NO_CONFIDENCE = "no_confidence", N_("No confidence")        # Không tín nhiệm
-    EXCELLENT = "htxs", N_("Completed duties excellently")      # Hoàn thành xuất sắc nhiệm vụ
-    GOOD = "htt", N_("Completed duties well")                   # Hoàn thành tốt nhiệm vụ
-    COMPLETED = "htnv", N_("Completed duties")                  # Hoàn thành nhiệm vụ
-    NOT_COMPLETED = "kht", N_("Did not complete duties")        # Không hoàn thành nhiệm vụ
+    HIGH = "high", N_("High confidence"), N_("High conf.")                  # Tín nhiệm cao
+    CONFIDENCE = "confidence", N_("Confidence"), N_("Conf.")                # Tín nhiệm
+    LOW = "low", N_("Low confidence"), N_("Low conf.")                      # Tín nhiệm thấp
+    NO_CONFIDENCE = "no_confidence", N_("No confidence"), N_("No conf.")    # Không tín nhiệm
+    EXCELLENT = "htxs", N_("Completed duties excellently"), N_("Excellent")  # Hoàn thành xuất sắc
+    GOOD = "htt", N_("Completed duties well"), N_("Well")                  # Hoàn thành tốt
+    COMPLETED = "htnv", N_("Completed duties"), N_("Completed")            # Hoàn thành nhiệm vụ
+    NOT_COMPLETED = "kht", N_("Did not complete duties"), N_("Not completed")  # Không hoàn thành
 
 
 class Band(enum.StrEnum):

@@ -46,6 +46,7 @@ WHO = {
     "enter-paper": {"admin", "chair", "secretary", "counter"},
     "reconcile": set(),  # the head of the counting team only, and these rounds have none
     "enter-totals": {"admin", "chair", "secretary", "counter"},
+    "recheck-paper": {"admin", "chair", "secretary", "counter"},
 }
 WHEN = {
     "edit": {D},
@@ -67,6 +68,7 @@ WHEN = {
     "enter-paper": {C},
     "reconcile": {C},
     "enter-totals": set(),  # these rounds key paper ballot by ballot
+    "recheck-paper": {N, F},
 }
 TARGET = {"start-attendance": A, "open": V, "close": C, "count": N, "finalise": F}
 LABELS = {D: "Dự thảo", A: "Đang điểm danh", V: "Đang bỏ phiếu", C: "Đã khóa hòm phiếu",
@@ -88,6 +90,8 @@ def refusal(step: str, state) -> str:
         return "Phiếu giấy và phiếu mã được phát trong thời gian bỏ phiếu."
     if step == "enter-paper":
         return "Phiếu giấy được nhập sau khi khóa hòm phiếu, trước khi kiểm phiếu."
+    if step == "recheck-paper":
+        return "Phiếu giấy chỉ được phúc tra sau khi kiểm phiếu."
     if step == "enter-totals":
         return ("Phiếu giấy của đợt này được nhập từng phiếu." if state == C else
                 "Số liệu tổng hợp phiếu giấy được nhập sau khi khóa hòm phiếu, trước khi "

@@ -21,7 +21,7 @@ def expect(default, **overrides):
 
 
 UNKNOWN_DOC = "0123456789abcdef0123456789abcdef"
-ISSUE = "/ballots/<int:round_id>/documents/<any(minutes,ballots,notice):kind>"
+ISSUE = "/ballots/<int:round_id>/documents/<any(minutes,ballots,notice,paper_log):kind>"
 NOTICES = "/ballots/<int:round_id>/documents/notices"
 NOTICES_ZIP = "/ballots/<int:round_id>/documents/notices.zip"
 DETAILS = "/ballots/<int:round_id>/documents/details"
