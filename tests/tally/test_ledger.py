@@ -92,9 +92,9 @@ def test_staff_and_leader_formulas_to_the_hundredth_half_up():
     assert task_score(ratios([WorkItem(1, 1)])) == Decimal("70.00")
     # leader: d from the unit's 80/100, đ = 1, e = 1/2: (2/3+1+1+0.8+1+0.5)/6×70 = 57.944…
     assert task_score(r, (unit_result_ratio(80), 1, Fraction(1, 2))) == Decimal("57.94")
-    # a = 3/4, b = 0 (four errors), c = 1: 40.833… → 40.83; a = 1/8, b = c = 1: 49.1666… → 49.17
+    # a = 3/4, b = 0 (four errors), c = 1: 40.833… → 40.83; a = 1/8, b = c = 1: 49.583… → 49.58
     assert task_score(ratios([WorkItem(4, 3, errors=4)])) == Decimal("40.83")
-    assert task_score(ratios([WorkItem(8, 1)])) == Decimal("49.17")
+    assert task_score(ratios([WorkItem(8, 1)])) == Decimal("49.58")
     assert task_score(ratios([WorkItem(1, 0)])) == Decimal("0.00")
     with pytest.raises(ValueError):
         task_score(r, (1, 1))
