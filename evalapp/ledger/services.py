@@ -178,6 +178,12 @@ def rules_for(period: Period) -> rules.LedgerRules:
                                              else None)
 
 
+def rules_for_unit(unit: Unit) -> rules.LedgerRules:
+    """The ledger's rules of the Quy chế that applies to the unit now."""
+    regulation = regulation_for_unit(unit)
+    return rules.LedgerRules.from_regulation(regulation.content if regulation else None)
+
+
 def _check_key(key: str, ledger_rules: rules.LedgerRules) -> None:
     if key not in rules.period_keys(ledger_rules.period):
         raise ValidationFailed(_l("This is not a period of the unit's ledger."), field="period")
@@ -196,7 +202,7 @@ def period_of(actor, person: Person, year: int, key: str, *, create: bool = True
     if period is not None or not create:
         return period
     regulation = regulation_for_unit(person.unit)
-    _check_key(key, rules.LedgerRules.from_regulation(regulation.content if regulation else None))
+    _check_key(key, rules_for_unit(person.unit))
     period = Period(person_id=person.id, unit_id=person.unit_id, year=year, period=key,
                     regulation_id=regulation.id if regulation else None,
                     is_leader=bool(person.post and person.post.is_leadership),
