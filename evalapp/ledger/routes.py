@@ -142,6 +142,8 @@ def score(person_id: int, year: int, period: str):
 def confirm(person_id: int, year: int, period: str):
     _checked()
     person = _person(person_id)
+    if not can(current_user, "ledger.manage", person):
+        raise NotAllowed()
     found = _period(person, year, period, create=False)
     if found is None:
         raise ValidationFailed(_l("The period has no work item to score."))
@@ -156,6 +158,8 @@ def confirm(person_id: int, year: int, period: str):
 def reopen(person_id: int, year: int, period: str):
     _checked()
     person = _person(person_id)
+    if not can(current_user, "ledger.manage", person):
+        raise NotAllowed()
     found = _period(person, year, period, create=False)
     if found is None:
         raise NotFound()
