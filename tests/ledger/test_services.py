@@ -294,3 +294,24 @@ def test_a_transferred_person_brings_the_old_units_periods(w, db):
     row = rated(round_, w.staff)
     assert row.unit_id == w.dept.subunits[1].id
     assert row.periods == [{"period": "m01", "score": "93.67", "source": old_name}]
+
+
+def test_the_catalogue_follows_the_quy_che_versions(w, db):
+    january = month(w, "m01")   # kept under the current version
+    ledger.retire_product(SYSTEM, w.letter)
+    regulation = services.latest_regulation(w.dept.unit)
+    newer = services.save_regulation(SYSTEM, w.dept.unit, preset_key="decree-335-2025",
+                                     title="Quy chế sửa đổi", content=regulation.content)
+    assert ledger.catalogue(w.dept.subunits[0]) == []          # a new version starts empty
+    assert ledger.carry_catalogue(SYSTEM, w.dept.unit, newer) == 1   # the retired one stays
+    assert ledger.carry_catalogue(SYSTEM, w.dept.unit, newer) == 0   # once
+    [carried] = ledger.catalogue(w.dept.subunits[0])
+    assert (carried.name, carried.factor, carried.regulation_id) == (
+        "Báo cáo chuyên đề", 200, newer.id)
+    # January keeps its own version's catalogue; a new period takes the new one.
+    ledger.assign_item(w.users["head"], january, product_id=w.report.id, quantity="1")
+    with pytest.raises(ValidationFailed):
+        ledger.assign_item(w.users["head"], january, product_id=carried.id, quantity="1")
+    february = month(w, "m02")
+    assert february.regulation_id == newer.id
+    ledger.assign_item(w.users["head"], february, product_id=carried.id, quantity="1")
