@@ -208,6 +208,11 @@ def sheet(rows) -> bytes:
     return workbook_bytes(workbook)
 
 
+def column(key: str) -> str:
+    """A column's heading as the errors name it (in the locale of the moment)."""
+    return str(ledger.COLUMNS[key][0])
+
+
 def test_an_import_with_a_wrong_row_saves_nothing_and_names_each_error(w, db):
     code = w.staff.staff_code
     bad = sheet([
@@ -220,8 +225,8 @@ def test_an_import_with_a_wrong_row_saves_nothing_and_names_each_error(w, db):
         ledger.import_items(w.users["admin"], w.dept.unit, "theo-doi.xlsx", bad)
     db.session.rollback()
     found = {(e.row, e.column) for e in failure.value.errors}
-    assert found == {(3, "Staff code"), (4, "Period"), (4, "Difficulty level"),
-                     (4, "Quantity"), (4, "Due date")}
+    assert found == {(3, column("staff_code")), (4, column("period")), (4, column("level")),
+                     (4, column("quantity")), (4, column("due_on"))}
     assert db.session.scalar(select(func.count()).select_from(Item)) == 0
     good = sheet([[code, "01/2026", "Báo cáo chuyên đề", "", "2", "20/01/2026"],
                   [code, "02/2026", "công văn", "Phức tạp", "4,5", None]])
@@ -241,7 +246,7 @@ def test_an_import_into_a_confirmed_period_is_refused_whole(w, db):
             [w.staff.staff_code, "02/2026", "Công văn", "", "1", ""],
             [w.staff.staff_code, "01/2026", "Công văn", "", "1", ""]]))
     db.session.rollback()
-    assert [(e.row, e.column) for e in failure.value.errors] == [(3, "Period")]
+    assert [(e.row, e.column) for e in failure.value.errors] == [(3, column("period"))]
     assert db.session.scalar(select(func.count()).select_from(Item)) == 2
 
 
