@@ -109,11 +109,13 @@ from tests.documents.access_rows import ROWS as DOCUMENT_ROWS  # noqa: E402
 from tests.documents.signing_access_rows import ROWS as SIGNING_ROWS  # noqa: E402
 from tests.evaluations.access_rows import ROWS as EVALUATION_ROWS  # noqa: E402
 from tests.evaluations.access_world import evaluation_rounds_for_access  # noqa: E402
+from tests.ledger.access_rows import ROWS as LEDGER_ROWS  # noqa: E402
 
 TABLE += BALLOT_ROWS + API_BALLOT_ROWS
 TABLE += SIGNING_ROWS
 TABLE += DOCUMENT_ROWS
 TABLE += EVALUATION_ROWS
+TABLE += LEDGER_ROWS
 
 
 @pytest.fixture
@@ -143,7 +145,7 @@ def world(factory):
     rounds |= evaluation_rounds_for_access(factory, sub, other_unit, person, evaluee_person)
     return {"unit": sub.id, "other_unit": other_unit.id, "person": person.id,
             "other_person": other_person.id, "post": post.id, "group": group.id,
-            "user": target.id, "users": users, **rounds}
+            "user": target.id, "users": users, "evaluee_person": evaluee_person.id, **rounds}
 
 
 def ballot_rounds_for_access(factory, unit, other_unit, users, voter_person, candidate_person):

@@ -263,6 +263,35 @@ ACTIONS: dict[str, tuple[Any, Any]] = {
         _l("Heading and place name of documents changed"),
         _l("Set the governing body line and the place name of the documents of "
            "“%(target)s”")),
+    "evaluation_person.periods_fed": (_l("Periods taken from the product ledger"),
+                                      _l("Took %(periods)s confirmed periods of %(target)s "
+                                         "from the product ledger")),
+    "ledger_product.added": (_l("Product added to the catalogue"),
+                             _l("Added the product “%(target)s” to the catalogue")),
+    "ledger_product.retired": (_l("Product taken out of the catalogue"),
+                               _l("Took the product “%(target)s” out of the catalogue")),
+    "ledger_product.carried": (_l("Catalogue carried to a new Quy chế version"),
+                               _l("Carried %(products)s products to “%(target)s”")),
+    "ledger_item.assigned": (_l("Work item assigned"),
+                             _l("Assigned the work item “%(target)s”")),
+    "ledger_item.proposed": (_l("Work item proposed"),
+                             _l("Proposed the work item “%(target)s”")),
+    "ledger_item.accepted": (_l("Proposed work item accepted"),
+                             _l("Accepted the proposed work item “%(target)s”")),
+    "ledger_item.completed": (_l("Work item completed"),
+                              _l("Recorded the delivery of “%(target)s”")),
+    "ledger_item.judged": (_l("Work item judged"),
+                           _l("Recorded the errors and delays of “%(target)s”")),
+    "ledger_item.removed": (_l("Work item removed"), _l("Removed the work item “%(target)s”")),
+    "ledger_item.imported": (_l("Work items imported"),
+                             _l("Imported %(items)s work items for “%(target)s”")),
+    "ledger_period.scored": (_l("Period's general criteria scored"),
+                             _l("Scored the general criteria of a period")),
+    "ledger_period.confirmed": (_l("Period confirmed"),
+                                _l("Confirmed the period %(period)s/%(year)s: %(score)s "
+                                   "points")),
+    "ledger_period.reopened": (_l("Period reopened"),
+                               _l("Reopened the period %(period)s/%(year)s: %(reason)s")),
     "document.issued": (_l("Document issued"), _l("Issued the document “%(target)s”")),
     "document.signed": (_l("Document signed"), _l("Digitally signed the document "
                                                   "“%(target)s”")),
@@ -284,6 +313,7 @@ AREAS = (
     (("evaluation_round", "evaluation_regulation", "evaluation_person", "evaluation_unit",
       "evaluation_form", "evaluation_meeting", "evaluation_decision", "evaluation_petition",
       "evaluation_event"), _l("Evaluation rounds")),
+    (("ledger_product", "ledger_item", "ledger_period"), _l("Product ledger")),
     (("document", "certificate"), _l("Documents and signatures")),
 )
 

@@ -21,6 +21,7 @@ from evalapp.auth.permissions import require
 from evalapp.core.errors import NotFound, ValidationFailed
 from evalapp.core.text import nfc, nfc_or_none
 from evalapp.core.time import utcnow
+from evalapp.evaluations import period_sources
 from evalapp.evaluations.lifecycle import ROUND_STEPS
 from evalapp.evaluations.models import (
     EvaluationRound,
@@ -28,6 +29,7 @@ from evalapp.evaluations.models import (
     RatedUnit,
     Regulation,
     RoundStatus,
+    _json,
 )
 from evalapp.evaluations.permissions import can_see_round
 from evalapp.extensions import db
@@ -306,6 +308,10 @@ def take_people(actor, round_: EvaluationRound, selection: Selection) -> Taken:
     preset = round_rules(round_)
     regulations = applicable_regulations({unit.path for _, unit, _, _ in rows})
     heads = _heads(sorted({unit.id for _, unit, _, _ in rows}))
+    # The periods other areas keep (the product ledger's confirmed periods), so that the
+    # year's score needs no retyping.
+    tracked = period_sources.collect((person.id for person, _, _, _ in rows
+                                      if person.id not in present), round_.year)
     values = []
     for person, unit, post, group in rows:
         if person.id in present:
@@ -331,7 +337,8 @@ def take_people(actor, round_: EvaluationRound, selection: Selection) -> Taken:
             months_worked=_months_text(months), leave=rules.Leave.NONE.value,
             eligible=eligible, eligibility_note=str(note) if note else None,
             included=eligible, excluded_reason=None if eligible else str(note),
-            period_scores_json="[]"))
+            period_scores_json=_json(period_sources.as_periods(tracked.get(person.id, []),
+                                                               unit.id))))
         if not eligible:
             taken.not_eligible.append((person.full_name, str(_l(note))))
     for start in range(0, len(values), BATCH):

@@ -1,0 +1,35 @@
+"""Access rows for the product ledger's pages (tests/test_access.py's world): the VOTER's
+person manages the EVALUEE's person (evaluations' access world sets it); the admins manage
+them too; the EVALUEE sees their own ledger but manages nothing of it; SECRETARY and COUNTER
+have no person and see nothing (404). POST rows send an empty form, in this order: assigning
+without a product is refused (422), saving the general criteria empty succeeds (302, the
+period now exists), confirming it without an item is refused (422), reopening an open period
+is a conflict (409)."""
+
+from tests.evaluations.access_rows_api import expect
+
+P = "/ledger/people/<int:person_id>/<int:year>/<period>"
+URL = "/ledger/people/{evaluee_person}/2026/m01"
+
+
+def managers(status, own=403):
+    return dict(expect(anonymous=302, admin=status, scoped_admin=status, voter=status,
+                       evaluee=own), secretary=404, counter=404)
+
+
+ROWS = [
+    ("GET", URL, P, managers(200, own=200)),
+    ("POST", URL + "/items", P + "/items", managers(422)),
+    ("POST", URL + "/score", P + "/score", managers(302)),
+    ("POST", URL + "/confirm", P + "/confirm", managers(422)),
+    ("POST", URL + "/reopen", P + "/reopen", managers(409)),
+    ("POST", "/ledger/items/999/judge", "/ledger/items/<int:item_id>/judge",
+     dict(expect(anonymous=302, admin=404, scoped_admin=404, voter=404, evaluee=404),
+          secretary=404, counter=404)),
+    ("POST", "/ledger/items/999/complete", "/ledger/items/<int:item_id>/complete",
+     dict(expect(anonymous=302, admin=404, scoped_admin=404, voter=404, evaluee=404),
+          secretary=404, counter=404)),
+    ("GET", "/ledger/mine", "/ledger/mine",
+     dict(expect(anonymous=302, admin=200, scoped_admin=200, voter=200, evaluee=200),
+          secretary=200, counter=200)),
+]
