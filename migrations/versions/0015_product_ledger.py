@@ -4,7 +4,7 @@ ledger_item (the work items of a period). Three new tables; nothing existing cha
 drops them.
 
 Revision ID: 0015
-Revises: 0014 (another branch may add 0014; the lead relinks)
+Revises: 0014
 Create Date: 2026-11-26
 """
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0015'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
