@@ -65,4 +65,5 @@
   // Focus on the form, not the number, so that the keys go to the lines at once.
   form.setAttribute("tabindex", "-1");
   form.focus();
+  form.dataset.keys = "ready";
 })();

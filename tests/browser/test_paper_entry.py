@@ -37,6 +37,8 @@ def test_three_ballots_keyed_with_the_keyboard_alone(db, factory, context, login
     number = page.locator("#ballot_number")
     for expected, keys in (("1", "132"), ("2", "201"), ("3", "333")):
         expect(number).to_have_value(expected)
+        # The keys belong to the script: wait until it has taken the page.
+        expect(page.locator("#paper-entry-form")).to_have_attribute("data-keys", "ready")
         for key in keys:
             page.keyboard.press(key)
         page.keyboard.press("Enter")

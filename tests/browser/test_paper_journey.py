@@ -41,8 +41,8 @@ def _key(page: Page, round_id: int, ballots) -> None:
     page.goto(f"/ballots/{round_id}/paper/enter")
     for number, keys in ballots:
         expect(page.locator("#ballot_number")).to_have_value(str(number))
-        # The keys go to the lines once paper-entry.js has marked the first one.
-        expect(page.locator('.paper-line[aria-current="true"]')).to_have_count(1)
+        # The keys go to the lines once paper-entry.js has taken the page.
+        expect(page.locator("#paper-entry-form")).to_have_attribute("data-keys", "ready")
         for key in keys:
             page.keyboard.press(key)
         page.keyboard.press("Enter")
