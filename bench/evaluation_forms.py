@@ -5,18 +5,22 @@ person from it) against one rendering per person, measured in the same run.
 
 Builds a department of N viên chức through the real builder (evaluations.builder) on a temporary
 SQLite database, opens a round under NĐ 233, and times:
-- bulk, one PDF: `evaluations.documents.render_forms(per_person=False)`, layouts of up to
-  `CHUNK` forms laid out by a pool of worker processes, each written whole and merged (pypdf);
-- bulk, one PDF per person (the zip): layouts of up to `CHUNK` forms, laid out by a pool of
-  worker processes (one per core), each person's pages written as their own PDF;
+- the first print, one PDF: `evaluations.documents.render_forms(per_person=False)`, layouts of
+  up to `CHUNK` forms laid out by a pool of worker processes, each person's pages written as
+  their own PDF (kept), merged (pypdf);
+- the first print (nothing kept), one PDF per person (the zip);
 - singles: the same N forms rendered one by one through the engine (`DocumentPlan.render`, one
   WeasyPrint layout each, as issuing every form would).
+Then the same print again (every form kept: nothing laid out) and after one person's form
+changed (one form laid out).
 Prints the times, `ratio bulk-pdf/singles` (the one PDF) and `ratio bulk-zip/singles` (each
-person's PDF); below 1: that share of the singles' time. WeasyPrint's cost is per page, so one
+person's PDF); below 1: that share of the singles' time; `ratio reprint/first` and
+`ratio one-change/first`. WeasyPrint's cost is per page, so one
 layout alone saves little; the pool divides the time by the cores. The pages ask for the same
 work in the background (evalapp.documents.prepared), so no request waits for it.
 Run with PYTHONPATH=. from a worktree whose venv is another checkout's.
-A run fails (exit 1) when the bulk's per-person PDFs are not one per person.
+A run fails (exit 1) when the bulk's per-person PDFs are not one per person, or when a print
+lays out a form that was kept.
 """
 
 from __future__ import annotations
@@ -61,11 +65,29 @@ def main() -> int:
             db.session.commit()
             rated = services.rated_people(round_, included=True)
             say(f"forms: {len(rated)}")
+            from evalapp.documents import prepared
+            from evalapp.evaluations.models import EvaluationForm, FormStatus, FormStep
+
+            prepared.forget_parts(0)
             pdf_time, one = timed(lambda: docs.render_forms(admin, round_, per_person=False))
-            bulk_time, bulk = timed(lambda: docs.render_forms(admin, round_))
-            if len(bulk.people) != len(rated):
-                say("WRONG: the bulk did not give one PDF per person")
+            if one.laid_out != len(rated):
+                say("WRONG: the first print did not lay out every form")
                 return 1
+            again_time, again = timed(lambda: docs.render_forms(admin, round_))
+            if len(again.people) != len(rated) or again.laid_out != 0:
+                say("WRONG: the reprint was not one PDF per person from the kept forms")
+                return 1
+            # One person's self-assessment sent: only their form is laid out again.
+            db.session.add(EvaluationForm(round_id=round_.id, step=FormStep.SELF,
+                                          rated_person_id=rated[0].id, total=8000,
+                                          status=FormStatus.SENT, comment="Đã gửi."))
+            db.session.commit()
+            one_change_time, changed = timed(lambda: docs.render_forms(admin, round_))
+            if changed.laid_out != 1:
+                say("WRONG: one change laid out more than one form")
+                return 1
+            prepared.forget_parts(0)
+            zip_time, bulk = timed(lambda: docs.render_forms(admin, round_))
             stamp = Stamp("0" * 32, datetime(2026, 12, 1, tzinfo=UTC))
 
             def singles():
@@ -74,14 +96,18 @@ def main() -> int:
                                          person).render(stamp)
 
             singles_time, _ = timed(singles)
-            say(f"bulk, one PDF: {pdf_time:.2f} s ({one.pages} pages)")
-            size = sum(len(pdf) for _person, pdf in bulk.people)
-            say(f"bulk, one PDF per person: {bulk_time:.2f} s ({size:,} bytes, "
-                f"{len(bulk.people)} PDFs from {bulk.layouts} layouts of up to {docs.CHUNK} "
-                f"forms on {docs._workers(bulk.layouts)} processes)")
+            say(f"first print, one PDF: {pdf_time:.2f} s ({one.pages} pages, "
+                f"{one.layouts} layouts of up to {docs.CHUNK} forms on "
+                f"{docs._workers(one.layouts)} processes)")
+            say(f"first print, one PDF per person: {zip_time:.2f} s "
+                f"({sum(len(pdf) for _p, pdf in bulk.people):,} bytes)")
+            say(f"reprint, one PDF per person (every form kept): {again_time:.2f} s")
+            say(f"print after one form changed: {one_change_time:.2f} s")
             say(f"singles: {singles_time:.2f} s ({len(rated)} layouts)")
-            say(f"ratio bulk-zip/singles = {ratio(bulk_time, singles_time):.3f}")
+            say(f"ratio bulk-zip/singles = {ratio(zip_time, singles_time):.3f}")
             say(f"ratio bulk-pdf/singles = {ratio(pdf_time, singles_time):.3f}")
+            say(f"ratio reprint/first = {ratio(again_time, zip_time):.3f}")
+            say(f"ratio one-change/first = {ratio(one_change_time, zip_time):.3f}")
     return 0
 
 

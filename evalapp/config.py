@@ -106,6 +106,9 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         # EVALAPP_TRUSTED_HOSTS is set.
         "TRUSTED_HOSTS": trusted_hosts,
         "DOCUMENT_LOCALITY": env.get("EVALAPP_DOCUMENT_LOCALITY") or None,
+        # Lay out a round's forms in the background once it is finalised, so that the print
+        # that follows finds them made (evalapp.documents.prepared.warm).
+        "PREPARED_WARM": env.get("EVALAPP_PREPARED_WARM", "1") != "0",
         "TESTING": testing,
     }
     config.update(overrides)

@@ -12,6 +12,13 @@ The file is written to the instance folder (`prepared/<random id>`, readable by 
 user only), not to the database, so that a backup never carries a print; it is deleted with
 its row after PREPARED_FILE_HOURS. A file whose heartbeat stopped (the server process that made
 it ended) is shown as failed, and can be asked for again.
+
+**Parts.** Laying out is what costs (WeasyPrint: a fraction of a second a page), so what a work
+lays out is kept, under the digest of what it was made from (`part`, `keep_part`: files
+`prepared/parts/<sha-256>`, 0600, dropped PART_DAYS after their last use): a print asked again,
+or for one unit after the whole round, or after one person's form changed, lays out only what
+is new. `warm(...)` makes a preparation's parts in the background without a file, for an area
+that knows a print is coming (the evaluation round warms every form when it is finalised).
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from evalapp.extensions import db
 log = logging.getLogger(__name__)
 
 PREPARED_FILE_HOURS = 24
+PART_DAYS = 30
 # No sign of life for this long while "running": the process making it has ended.
 STALE_AFTER = timedelta(minutes=10)
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
@@ -48,6 +56,9 @@ QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 class Work(Protocol):
     def run(self, progress: Callable[[int], None]) -> bytes:
         """Make the file without the database; call progress(done) as parts are made."""
+
+    def prime(self) -> None:
+        """Make and keep the parts only (see `warm`); optional."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +92,84 @@ def request(actor, key: str, owner_type: str, owner_id: int, *, parameters: dict
     app = current_app._get_current_object()
     after_commit(lambda: start(app, prepared.id), key=f"prepared:{prepared.id}")
     return prepared
+
+
+def warm(key: str, owner_type: str, owner_id: int, *, parameters: dict) -> None:
+    """Once the transaction commits, make a preparation's parts in the background (no file,
+    nobody told): `plan` as for a file asked for, then `work.prime()`. Off when the app's
+    PREPARED_WARM is false (the tests, but the one that proves it)."""
+    if key not in _PREPARATIONS or not current_app.config.get("PREPARED_WARM", True):
+        return
+    app = current_app._get_current_object()
+    name = f"warm:{key}:{owner_type}:{owner_id}"
+    def begin() -> None:
+        thread = threading.Thread(target=_warm, daemon=True, name=name[:40],
+                                  args=(app, name, key, owner_type, owner_id, parameters))
+        _THREADS[name] = thread
+        thread.start()
+
+    after_commit(begin, key=name)
+
+
+def _warm(app, name: str, key: str, owner_type: str, owner_id: int, parameters: dict) -> None:
+    with app.app_context():
+        try:
+            with reading_first():
+                asked = PreparedFile(id="warm", kind=key, owner_type=owner_type,
+                                     owner_id=owner_id, parameters_json=json.dumps(parameters))
+                work = _PREPARATIONS[key].plan(asked)
+                db.session.commit()
+            prime = getattr(work, "prime", None)
+            if prime is not None:
+                prime()
+        except Exception:  # noqa: BLE001 - a warm-up failing costs only time later
+            db.session.rollback()
+            log.exception("Warming %s %s:%s failed", key, owner_type, owner_id)
+        finally:
+            db.session.remove()
+            _THREADS.pop(name, None)
+
+
+def parts_directory() -> Path:
+    path = directory() / "parts"
+    path.mkdir(mode=0o700, exist_ok=True)
+    return path
+
+
+def part(folder: Path, key: str) -> bytes | None:
+    """A part kept under `key` (a hex digest), or None; its use keeps it PART_DAYS more."""
+    path = folder / key
+    try:
+        content = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    os.utime(path)
+    return content
+
+
+def has_part(folder: Path, key: str) -> bool:
+    return (folder / key).exists()
+
+
+def keep_part(folder: Path, key: str, content: bytes) -> None:
+    target = folder / key
+    partial = folder / f"{key}.{secrets.token_hex(4)}.part"
+    with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
+        out.write(content)
+    partial.replace(target)
+
+
+def forget_parts(days: float = PART_DAYS) -> int:
+    """Delete the parts unused for `days` (0: all of them)."""
+    import time
+
+    limit = time.time() - days * 86400
+    gone = 0
+    for path in parts_directory().iterdir():
+        if path.stat().st_mtime <= limit:
+            path.unlink(missing_ok=True)
+            gone += 1
+    return gone
 
 
 def start(app, file_id: str) -> None:
@@ -161,6 +250,7 @@ def forget_old() -> int:
         _path(file_id).unlink(missing_ok=True)
     if old:
         db.session.execute(delete(PreparedFile).where(PreparedFile.id.in_(old)))
+    forget_parts()
     return len(old)
 
 

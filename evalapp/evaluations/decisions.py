@@ -440,6 +440,11 @@ def finalise(actor, round_: EvaluationRound, number: str | None, decided_on) -> 
     db.session.flush()
     record(actor, "evaluation_round.finalised", round_, number=number,
            decided_on=decided_on.isoformat(), decisions=made)
+    # Every form now shows its decided level: lay them out in the background for the print
+    # that follows.
+    from evalapp.evaluations.documents import warm_forms
+
+    warm_forms(round_)
     return made
 
 

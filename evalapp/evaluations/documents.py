@@ -19,12 +19,15 @@ their own form and their own notice once the results are released (`released_at`
 
 from __future__ import annotations
 
+import hashlib
 import io
+import threading
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
@@ -745,19 +748,19 @@ def issue_document(actor, round_: EvaluationRound, kind, subject=None, **options
 
 @dataclass(frozen=True)
 class BulkForms:
-    """A round's forms rendered in bulk: the whole PDF, or each person's own PDF (from layouts
-    of up to CHUNK forms each, laid out in parallel processes)."""
+    """A round's forms rendered in bulk: the whole PDF, or each person's own PDF."""
 
     pdf: bytes | None
     pages: int
     people: list[tuple[RatedPerson, bytes]]
-    layouts: int  # how many WeasyPrint layouts were made
+    layouts: int  # how many WeasyPrint layouts were made for it
+    laid_out: int = 0  # how many forms were laid out for it (the others were kept)
 
 
 BULK_LIMIT = 5000
 # Forms per layout. WeasyPrint's cost is per page, not per call, so one layout of everything
 # saves nothing; what saves time is laying out chunks on every core at once (measured:
-# bench/evaluation_forms.py).
+# bench/evaluation_forms.py) and never laying out again a form that has not changed.
 CHUNK = 40
 
 
@@ -818,6 +821,13 @@ def _workers(chunks: int) -> int:
     return max(1, min(chunks, len(os.sched_getaffinity(0))))
 
 
+def _background() -> None:
+    """A worker process lays out at a lower priority than the server's requests."""
+    import os
+
+    os.nice(10)
+
+
 def _merge(pdfs: list[bytes]) -> tuple[bytes, int]:
     """Several PDFs as one, pages in order (pypdf), with the first one's metadata."""
     if len(pdfs) == 1:
@@ -837,54 +847,111 @@ def _merge(pdfs: list[bytes]) -> tuple[bytes, int]:
     return out.getvalue(), len(writer.pages)
 
 
+# One lock per round in this process: a print and the warm-up of the same round take turns by
+# batches, each laying out only what the other has not kept yet.
+_ROUND_LOCKS: dict[int, threading.Lock] = {}
+_LOCKS_LOCK = threading.Lock()
+
+
+def _round_lock(round_id: int) -> threading.Lock:
+    with _LOCKS_LOCK:
+        return _ROUND_LOCKS.setdefault(round_id, threading.Lock())
+
+
+FORM_MARK = "<!--evalapp-form-->"
+
+
 @dataclass
 class FormsWork:
-    """A bulk print planned (everything read from the database, the HTML made) and laid out by
-    run() without the database: chunks of CHUNK forms on every core at once (a process pool;
-    the workers only lay out and write), progress reported after each chunk."""
+    """A bulk print planned (everything read from the database, each form's HTML made) and
+    laid out by run() without the database. Each person's form is a part kept under the digest
+    of its HTML (evalapp.documents.prepared's parts): only the forms not kept yet are laid out,
+    in chunks of CHUNK forms on every core at once (a process pool, at a lower priority),
+    progress reported after each batch; then the file is assembled from the parts."""
 
+    round_id: int
     people: list[RatedPerson]
-    jobs: list[tuple]
+    head: str
+    tail: str
+    fragments: dict[int, str]
+    keys: dict[int, str]
+    static_folder: str
+    parts: Path
+    prefix: str
     per_person: bool
 
+    def html(self, ids: list[int]) -> str:
+        return "\n".join([self.head, *(self.fragments[i] for i in ids), self.tail])
+
+    def _missing(self) -> list[int]:
+        return [p.id for p in self.people if not prepared.has_part(self.parts, self.keys[p.id])]
+
+    def lay_out(self, progress=None) -> tuple[int, int]:
+        """Lay out and keep every form not kept yet; (layouts, forms laid out)."""
+        total, layouts, laid_out = len(self.people), 0, 0
+        pool = None
+        try:
+            while True:
+                with _round_lock(self.round_id):
+                    missing = self._missing()
+                    if progress is not None:
+                        progress(total - len(missing))
+                    if not missing:
+                        break
+                    workers = _workers(-(-len(missing) // CHUNK))
+                    batch = missing[:CHUNK * workers]
+                    chunks = [batch[i:i + CHUNK] for i in range(0, len(batch), CHUNK)]
+                    jobs = [(self.html(chunk), self.static_folder, chunk, self.prefix)
+                            for chunk in chunks]
+                    if len(jobs) == 1:
+                        results = [render_chunk(*jobs[0])]
+                    else:
+                        if pool is None:
+                            pool = _pool(workers)
+                        results = list(pool.map(render_chunk, *zip(*jobs, strict=True)))
+                    for result in results:
+                        for person_id, pdf in result:
+                            prepared.keep_part(self.parts, self.keys[person_id], pdf)
+                    layouts += len(jobs)
+                    laid_out += len(batch)
+        finally:
+            if pool is not None:
+                pool.shutdown()
+        return layouts, laid_out
+
+    def prime(self) -> None:
+        self.lay_out()
+
     def render(self, progress=None) -> BulkForms:
-        results: list[list[tuple[int, bytes]]] = []
-        done = 0
-
-        def finished(result, chunk_size: int) -> None:
-            nonlocal done
-            results.append(result)
-            done += chunk_size
-            if progress is not None:
-                progress(done)
-
-        sizes = [len(job[2]) for job in self.jobs]
-        workers = _workers(len(self.jobs))
-        if workers == 1:
-            for job, size in zip(self.jobs, sizes, strict=True):
-                finished(render_chunk(*job), size)
-        else:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            # spawn, not fork: a fork of a server process would copy its database connections
-            # and its fontconfig state; the workers import only WeasyPrint and the fetcher.
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) \
-                    as pool:
-                for result, size in zip(pool.map(render_chunk, *zip(*self.jobs, strict=True)),
-                                        sizes, strict=True):
-                    finished(result, size)
+        layouts, laid_out = self.lay_out(progress)
+        pdfs = []
+        for person in self.people:
+            pdf = prepared.part(self.parts, self.keys[person.id])
+            if pdf is None:  # dropped since (very old): lay it out again
+                pdf = render_chunk(self.html([person.id]), self.static_folder, [person.id],
+                                   self.prefix)[0][1]
+                layouts, laid_out = layouts + 1, laid_out + 1
+            pdfs.append((person, pdf))
         if not self.per_person:
-            pdf, pages = _merge([result[0][1] for result in results])
-            return BulkForms(pdf=pdf, pages=pages, people=[], layouts=len(self.jobs))
-        by_id = {p.id: p for p in self.people}
-        singles = [(by_id[person_id], pdf) for result in results for person_id, pdf in result]
-        return BulkForms(pdf=None, pages=0, people=singles, layouts=len(self.jobs))
+            pdf, pages = _merge([pdf for _person, pdf in pdfs])
+            return BulkForms(pdf=pdf, pages=pages, people=[], layouts=layouts,
+                             laid_out=laid_out)
+        return BulkForms(pdf=None, pages=0, people=pdfs, layouts=layouts, laid_out=laid_out)
 
     def run(self, progress) -> bytes:
         """The file of a prepared print (evalapp.documents.prepared): the PDF or the zip."""
         bulk = self.render(progress)
         return bulk.pdf if not self.per_person else forms_zip(bulk)
+
+
+def _pool(workers: int):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn, not fork: a fork of a server process would copy its database connections and its
+    # fontconfig state; the workers import only WeasyPrint and the fetcher.
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_background)
 
 
 def _checked_people(actor, round_: EvaluationRound, unit) -> list[RatedPerson]:
@@ -901,9 +968,27 @@ def _checked_people(actor, round_: EvaluationRound, unit) -> list[RatedPerson]:
     return people
 
 
+# Forms per template rendering when planning (HTML only: cheap).
+PLAN_CHUNK = 200
+
+
+def _static_digest(static_folder: str) -> str:
+    """What the layout depends on besides the HTML: the stylesheet, the fonts it names, the
+    layout engine's version."""
+    import weasyprint
+
+    digest = hashlib.sha256(weasyprint.__version__.encode())
+    folder = Path(static_folder)
+    for path in [folder / "css" / "documents.css", *sorted((folder / "fonts").glob("*"))]:
+        stat = path.stat()
+        digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
 def plan_forms(round_: EvaluationRound, people: list[RatedPerson], *,
                per_person: bool) -> FormsWork:
-    """Read and write out (as HTML, CHUNK forms per layout) every form of `people`."""
+    """Read and write out (as HTML) every form of `people`, each under the digest it is kept
+    by once laid out."""
     from flask import current_app
 
     forms = _forms_by_person(round_, [p.id for p in people])
@@ -911,12 +996,23 @@ def plan_forms(round_: EvaluationRound, people: list[RatedPerson], *,
     stamp = Stamp(f"r{round_.id}-forms", Formats.local(round_.opened_at or round_.created_at)
                   .replace(microsecond=0))
     static_folder = current_app.static_folder
-    chunks = [people[i:i + CHUNK] for i in range(0, len(people), CHUNK)]
-    prefix = f"r{round_.id}-form" if per_person else stamp.document_id
-    jobs = [(_forms_html(round_, chunk, forms, regulations, stamp), static_folder,
-             [p.id for p in chunk], prefix if per_person else f"{prefix}-{n}", per_person)
-            for n, chunk in enumerate(chunks)]
-    return FormsWork(people=people, jobs=jobs, per_person=per_person)
+    prefix = f"r{round_.id}-form"
+    fixed = _static_digest(static_folder) + prefix
+    head = tail = ""
+    fragments: dict[int, str] = {}
+    for start in range(0, len(people), PLAN_CHUNK):
+        chunk = people[start:start + PLAN_CHUNK]
+        pieces = _forms_html(round_, chunk, forms, regulations, stamp).split(FORM_MARK)
+        # head, one piece per person, and the tail after the last mark
+        head, tail = pieces[0], pieces[-1]
+        # (stripped: the whitespace around a form depends on its place in the loop)
+        fragments.update((p.id, piece.strip()) for p, piece in zip(chunk, pieces[1:-1],
+                                                                   strict=True))
+    keys = {person_id: hashlib.sha256((fixed + head + fragment + tail).encode()).hexdigest()
+            for person_id, fragment in fragments.items()}
+    return FormsWork(round_id=round_.id, people=people, head=head, tail=tail,
+                     fragments=fragments, keys=keys, static_folder=static_folder,
+                     parts=prepared.parts_directory(), prefix=prefix, per_person=per_person)
 
 
 def render_forms(actor, round_: EvaluationRound, unit=None, *, per_person: bool = True,
@@ -944,6 +1040,13 @@ def prepare_forms(actor, round_: EvaluationRound, unit=None, *, per_person: bool
     record(actor, "evaluation_round.forms_printed", round_, forms=len(people),
            per_person=per_person)
     return prepared_file
+
+
+def warm_forms(round_: EvaluationRound) -> None:
+    """Once committed, lay out every form of the round in the background (kept as parts), so
+    that the print asked for next finds them made."""
+    prepared.warm(FORMS_PREPARATION, OWNER.key, round_.id,
+                  parameters={"unit_id": None, "per_person": True})
 
 
 def _plan_prepared(prepared_file) -> FormsWork:

@@ -68,6 +68,26 @@ def scored_round(db, subunits=2, staff=10):
     return dept, round_
 
 
+def test_finalising_lays_out_every_form_in_the_background(app, db, monkeypatch):
+    """Every form changes when the round is finalised (its decided level): they are laid out
+    in the background at once and kept, so that the print asked for next lays out nothing."""
+    from evalapp.documents import prepared
+    from evalapp.evaluations import documents
+
+    dept, round_ = scored_round(db, subunits=1, staff=3)
+    people = services.rated_people(round_, included=True)
+    before = documents.plan_forms(round_, people, per_person=True)
+    monkeypatch.setitem(app.config, "PREPARED_WARM", True)
+    decisions.finalise(SYSTEM, round_, "16/QĐ-SNV", date(2026, 12, 20))
+    db.session.commit()
+    prepared.wait_all()
+    work = documents.plan_forms(round_, people, per_person=True)
+    assert set(work.keys.values()).isdisjoint(before.keys.values())  # the levels are in them
+    assert all(prepared.has_part(work.parts, work.keys[p.id]) for p in people)
+    bulk = work.render()
+    assert (bulk.layouts, bulk.laid_out, len(bulk.people)) == (0, 0, len(people))
+
+
 def person(round_, dept, sub_index, n):
     """The n-th person (0 = head) of the sub-unit `sub_index`, as rated in the round."""
     who = dept.people[dept.subunits[sub_index].id][n]

@@ -286,18 +286,32 @@ def test_a_rounds_forms_are_one_layout_one_pdf_and_a_zip_of_one_pdf_each(
     people = services.rated_people(round_, included=True)
     layouts = _spy_layouts(monkeypatch)
     whole_pdf = docs.render_forms(rated_round["admin"], round_, per_person=False)
-    assert len(layouts) == 1 and whole_pdf.layouts == 1
+    assert len(layouts) == 1 and (whole_pdf.layouts, whole_pdf.laid_out) == (1, 7)
     whole = flat(pdf_text(whole_pdf.pdf))
     assert whole.count("PHIẾU XẾP LOẠI CHẤT LƯỢNG VIÊN CHỨC") == 7
     for person in people:
         assert person.full_name in whole
+    # Each form was kept once laid out: the zip of one PDF each lays out nothing again.
     bulk = docs.render_forms(rated_round["admin"], round_)
-    assert len(layouts) == 2 and bulk.layouts == 1  # 7 forms: one layout, not one each
+    assert len(layouts) == 1 and (bulk.layouts, bulk.laid_out) == (0, 0)
     assert len(bulk.people) == len(people) == 7
     _check_zip(docs.forms_zip(bulk), people)
-    # One unit only.
+    # One unit only: kept too.
     only = docs.render_forms(rated_round["admin"], round_, rated_round["sub"], per_person=False)
-    assert flat(pdf_text(only.pdf)).count("PHIẾU XẾP LOẠI") == 6
+    assert flat(pdf_text(only.pdf)).count("PHIẾU XẾP LOẠI") == 6 and only.laid_out == 0
+    # One person's form changes: only theirs is laid out again, and it shows the change.
+    changed = people[3]
+    form = db.session.execute(select(EvaluationForm).where(
+        EvaluationForm.rated_person_id == changed.id,
+        EvaluationForm.step == FormStep.SELF)).scalar_one()
+    form.comment = "Đã bổ sung minh chứng kết quả quý IV."
+    db.session.commit()
+    again = docs.render_forms(rated_round["admin"], round_)
+    assert len(layouts) == 2 and (again.layouts, again.laid_out) == (1, 1)
+    fresh = dict((p.id, pdf) for p, pdf in again.people)
+    assert "Đã bổ sung minh chứng" in flat(pdf_text(fresh[changed.id]))
+    assert [fresh[p.id] for p in people if p.id != changed.id] == \
+        [pdf for p, pdf in bulk.people if p.id != changed.id]
 
 
 def _check_zip(content: bytes, people) -> None:
@@ -320,7 +334,7 @@ def test_many_forms_are_laid_out_in_chunks_on_every_core(db, rated_round, monkey
     round_ = rated_round["round"]
     people = services.rated_people(round_, included=True)
     bulk = docs.render_forms(rated_round["admin"], round_)
-    assert bulk.layouts == 3  # 7 forms in chunks of 3
+    assert (bulk.layouts, bulk.laid_out) == (3, 7)  # 7 forms in chunks of 3
     assert [p.id for p, _pdf in bulk.people] == [p.id for p in people]
     _check_zip(docs.forms_zip(bulk), people)
     # Each form is numbered on its own (none on its first page, then 2, 3, …), so a person's
@@ -357,12 +371,12 @@ def test_a_print_of_every_form_is_prepared_in_the_background(db, rated_round, cl
     people = services.rated_people(round_, unit=rated_round["sub"], included=True)
     positions = [text.index(p.full_name) for p in people]
     assert positions == sorted(positions)
-    # The verification QR code is one image per layout however many pages, not drawn again on
+    # The verification QR code is one image per form however many pages, not drawn again on
     # each page.
     reader = PdfReader(io.BytesIO(pdf.data))
     assert len(reader.pages) >= 12
     assert len({xobject.indirect_reference.idnum for page in reader.pages
-                for xobject in page["/Resources"]["/XObject"].values()}) == 2
+                for xobject in page["/Resources"]["/XObject"].values()}) == 6
     row = db.session.get(PreparedFile, file_id)
     assert (row.done, row.total, row.size) == (6, 6, len(pdf.data))
     last = db.session.execute(select(AuditEntry).order_by(AuditEntry.id.desc())).scalars().first()
