@@ -11,6 +11,7 @@ from datetime import date
 
 import pytest
 
+from evalapp.auth.models import Role
 from evalapp.auth.permissions import SYSTEM
 from evalapp.core.time import utcnow
 from evalapp.evaluations import builder, services
@@ -164,3 +165,57 @@ def test_the_history_is_linked_from_mine_and_the_period_page(history_world, clie
     client.post("/logout")
     login_as(w.users["head"])
     assert href in client.get(f"/ledger/people/{w.staff.id}/2026/m02").get_data(as_text=True)
+
+
+def test_a_units_distribution_counts_released_levels(history_world, db, client, login_as):
+    w = history_world
+    sub, other_sub = w.dept.subunits
+    head, staff, colleague = w.dept.people[sub.id][:3]
+    other_head = w.dept.people[other_sub.id][0]
+    round_2025 = EvaluationRound.query.filter_by(year=2025, period="year").one()
+    rows = {r.person_id: r for r in RatedPerson.query.filter_by(round_id=round_2025.id)}
+    rows[head.id].level = Level.EXCELLENT
+    rows[colleague.id].level = Level.COMPLETED
+    rows[other_head.id].level = Level.NOT_COMPLETED          # staff: HTT (the fixture)
+    db.session.commit()
+
+    login_as(w.users["admin"])
+    page = client.get(f"/ledger/units/{w.dept.unit.id}/history").get_data(as_text=True)
+    assert "Phân bố mức xếp loại theo năm" in page
+    # HTXS, HTT, HTNV, KHT, total
+    assert cells(page, "c-2025-year")[1:] == ["1", "1", "1", "1", "4"]
+    assert cells(page, "c-2026-year")[1:] == ["1", "0", "0", "0", "1"]
+    assert cells(page, "c-2026-q1")[1:] == ["0", "1", "0", "0", "1"]
+    assert cells(page, "c-2026-q2")[1:] == ["1", "0", "0", "0", "1"]
+    assert 'id="c-2026-q3"' not in page and 'id="c-2026-q4"' not in page  # not released
+    years = page[page.index('id="years-chart"'):]
+    years = years[:years.index("</svg>")]
+    assert "<title id=\"years-chart-title\">" in years
+    assert re.findall(r'class="bar" data-column="([^"]+)"', years) == ["2025-year", "2026-year"]
+    assert re.findall(r'class="part-(\w+)" data-count="(\d+)"', years) == [
+        ("kht", "1"), ("htnv", "1"), ("htt", "1"), ("htxs", "1"), ("htxs", "1")]
+    # A sub-unit counts its own people only.
+    page = client.get(f"/ledger/units/{sub.id}/history").get_data(as_text=True)
+    assert cells(page, "c-2025-year")[1:] == ["1", "1", "1", "0", "3"]
+
+
+def test_a_units_distribution_is_for_those_who_may_see_the_levels(history_world, db, client,
+                                                                   login_as, factory):
+    w = history_world
+    url = f"/ledger/units/{w.dept.unit.id}/history"
+    login_as(w.users["colleague"])                 # rated, no admin: nothing published yet
+    assert client.get(url).status_code == 404
+    assert client.get("/ledger/units/999999/history").status_code == 404
+    round_2025 = EvaluationRound.query.filter_by(year=2025, period="year").one()
+    round_2025.published_at = utcnow()
+    db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert cells(page, "c-2025-year")[1:] == ["0", "1", "0", "0", "1"]
+    assert 'id="c-2026-year"' not in page          # not published: its admins only
+    client.post("/logout")
+    # An admin of another department sees none of it.
+    other = builder.department("Sở Y tế", subunits=1, staff_per_unit=1, surname="Phạm")
+    db.session.commit()
+    login_as(factory.user("otheradmin", roles=(Role.ADMIN,), unit=other.unit))
+    assert client.get(url).status_code == 404
+    assert client.get(f"/ledger/people/{w.staff.id}/history").status_code == 404
