@@ -71,8 +71,11 @@ def _released():
 def _latest(rows):
     """Keeps one row per (person, year, key): the latest finalised round's."""
     kept: dict[tuple, tuple] = {}
+    keys: dict[int, str | None] = {}
     for rated, round_ in rows:
-        key = round_key(round_)
+        if round_.id not in keys:
+            keys[round_.id] = round_key(round_)
+        key = keys[round_.id]
         if key is None:
             continue
         slot = (rated.person_id, round_.year, key)
