@@ -33,3 +33,20 @@ ROWS = [
      dict(expect(anonymous=302, admin=200, scoped_admin=200, voter=200, evaluee=200),
           secretary=200, counter=200)),
 ]
+
+# History pages (tests/ledger/test_history*.py): a person's history is `ledger.see` (the
+# EVALUEE's own, the VOTER's as their manager, the admins'); someone else's is 404. A unit's
+# distribution: its admins (global, scoped over it); nobody else sees a released round there.
+ROWS += [
+    ("GET", "/ledger/people/{evaluee_person}/history", "/ledger/people/<int:person_id>/history",
+     managers(200, own=200)),
+    ("GET", "/ledger/people/{other_person}/history", "/ledger/people/<int:person_id>/history",
+     dict(expect(anonymous=302, admin=200, scoped_admin=404, voter=404, evaluee=404),
+          secretary=404, counter=404)),
+    ("GET", "/ledger/units/{unit}/history", "/ledger/units/<int:unit_id>/history",
+     dict(expect(anonymous=302, admin=200, scoped_admin=200, voter=404, evaluee=404),
+          secretary=404, counter=404)),
+    ("GET", "/ledger/units/{other_unit}/history", "/ledger/units/<int:unit_id>/history",
+     dict(expect(anonymous=302, admin=200, scoped_admin=404, voter=404, evaluee=404),
+          secretary=404, counter=404)),
+]
