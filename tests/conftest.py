@@ -51,11 +51,23 @@ def pytest_report_header(config):
     return f"evalapp test database: {DB_KIND}"
 
 
+# What the PostgreSQL pass leaves to the SQLite pass (EVALAPP_TEST_EVERYTHING=1 runs it all):
+# the pure rules (tests/tally: no database at all) and the browser journeys (the same pages
+# and services, whose storage the HTTP and service tests cover on both databases).
+ONCE = os.environ.get("EVALAPP_TEST_EVERYTHING") != "1" and DB_KIND == "postgresql"
+
+
+def _first_pass_only(item) -> bool:
+    return ONCE and any(f"/tests/{part}/" in str(item.path) for part in ("tally", "browser"))
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests of one database's storage (the SQLite file, PostgreSQL's system columns) run in
-    that database's pass of the suite and are deselected, not skipped, in the other."""
+    that database's pass of the suite and are deselected, not skipped, in the other; the
+    PostgreSQL pass leaves the pure rules and the browser journeys to the SQLite pass."""
     other = [item for item in items
-             if (mark := item.get_closest_marker("only_on")) and mark.args[0] != DB_KIND]
+             if (mark := item.get_closest_marker("only_on")) and mark.args[0] != DB_KIND
+             or _first_pass_only(item)]
     if other:
         config.hook.pytest_deselected(items=other)
         items[:] = [item for item in items if item not in other]
