@@ -69,6 +69,10 @@ def test_units_are_searched_with_the_units_above_them(client, admin, login_as, f
     assert re.findall(r'<a href="/org/units/\d+">([^<]+)</a>', html) == [
         "Phòng Tổ chức biên chế"]
     assert "Ủy ban nhân dân tỉnh › Sở Nội vụ" in html
+    # Each unit leads to the distribution of its levels over the years.
+    unit_id = re.findall(r'<a href="/org/units/(\d+)">', html)[0]
+    assert f'href="/ledger/units/{unit_id}/history"' in html
+    assert client.get(f"/ledger/units/{unit_id}/history").status_code == 200
     assert "snv" in client.get("/org/units?q=snv").get_data(as_text=True).lower()
     inactive = client.get("/org/units?status=inactive").get_data(as_text=True)
     assert re.findall(r'<a href="/org/units/\d+">([^<]+)</a>', inactive) == ["Sở Y tế"]
