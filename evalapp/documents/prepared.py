@@ -94,18 +94,20 @@ def request(actor, key: str, owner_type: str, owner_id: int, *, parameters: dict
     return prepared
 
 
-def warm(key: str, owner_type: str, owner_id: int, *, parameters: dict) -> None:
+def warm(key: str, owner_type: str, owner_id: int, *, parameters: dict,
+         name: str = "") -> None:
     """Once the transaction commits, make a preparation's parts in the background (no file,
     nobody told): `plan` as for a file asked for, then `work.prime()`. Off when the app's
     PREPARED_WARM is false (the tests, but the one that proves it)."""
     if key not in _PREPARATIONS or not current_app.config.get("PREPARED_WARM", True):
         return
     app = current_app._get_current_object()
-    name = f"warm:{key}:{owner_type}:{owner_id}"
+    name = f"warm:{key}:{owner_type}:{owner_id}:{name}"
     def begin() -> None:
-        thread = threading.Thread(target=_warm, daemon=True, name=name[:40],
-                                  args=(app, name, key, owner_type, owner_id, parameters))
-        _THREADS[name] = thread
+        running = f"{name}:{secrets.token_hex(4)}"
+        thread = threading.Thread(target=_warm, daemon=True, name=running[:60],
+                                  args=(app, running, key, owner_type, owner_id, parameters))
+        _THREADS[running] = thread
         thread.start()
 
     after_commit(begin, key=name)

@@ -408,6 +408,10 @@ def fill_form(actor, round_: EvaluationRound, rated: Subject, step: FormStep, en
     if send:
         record(actor, "evaluation_form.sent", form, round_id=round_.id, step=step.value,
                subject=subject, rated_id=rated.id, late=form.late)
+        if not is_unit:  # their printed form changed: lay it out in the background
+            from evalapp.evaluations.documents import warm_forms
+
+            warm_forms(round_, [rated])
     else:
         record(actor, "evaluation_form.draft_saved", form, round_id=round_.id,
                step=step.value, subject=subject, rated_id=rated.id)

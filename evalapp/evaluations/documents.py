@@ -1042,11 +1042,13 @@ def prepare_forms(actor, round_: EvaluationRound, unit=None, *, per_person: bool
     return prepared_file
 
 
-def warm_forms(round_: EvaluationRound) -> None:
-    """Once committed, lay out every form of the round in the background (kept as parts), so
-    that the print asked for next finds them made."""
+def warm_forms(round_: EvaluationRound, people: list[RatedPerson] | None = None) -> None:
+    """Once committed, lay out every form of the round (or of `people`: a form just sent) in
+    the background (kept as parts), so that the print asked for next finds them made."""
+    ids = sorted(p.id for p in people) if people is not None else None
     prepared.warm(FORMS_PREPARATION, OWNER.key, round_.id,
-                  parameters={"unit_id": None, "per_person": True})
+                  parameters={"unit_id": None, "per_person": True, "rated_ids": ids},
+                  name=",".join(map(str, ids)) if ids else "all")
 
 
 def _plan_prepared(prepared_file) -> FormsWork:
@@ -1056,7 +1058,11 @@ def _plan_prepared(prepared_file) -> FormsWork:
     parameters = prepared_file.parameters
     unit = (db.session.get(Unit, parameters["unit_id"])
             if parameters.get("unit_id") is not None else None)
-    return plan_forms(round_, bulk_people(round_, unit), per_person=parameters["per_person"])
+    people = bulk_people(round_, unit)
+    if parameters.get("rated_ids") is not None:
+        wanted = set(parameters["rated_ids"])
+        people = [p for p in people if p.id in wanted]
+    return plan_forms(round_, people, per_person=parameters["per_person"])
 
 
 def form_file_name(rated: RatedPerson) -> str:

@@ -92,6 +92,23 @@ def test_sending_computes_the_total_locks_and_audits(w, db):
     assert db.session.scalar(_entries()) == before
 
 
+def test_a_form_sent_is_laid_out_for_print_in_the_background(w, db, app, monkeypatch):
+    """Sending changes the person's printed form: it is laid out after the commit (theirs
+    only), so that a print of the round finds it made."""
+    from evalapp.documents import prepared
+    from evalapp.evaluations import documents
+
+    monkeypatch.setitem(app.config, "PREPARED_WARM", True)
+    _send_self(w, db)
+    prepared.wait_all()
+    people = documents.bulk_people(w.round)
+    work = documents.plan_forms(w.round, people, per_person=True)
+    kept = {p.id for p in people if prepared.has_part(work.parts, work.keys[p.id])}
+    assert kept == {w.staff.id}
+    bulk = work.render()
+    assert (bulk.laid_out, len(bulk.people)) == (len(people) - 1, len(people))
+
+
 @pytest.mark.parametrize("case", ["missing_item", "over_max", "negative", "three_decimals",
                                   "not_a_number", "no_level", "unknown_item", "bad_level"])
 def test_a_form_that_is_not_whole_or_valid_is_refused_and_nothing_changes(w, db, case):
