@@ -80,7 +80,8 @@ def main() -> int:
             # One person's self-assessment sent: only their form is laid out again.
             db.session.add(EvaluationForm(round_id=round_.id, step=FormStep.SELF,
                                           rated_person_id=rated[0].id, total=8000,
-                                          status=FormStatus.SENT, comment="Đã gửi."))
+                                          status=FormStatus.SENT, comment="Đã gửi.",
+                                          sent_at=datetime.now(UTC)))
             db.session.commit()
             one_change_time, changed = timed(lambda: docs.render_forms(admin, round_))
             if changed.laid_out != 1:
