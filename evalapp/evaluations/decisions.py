@@ -268,11 +268,15 @@ def check(round_: EvaluationRound, overrides: dict | None = None,
     if missing:
         breaches.append(Breach("no_level", None, None, 0, len(missing), tuple(missing)))
 
+    # A quarterly review has no quota: the quotas apply to the year (evaluations.quarterly).
+    quotas = not rules.is_quarterly(round_.settings)
+
     # Units among themselves: the sub-units of one unit are counted together.
     rated_units = [rules.Rated(u.id, str(u.parent_unit_id), level_of(u))
                    for u in seen.units if level_of(u) is not None]
     parent_name = {str(u.unit_id): u.name for u in seen.units}
-    for b in rules.units_quota(rated_units, outstanding=round_.outstanding, preset=preset):
+    for b in (rules.units_quota(rated_units, outstanding=round_.outstanding, preset=preset)
+              if quotas else []):
         breaches.append(Breach(b.rule, parent_name.get(b.scope), None, b.cap, b.excellent,
                                tuple(unit_names[i] for i in b.ids)))
 
@@ -285,7 +289,8 @@ def check(round_: EvaluationRound, overrides: dict | None = None,
         excellent_unit = unit is not None and level_of(unit) is Level.EXCELLENT
         rated = [rules.Rated(p.id, p.duty_group_name, level_of(p)) for p in members
                  if level_of(p) is not None]
-        for b in rules.people_quota(rated, excellent_unit=excellent_unit, preset=preset):
+        for b in (rules.people_quota(rated, excellent_unit=excellent_unit, preset=preset)
+                  if quotas else []):
             breaches.append(Breach(b.rule, members[0].unit_name, b.scope, b.cap, b.excellent,
                                    tuple(person_names[i] for i in b.ids)))
 
@@ -314,6 +319,8 @@ def slots_left(round_: EvaluationRound, seen: Picture | None = None
                ) -> dict[int, dict[str | None, int]]:
     """HTXS places still free among the proposals, per rated unit (by its unit id): key None
     for the whole unit, the group's name for each job-position group. Negative: too many."""
+    if rules.is_quarterly(round_.settings):
+        return {}  # no quota in a quarterly review
     seen = seen or picture(round_)
     preset = services.round_rules(round_)
     unit_by_unit_id = {u.unit_id: u for u in seen.units}
