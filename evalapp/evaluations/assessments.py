@@ -209,6 +209,9 @@ def _check_filler(actor, round_: EvaluationRound, rated: Subject, step: FormStep
     if not can_see_round(actor, round_):
         raise NotFound(services.ROUND_NOT_FOUND)
     ROUND_STEPS.check(actor, round_, "fill-form")
+    if isinstance(rated, RatedUnit) and rules.is_quarterly(round_.settings):
+        raise InvalidState(_l("A quarterly review rates leaders only: its units are not "
+                              "rated."))
     if not may_fill(actor, round_, rated, step):
         raise NotAllowed(_l("You are not the one who fills this form."))
     if isinstance(rated, RatedPerson) and not rated.included:

@@ -75,6 +75,9 @@ RULE_LABELS = {
 }
 
 
+QUARTERLY_NO_UNITS = _l("A quarterly review rates leaders only: its units are not rated.")
+
+
 def level_label(level) -> str:
     return _(Level(level).label) if level else ""
 
@@ -163,7 +166,8 @@ class Picture:
 
 def picture(round_: EvaluationRound) -> Picture:
     preset = services.round_rules(round_)
-    units = services.rated_units(round_)
+    # A quarterly review rates leaders only: its units only frame the collective meetings.
+    units = [] if rules.is_quarterly(round_.settings) else services.rated_units(round_)
     people = services.rated_people(round_, included=True)
     forms = _sent_forms(round_)
     events = _events(round_)
@@ -363,6 +367,8 @@ def propose(actor, round_: EvaluationRound, rated, level, note: str | None = Non
         raise NotFound(_l("This person is not rated in this round."))
     if isinstance(rated, RatedPerson) and not rated.included:
         raise ValidationFailed(_l("%(name)s is not rated in this round."), name=rated.full_name)
+    if isinstance(rated, RatedUnit) and rules.is_quarterly(round_.settings):
+        raise ValidationFailed(QUARTERLY_NO_UNITS)
     level = _level(level)
     note = nfc(note or "")[:REASON_MAX]
     line = picture(round_).line(rated)
@@ -396,7 +402,8 @@ def propose_all(actor, round_: EvaluationRound, unit: RatedUnit) -> int:
         raise NotFound(_l("This unit is not rated in this round."))
     seen = picture(round_)
     made = 0
-    for rated in [unit] + [p for p in seen.people if p.unit_id == unit.unit_id]:
+    rated_unit = [] if rules.is_quarterly(round_.settings) else [unit]
+    for rated in rated_unit + [p for p in seen.people if p.unit_id == unit.unit_id]:
         line = seen.line(rated)
         if rated.proposed_level is None and line.computed is not None:
             rated.proposed_level = line.computed.level

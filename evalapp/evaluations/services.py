@@ -381,11 +381,10 @@ def _months_text(months) -> str:
 
 def take_units(actor, round_: EvaluationRound, unit: Unit, *, include_subunits: bool = True
                ) -> int:
-    """The units rated in the round (before their staff), as snapshots; safe to re-run. A
-    quarterly review rates leaders only: it takes no unit (0)."""
+    """The units rated in the round (before their staff), as snapshots; safe to re-run. In a
+    quarterly review the units are not rated: they frame the collective meetings only
+    (decisions.picture leaves them out)."""
     ROUND_STEPS.check(actor, round_, "take-people")
-    if rules.is_quarterly(round_.settings):
-        return 0
     if not unit.path.startswith(round_.unit.path):
         raise ValidationFailed(_l("Choose a unit of this round."), field="unit")
     units = db.session.scalars(select(Unit).where(

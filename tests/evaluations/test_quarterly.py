@@ -12,7 +12,15 @@ import pytest
 from evalapp.auth.permissions import SYSTEM
 from evalapp.core.errors import InvalidState, ValidationFailed
 from evalapp.core.time import utcnow
-from evalapp.evaluations import assessments, builder, decisions, quarterly, services
+from evalapp.evaluations import (
+    assessments,
+    builder,
+    decisions,
+    meetings,
+    quarterly,
+    services,
+    setup,
+)
 from evalapp.evaluations.models import (
     EvaluationForm,
     EvaluationRound,
@@ -129,7 +137,8 @@ def test_opening_takes_leaders_only_and_no_unit(db):
     rated = services.rated_people(round_)
     assert {r.person_id for r in rated} == leader_ids(dept) and len(rated) == 3
     assert all(r.is_leader for r in rated)
-    assert services.rated_units(round_) == []
+    # Its units are taken to frame the collective meetings, but are not rated.
+    assert len(services.rated_units(round_)) == 3 and decisions.picture(round_).units == []
     # Taking again adds nobody; a unit with no leader is refused with a clear message.
     taken = services.take_people(SYSTEM, round_, services.Selection(dept.unit))
     assert taken.added == 0 and taken.already == 3
@@ -283,6 +292,27 @@ def test_quarters_of_counts_finalised_released_quarterly_reviews_only(db):
     }
     assert quarterly.quarters_of([director.id], 2025)[director.id]["Q1"] is Level.NOT_COMPLETED
     assert quarterly.quarters_of([], 2026) == {}
+
+
+def test_the_collective_comments_in_the_meeting_and_units_are_not_rated(db, factory):
+    dept = builder.department(subunits=1, staff_per_unit=1)
+    round_ = quarterly_round(dept)
+    sub = dept.subunits[0]
+    head = next(r for r in services.rated_people(round_)
+                if r.person_id == dept.heads[sub.id].id)
+    meeting = meetings.start_meeting(SYSTEM, round_, sub.id)
+    assert meeting.opinion_ballot is False  # comments only, by default
+    meetings.save_comment(SYSTEM, round_, meeting, head.id, "Tập thể nhận xét: hoàn thành tốt")
+    assert meetings.comments_of(meeting) == {head.id: "Tập thể nhận xét: hoàn thành tốt"}
+    unit = next(u for u in services.rated_units(round_) if u.unit_id == sub.id)
+    with pytest.raises(InvalidState):  # a unit fills no form in a quarterly review
+        assessments.send_unit_form(SYSTEM, round_, unit, {}, {}, {}, "htt", "")
+    with pytest.raises(ValidationFailed):
+        decisions.propose(SYSTEM, round_, unit, "htt")
+    assert decisions.propose_all(SYSTEM, round_, unit) == 1  # the head only
+    assert head.proposed_level is Level.EXCELLENT and unit.proposed_level is None
+    board = setup.dashboard(round_)
+    assert board.totals["units"].missing == 0
 
 
 def test_forms_of_a_quarterly_review_are_ordinary_forms(db, factory):
