@@ -91,6 +91,11 @@ def items_for(rated: Subject) -> list[Item]:
     the preset's seed): a person's general criteria and task items (the leaders' items for a
     leader); a unit's general and task criteria. A code repeated in the task part (the Quy chế
     checks codes within a part only) is keyed "task:<code>"."""
+    if rules.is_quarterly(rated.round.settings) and isinstance(rated, RatedPerson):
+        # A quarterly review: the round's axes (Hướng dẫn 02-HD/BTCTW), the result written on
+        # each (and its points when the round's settings ask for them).
+        return [Item(str(a["code"]), str(a["code"]), str(a["title"]), Decimal(str(a["points"])),
+                     "axis") for a in rated.round.settings.get("axes") or []]
     content = _regulation_content(rated.round, rated.regulation_id)
     if isinstance(rated, RatedUnit):
         parts = (("general", "unit_general"), ("task", "unit_task"))
@@ -204,6 +209,9 @@ def _check_filler(actor, round_: EvaluationRound, rated: Subject, step: FormStep
     if not can_see_round(actor, round_):
         raise NotFound(services.ROUND_NOT_FOUND)
     ROUND_STEPS.check(actor, round_, "fill-form")
+    if isinstance(rated, RatedUnit) and rules.is_quarterly(round_.settings):
+        raise InvalidState(_l("A quarterly review rates leaders only: its units are not "
+                              "rated."))
     if not may_fill(actor, round_, rated, step):
         raise NotAllowed(_l("You are not the one who fills this form."))
     if isinstance(rated, RatedPerson) and not rated.included:
@@ -279,7 +287,7 @@ def _read(items: list[Item], given_points: dict, given_comments: dict) -> tuple[
 def _total(items: list[Item], given: dict) -> Decimal:
     """The sum, checked again by the pure rules (each within its item's points)."""
     total = Decimal(0)
-    for part in ("general", "task"):
+    for part in sorted({i.part for i in items}):
         part_items = [{"code": i.key, "points": format(i.max, "f")} for i in items
                       if i.part == part]
         entries = {i.key: Decimal(given[i.key]) for i in items
@@ -375,10 +383,12 @@ def fill_form(actor, round_: EvaluationRound, rated: Subject, step: FormStep, en
                 raise ValidationFailed(_l("Give the points of every item: %(codes)s."),
                                        field=f"points-{missing[0].key}",
                                        codes=", ".join(i.code for i in missing))
-        else:
+        axes = any(i.part == "axis" for i in items)  # a quarterly review: results in words
+        if not scored or axes:
             missing = [i for i in items if i.key not in given_comments]
             if missing:
-                raise ValidationFailed(_l("Write a comment on every criterion: %(codes)s."),
+                raise ValidationFailed(_l("Write the result on every axis: %(codes)s.") if axes
+                                       else _l("Write a comment on every criterion: %(codes)s."),
                                        field=f"comment-{missing[0].key}",
                                        codes=", ".join(i.code for i in missing))
         if level is None:

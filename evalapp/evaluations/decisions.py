@@ -75,6 +75,9 @@ RULE_LABELS = {
 }
 
 
+QUARTERLY_NO_UNITS = _l("A quarterly review rates leaders only: its units are not rated.")
+
+
 def level_label(level) -> str:
     return _(Level(level).label) if level else ""
 
@@ -163,7 +166,8 @@ class Picture:
 
 def picture(round_: EvaluationRound) -> Picture:
     preset = services.round_rules(round_)
-    units = services.rated_units(round_)
+    # A quarterly review rates leaders only: its units only frame the collective meetings.
+    units = [] if rules.is_quarterly(round_.settings) else services.rated_units(round_)
     people = services.rated_people(round_, included=True)
     forms = _sent_forms(round_)
     events = _events(round_)
@@ -268,11 +272,15 @@ def check(round_: EvaluationRound, overrides: dict | None = None,
     if missing:
         breaches.append(Breach("no_level", None, None, 0, len(missing), tuple(missing)))
 
+    # A quarterly review has no quota: the quotas apply to the year (evaluations.quarterly).
+    quotas = not rules.is_quarterly(round_.settings)
+
     # Units among themselves: the sub-units of one unit are counted together.
     rated_units = [rules.Rated(u.id, str(u.parent_unit_id), level_of(u))
                    for u in seen.units if level_of(u) is not None]
     parent_name = {str(u.unit_id): u.name for u in seen.units}
-    for b in rules.units_quota(rated_units, outstanding=round_.outstanding, preset=preset):
+    for b in (rules.units_quota(rated_units, outstanding=round_.outstanding, preset=preset)
+              if quotas else []):
         breaches.append(Breach(b.rule, parent_name.get(b.scope), None, b.cap, b.excellent,
                                tuple(unit_names[i] for i in b.ids)))
 
@@ -285,7 +293,8 @@ def check(round_: EvaluationRound, overrides: dict | None = None,
         excellent_unit = unit is not None and level_of(unit) is Level.EXCELLENT
         rated = [rules.Rated(p.id, p.duty_group_name, level_of(p)) for p in members
                  if level_of(p) is not None]
-        for b in rules.people_quota(rated, excellent_unit=excellent_unit, preset=preset):
+        for b in (rules.people_quota(rated, excellent_unit=excellent_unit, preset=preset)
+                  if quotas else []):
             breaches.append(Breach(b.rule, members[0].unit_name, b.scope, b.cap, b.excellent,
                                    tuple(person_names[i] for i in b.ids)))
 
@@ -314,6 +323,8 @@ def slots_left(round_: EvaluationRound, seen: Picture | None = None
                ) -> dict[int, dict[str | None, int]]:
     """HTXS places still free among the proposals, per rated unit (by its unit id): key None
     for the whole unit, the group's name for each job-position group. Negative: too many."""
+    if rules.is_quarterly(round_.settings):
+        return {}  # no quota in a quarterly review
     seen = seen or picture(round_)
     preset = services.round_rules(round_)
     unit_by_unit_id = {u.unit_id: u for u in seen.units}
@@ -356,6 +367,8 @@ def propose(actor, round_: EvaluationRound, rated, level, note: str | None = Non
         raise NotFound(_l("This person is not rated in this round."))
     if isinstance(rated, RatedPerson) and not rated.included:
         raise ValidationFailed(_l("%(name)s is not rated in this round."), name=rated.full_name)
+    if isinstance(rated, RatedUnit) and rules.is_quarterly(round_.settings):
+        raise ValidationFailed(QUARTERLY_NO_UNITS)
     level = _level(level)
     note = nfc(note or "")[:REASON_MAX]
     line = picture(round_).line(rated)
@@ -389,7 +402,8 @@ def propose_all(actor, round_: EvaluationRound, unit: RatedUnit) -> int:
         raise NotFound(_l("This unit is not rated in this round."))
     seen = picture(round_)
     made = 0
-    for rated in [unit] + [p for p in seen.people if p.unit_id == unit.unit_id]:
+    rated_unit = [] if rules.is_quarterly(round_.settings) else [unit]
+    for rated in rated_unit + [p for p in seen.people if p.unit_id == unit.unit_id]:
         line = seen.line(rated)
         if rated.proposed_level is None and line.computed is not None:
             rated.proposed_level = line.computed.level

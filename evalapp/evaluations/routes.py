@@ -14,5 +14,6 @@ from evalapp.evaluations import (  # noqa: E402,F401
     routes_documents,
     routes_forms,
     routes_meetings,
+    routes_quarterly,
     routes_setup,
 )

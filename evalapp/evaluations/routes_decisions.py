@@ -22,7 +22,7 @@ from evalapp.core.errors import NotAllowed, NotFound, ValidationFailed
 from evalapp.core.forms import AppForm, parse_day_month_year
 from evalapp.core.schemas import id_number
 from evalapp.core.web import page_of
-from evalapp.evaluations import decisions, export, services
+from evalapp.evaluations import decisions, export, quarterly, services
 from evalapp.evaluations import documents as evaluation_documents
 from evalapp.evaluations.lifecycle import ROUND_STEPS
 from evalapp.evaluations.models import RoundStatus
@@ -123,7 +123,18 @@ def decision(round_id: int):
         slots=decisions.slots_left(round_, seen=seen), levels=decisions.LEVELS,
         level_label=decisions.level_label, form=_CsrfOnly(), steps=ROUND_STEPS, grouped=_grouped,
         finalised=round_.status is RoundStatus.FINALISED,
-        upward=export.upward_deadline(round_))
+        upward=export.upward_deadline(round_),
+        quarterly_round=quarterly.is_quarterly(round_),
+        quarters=_quarters(round_, [line.rated.person_id for lines in by_unit.values()
+                                    for line in lines]))
+
+
+def _quarters(round_, person_ids) -> dict:
+    """The four quarterly levels of each person shown, in a year's round (none in a quarterly
+    review itself)."""
+    if quarterly.is_quarterly(round_):
+        return {}
+    return quarterly.quarters_of(person_ids, round_.year)
 
 
 @bp.post(R + "/decision/propose")
@@ -212,7 +223,8 @@ def my_result(round_id: int):
         may_petition=own is not None and decisions.may_petition(round_),
         notice=own is not None and evaluation_documents.notice_issued(round_, own),
         deadline=decisions.petition_deadline(round_), level_label=decisions.level_label,
-        form=_CsrfOnly())
+        form=_CsrfOnly(),
+        quarters=_quarters(round_, [own.person_id]).get(own.person_id) if own else None)
 
 
 @bp.post(R + "/my-result/petition")

@@ -176,7 +176,17 @@ def create_round(actor, unit: Unit, *, title: str, year: int, preset_key: str,
     if period not in PERIODS:
         raise ValidationFailed(_l("Unknown period."), field="period")
     settings = preset.settings()
-    settings["due"] = _deadlines(preset, int(year))  # the dates of this round
+    settings.update(rules.extra_settings(preset.key))
+    if rules.is_quarterly(settings):
+        # A quarterly review (evaluations.quarterly): one quarter, its deadlines in it.
+        quarter = rules.quarter_number(period)
+        if quarter is None:
+            raise ValidationFailed(_l("A quarterly review is for one quarter: choose the "
+                                      "quarter."), field="period")
+        settings["due"] = {step: day.isoformat() for step, day in rules.quarter_due(
+            int(year), quarter, preset.deadlines).items()}
+    else:
+        settings["due"] = _deadlines(preset, int(year))  # the dates of this round
     round_ = EvaluationRound(title=title, unit=unit, year=int(year), period=period,
                              preset=preset.key, status=RoundStatus.DRAFT,
                              body_name=nfc_or_none(body_name) or unit.name,
@@ -200,6 +210,11 @@ def checked_settings(round_: EvaluationRound, changes: dict) -> dict:
         rules.EvaluationPreset.from_settings(settings)
     except (TypeError, ValueError, KeyError) as error:
         raise ValidationFailed(_l("The settings are not valid.")) from error
+    if "axes" in changes:
+        problems = rules.check_axes(settings["axes"])
+        if problems:
+            raise ValidationFailed(_l("The axes are not valid: %(problems)s"), field="axes",
+                                   problems="; ".join(str(_l(p)) for p in problems))
     return settings
 
 
@@ -238,6 +253,7 @@ class Selection:
     include_subunits: bool = True
     duty_group_ids: frozenset[int] = frozenset()
     staff_kinds: frozenset[StaffKind] = frozenset()
+    leaders_only: bool = False  # only holders of a leadership post (always in a quarterly review)
 
 
 @dataclass
@@ -299,9 +315,13 @@ def take_people(actor, round_: EvaluationRound, selection: Selection) -> Taken:
         query = query.where(Person.duty_group_id.in_(sorted(selection.duty_group_ids)))
     if selection.staff_kinds:
         query = query.where(Person.staff_kind.in_(sorted(selection.staff_kinds)))
+    quarterly = rules.is_quarterly(round_.settings)
+    if selection.leaders_only or quarterly:
+        query = query.where(Post.is_leadership.is_(True))
     rows = db.session.execute(query).all()
     if not rows:
-        raise ValidationFailed(_l("Nobody matches this choice."))
+        raise ValidationFailed(_l("No leader matches this choice.") if quarterly
+                               else _l("Nobody matches this choice."))
     taken = Taken()
     present = set(db.session.scalars(select(RatedPerson.person_id)
                                      .where(RatedPerson.round_id == round_.id)))
@@ -310,8 +330,8 @@ def take_people(actor, round_: EvaluationRound, selection: Selection) -> Taken:
     heads = _heads(sorted({unit.id for _, unit, _, _ in rows}))
     # The periods other areas keep (the product ledger's confirmed periods), so that the
     # year's score needs no retyping.
-    tracked = period_sources.collect((person.id for person, _, _, _ in rows
-                                      if person.id not in present), round_.year)
+    tracked = {} if quarterly else period_sources.collect(
+        (person.id for person, _, _, _ in rows if person.id not in present), round_.year)
     values = []
     for person, unit, post, group in rows:
         if person.id in present:
@@ -361,7 +381,9 @@ def _months_text(months) -> str:
 
 def take_units(actor, round_: EvaluationRound, unit: Unit, *, include_subunits: bool = True
                ) -> int:
-    """The units rated in the round (before their staff), as snapshots; safe to re-run."""
+    """The units rated in the round (before their staff), as snapshots; safe to re-run. In a
+    quarterly review the units are not rated: they frame the collective meetings only
+    (decisions.picture leaves them out)."""
     ROUND_STEPS.check(actor, round_, "take-people")
     if not unit.path.startswith(round_.unit.path):
         raise ValidationFailed(_l("Choose a unit of this round."), field="unit")

@@ -245,12 +245,13 @@ def dashboard(round_: EvaluationRound, *, today: date | None = None) -> Dashboar
     meetings = {unit_id: (status, held_on) for unit_id, status, held_on in db.session.execute(
         select(Meeting.unit_id, Meeting.status, Meeting.held_on)
         .where(Meeting.round_id == round_.id))}
+    quarterly = rules.is_quarterly(round_.settings)  # its units are not rated
     for row in rows.values():
         for step in FORM_STEP:
             cell = row.cells[step]
             cell.missing = max(row.people - cell.done - cell.late, 0)
         units_cell = row.cells["units"]
-        if row.rated_unit_id is not None:
+        if row.rated_unit_id is not None and not quarterly:
             if row.rated_unit_id in unit_forms:
                 units_cell.late, units_cell.done = ((1, 0) if unit_forms[row.rated_unit_id]
                                                     else (0, 1))

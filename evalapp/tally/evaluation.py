@@ -249,6 +249,7 @@ def _preset_problems(p: EvaluationPreset) -> list[str]:
     return problems
 
 
+QUARTERLY_PRESET = "quarterly-leaders"
 EVALUATION_PRESETS: dict[str, EvaluationPreset] = {
     # Nghị định 335/2025/NĐ-CP (21/12/2025), from 1/1/2026: công chức and state agencies. Its
     # text is not in our references; its frame is read as NĐ 233's (100 points, same bands,
@@ -279,6 +280,16 @@ EVALUATION_PRESETS: dict[str, EvaluationPreset] = {
         period="year", year_from="last",
         deadlines={"units": (12, 15), "self": (11, 25), "meeting": (11, 30),
                    "manager": (12, 5), "decision": (12, 15)}),
+    # Quarterly reviews of leaders (Kết luận 198-KL/TW, 2025; Hướng dẫn 02-HD/BTCTW, 2026): the
+    # results on six axes (QUARTERLY_AXES, a list the round's settings may change), no points
+    # unless the round's settings say so, no quota (the quotas apply to the year). Its deadlines
+    # are read as (month of the quarter 1–3, day): every step before the 15th of the quarter's
+    # last month by default (quarter_due).
+    QUARTERLY_PRESET: EvaluationPreset(
+        QUARTERLY_PRESET, "Kết luận số 198-KL/TW (2025); Hướng dẫn số 02-HD/BTCTW (2026)",
+        "Đánh giá hằng quý đối với cán bộ lãnh đạo, quản lý (Hướng dẫn 02-HD/BTCTW)",
+        scored=False, period="quarter", year_from="mean", opinion_ballot=False,
+        deadlines={step: (3, 14) for step in STEPS}),
 }
 DEFAULT_EVALUATION_PRESET = "decree-233-2026"
 
@@ -993,3 +1004,112 @@ def heads_above_units(heads: Iterable[tuple[int, Level, Level]]) -> list[Breach]
     above their unit; [] when none is."""
     ids = tuple(sorted(i for i, head, unit in heads if head_above_unit(head, unit)))
     return [Breach("head_above_unit", None, 0, len(ids), ids)] if ids else []
+
+
+# ---------------------------------------------------------------------------------------------
+# Quarterly reviews of leaders (Kết luận 198-KL/TW; Hướng dẫn 02-HD/BTCTW)
+#
+# The contract between the parts: a quarterly review is an evaluation round whose settings'
+# "round_type" is "quarterly", whose period is a quarter ("q1".."q4", the spelling of every
+# period key of the app; "Q1".."Q4" is read as the same) and whose decided levels are the rated
+# people's levels.
+
+QUARTERLY = "quarterly"
+QUARTERS = ("q1", "q2", "q3", "q4")
+# The six result axes of Hướng dẫn 02-HD/BTCTW, with the points of each when the round's
+# settings ask for points (ours: 100 in all, the main tasks and Party building weighing most).
+QUARTERLY_AXES = (
+    ("T1", "Thực hiện nhiệm vụ chính trị, phát triển kinh tế - xã hội", "20"),
+    ("T2", "Xây dựng thể chế, phân cấp, phân quyền; kiểm tra, giám sát", "15"),
+    ("T3", "Phát triển khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số", "15"),
+    ("T4", "Xây dựng Đảng, hệ thống chính trị; phòng, chống tham nhũng, lãng phí, tiêu cực",
+     "20"),
+    ("T5", "Văn hóa, xã hội, con người; chăm lo đời sống Nhân dân", "15"),
+    ("T6", "Quốc phòng, an ninh và đối ngoại", "15"),
+)
+AXES_MAX = 12           # a round's list: 1 to 12 axes
+AXIS_TITLE_MAX = 255
+
+MSG_AXES_NONE = N_("Give at least one axis.")
+MSG_AXES_MANY = N_("At most 12 axes.")
+MSG_AXIS_BLANK = N_("An axis has no title.")
+MSG_AXIS_LONG = N_("An axis's title is longer than 255 characters.")
+MSG_AXIS_DUPLICATE = N_("Two axes have the same code.")
+MSG_AXIS_POINTS = N_("An axis's points must be a number above 0 with at most two decimals.")
+MSG_AXES_SUM = N_("The axes' points may not add up to more than 100.")
+
+
+def default_axes() -> list[dict]:
+    """The six axes as the round's settings keep them: [{"code", "title", "points"}]."""
+    return [{"code": code, "title": title, "points": points}
+            for code, title, points in QUARTERLY_AXES]
+
+
+def extra_settings(preset_key: str) -> dict:
+    """What a round of this preset keeps in its settings beyond the preset's fields: for the
+    quarterly review of leaders, its type and its axes."""
+    if preset_key == QUARTERLY_PRESET:
+        return {"round_type": QUARTERLY, "axes": default_axes()}
+    return {}
+
+
+def is_quarterly(settings: Mapping) -> bool:
+    return isinstance(settings, Mapping) and settings.get("round_type") == QUARTERLY
+
+
+def quarter_number(period) -> int | None:
+    """1..4 for "q1".."q4" (or "Q1".."Q4"), None for any other period."""
+    if isinstance(period, str) and period.lower() in QUARTERS:
+        return QUARTERS.index(period.lower()) + 1
+    return None
+
+
+def quarter_due(year: int, quarter: int, deadlines: Mapping) -> dict[str, date]:
+    """Each step's deadline in a quarter: `deadlines` gives (month of the quarter 1–3, day);
+    a day past the month's end is its last day. The preset's default, (3, 14) for every step,
+    is the 14th of March, June, September and December: "before the 15th of the quarter's last
+    month". ValueError("bad_quarter") outside 1..4, "bad_deadlines" for a month outside 1..3."""
+    if quarter not in (1, 2, 3, 4):
+        raise ValueError("bad_quarter")
+    result = {}
+    for step, (month, day) in deadlines.items():
+        if month not in (1, 2, 3) or not isinstance(day, int) or day < 1:
+            raise ValueError("bad_deadlines")
+        real_month = 3 * (quarter - 1) + month
+        last = calendar.monthrange(year, real_month)[1]
+        result[step] = date(year, real_month, min(day, last))
+    return result
+
+
+def check_axes(axes) -> list[str]:
+    """The problems of a round's list of axes ([] when it is fine): one to AXES_MAX axes, each
+    with a code and a title, distinct codes, points above 0 (two decimals at most) adding up to
+    100 at most."""
+    if not isinstance(axes, Sequence) or isinstance(axes, str) or not axes:
+        return [MSG_AXES_NONE]
+    problems: list[str] = []
+    if len(axes) > AXES_MAX:
+        problems.append(MSG_AXES_MANY)
+    codes, total = set(), Decimal(0)
+    for axis in axes:
+        if not isinstance(axis, Mapping):
+            return [MSG_AXIS_BLANK]
+        code, title = str(axis.get("code") or "").strip(), str(axis.get("title") or "").strip()
+        if not code or not title:
+            problems.append(MSG_AXIS_BLANK)
+        if len(title) > AXIS_TITLE_MAX:
+            problems.append(MSG_AXIS_LONG)
+        if code in codes:
+            problems.append(MSG_AXIS_DUPLICATE)
+        codes.add(code)
+        try:
+            value = _points(axis.get("points"))
+        except (ValueError, TypeError):
+            problems.append(MSG_AXIS_POINTS)
+            continue
+        if value <= 0:
+            problems.append(MSG_AXIS_POINTS)
+        total += value
+    if total > 100:
+        problems.append(MSG_AXES_SUM)
+    return list(dict.fromkeys(problems))

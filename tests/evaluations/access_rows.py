@@ -9,7 +9,8 @@ from tests.evaluations.access_rows_forms import ROWS as FORMS_ROWS
 from tests.evaluations.access_rows_meetings import ROWS as MEETING_ROWS
 from tests.evaluations.access_rows_periods import ROWS as PERIOD_ROWS
 from tests.evaluations.access_rows_publication import ROWS as PUBLICATION_ROWS
+from tests.evaluations.access_rows_quarterly import ROWS as QUARTERLY_ROWS
 from tests.evaluations.access_rows_setup import ROWS as SETUP_ROWS
 
 ROWS = (SETUP_ROWS + API_ROWS + MEETING_ROWS + DOCUMENTS_ROWS + DECISIONS_ROWS + FORMS_ROWS
-        + PERIOD_ROWS + PUBLICATION_ROWS + FINISH_ROWS)
+        + PERIOD_ROWS + PUBLICATION_ROWS + FINISH_ROWS + QUARTERLY_ROWS)

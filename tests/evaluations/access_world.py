@@ -5,7 +5,8 @@
   VOTER's person being the EVALUEE's manager (so VOTER sees the round as a manager, EVALUEE as
   the one rated); eval_rated: the EVALUEE's row in it, eval_rated_voter: the VOTER's;
   eval_rated_unit: the unit's row;
-- eval_other: a draft round in `other_unit` (outside the scoped admin's units).
+- eval_other: a draft round in `other_unit` (outside the scoped admin's units);
+- eval_quarterly: a draft quarterly review of leaders (preset quarterly-leaders, Q2) in `sub`.
 SECRETARY holds an organisation-wide secretary role, so may record meetings in any round.
 """
 
@@ -35,8 +36,11 @@ def evaluation_rounds_for_access(factory, unit, other_unit, voter_person, evalue
 
     meeting = meetings.start_meeting(SYSTEM, open_, unit.id)
     meetings.set_attendance(SYSTEM, open_, meeting, [voter_person.id])
+    # A draft quarterly review of leaders in `sub` (the quarterly part's axes page).
+    quarterly = services.create_round(SYSTEM, unit, title="Đánh giá quý II/2026", year=2026,
+                                      preset_key="quarterly-leaders", period="q2")
     factory.db.session.commit()
-    return {"eval_meeting": meeting.id,
+    return {"eval_meeting": meeting.id, "eval_quarterly": quarterly.id,
             "eval_draft": draft.id, "eval_open": open_.id, "eval_other": other.id,
             "eval_rated": rows[evaluee_person.id].id,
             "eval_rated_voter": rows[voter_person.id].id,

@@ -93,7 +93,7 @@ def test_not_above_every_pair(level, ceiling):
 
 def test_required_presets():
     assert set(EVALUATION_PRESETS) == {"decree-335-2025", "decree-233-2026", "party-366-2025",
-                                       "decree-90-2020"}
+                                       "decree-90-2020", "quarterly-leaders"}
     assert DEFAULT_EVALUATION_PRESET == "decree-233-2026"
     assert EVALUATION_PRESETS["decree-90-2020"].scored is False
     assert all(EVALUATION_PRESETS[k].scored for k in SCORED) and len(SCORED) == 3
