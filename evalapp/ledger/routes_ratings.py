@@ -85,7 +85,7 @@ def desk_card(person_id: int):
                      stamp=Stamp(document_id=secrets.token_hex(8), created=utcnow(),
                                  base_url=public_base_url()),
                      title=_("Desk card"), person=person, address=address,
-                     qr=qr_image(address))
+                     qr_code=qr_image(address))
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="the-danh-gia-{slug(person.full_name)}.pdf"'})
 
