@@ -33,3 +33,7 @@ ROWS = [
      dict(expect(anonymous=302, admin=200, scoped_admin=200, voter=200, evaluee=200),
           secretary=200, counter=200)),
 ]
+
+from tests.ledger.access_rows_ratings import ROWS as RATING_ROWS  # noqa: E402
+
+ROWS += RATING_ROWS
