@@ -82,10 +82,12 @@ def _refused(error: DomainError):
                          error.status)
 
 
+# The faces' pictures (static/img/faces/face-N.svg, 1 the worst, 5 the best: no emoji font
+# needed) and labels; three faces are the worst, the middle and the best.
 FACE_LABELS = {
-    5: [("😠", _l("Very dissatisfied")), ("🙁", _l("Dissatisfied")), ("😐", _l("Neutral")),
-        ("🙂", _l("Satisfied")), ("😄", _l("Very satisfied"))],
-    3: [("🙁", _l("Dissatisfied")), ("😐", _l("Neutral")), ("🙂", _l("Satisfied"))],
+    5: [(1, _l("Very dissatisfied")), (2, _l("Dissatisfied")), (3, _l("Neutral")),
+        (4, _l("Satisfied")), (5, _l("Very satisfied"))],
+    3: [(1, _l("Dissatisfied")), (3, _l("Neutral")), (5, _l("Satisfied"))],
 }
 
 _LIMITS = (
