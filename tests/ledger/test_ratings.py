@@ -237,6 +237,9 @@ def test_a_browser_without_the_device_cookie_is_refused(app, w, db):
     client = app.test_client()  # never opened the page: no device id
     answer = send(client, w.desk, "5")
     assert answer.status_code == 422 and "cookie" in answer.get_data(as_text=True)
+    forged = app.test_client()
+    forged.set_cookie(throttle.RATER_COOKIE, "a-device-id-not-signed-by-the-app")
+    assert send(forged, w.desk, "5").status_code == 422
     assert count(Rating) == 0
 
 
@@ -283,13 +286,14 @@ def test_a_comment_is_shown_only_once_approved_and_its_rating_counts_when_hidden
     login_as(w.users["official"])  # the official sees their average, no waiting comment
     page = client.get(url).get_data(as_text=True)
     assert 'id="ratings-period-count">2<' in page and 'id="ratings-period-mean">3.50<' in page
-    assert "Rất chu đáo" not in page and "xúc phạm" not in page
+    assert "Rất chu đáo" not in page and "xúc phạm" not in page and "desks-link" not in page
     assert client.get(f"/ledger/ratings/{w.official.unit_id}/moderation").status_code == 403
     client.post("/logout")
 
     login_as(w.users["head"])
     page = client.get(url).get_data(as_text=True)
     assert "Rất chu đáo" not in page and "Bình luận chờ kiểm duyệt: 2" in page
+    assert f'href="/ledger/desks/{w.official.unit_id}" id="desks-link"' in page
     queue = client.get(f"/ledger/ratings/{w.official.unit_id}/moderation").get_data(as_text=True)
     assert "Rất chu đáo" in queue and "xúc phạm" in queue
     first = db.session.scalars(select(Rating).order_by(Rating.id)).first()
