@@ -56,11 +56,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from evalapp.ballots.routes import bp as ballots_bp
     from evalapp.documents.routes import bp as documents_bp
     from evalapp.evaluations.routes import bp as evaluations_bp
+    from evalapp.ledger.public_ratings import bp as rating_bp
     from evalapp.ledger.routes import bp as ledger_bp
     from evalapp.org.routes import bp as org_bp
 
-    for blueprint in (core_bp, auth_bp, org_bp, ballots_bp, evaluations_bp, ledger_bp, documents_bp,
-                      audit_bp, api_bp):
+    for blueprint in (core_bp, auth_bp, org_bp, ballots_bp, evaluations_bp, ledger_bp, rating_bp,
+                      documents_bp, audit_bp, api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
 

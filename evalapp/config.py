@@ -79,6 +79,13 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "CODE_RATE_LIMIT": env.get("EVALAPP_CODE_RATE_LIMIT", "10 per 10 minutes"),
         "CODE_ADDRESS_RATE_LIMIT": env.get("EVALAPP_CODE_ADDRESS_RATE_LIMIT",
                                            "300 per 10 minutes"),
+        # Public service ratings sent (every one counts): per browser and per address, as
+        # above; one rating per device, official and day is kept apart (ledger.ratings).
+        "RATING_RATE_LIMIT": env.get("EVALAPP_RATING_RATE_LIMIT", "20 per hour"),
+        "RATING_ADDRESS_RATE_LIMIT": env.get("EVALAPP_RATING_ADDRESS_RATE_LIMIT",
+                                             "600 per hour"),
+        # The shortest time a person takes to fill the rating form (spam), in seconds.
+        "RATING_MIN_FILL_SECONDS": int(env.get("EVALAPP_RATING_MIN_FILL_SECONDS", "3")),
         # How many proxies in front of the app set X-Forwarded-For/-Proto (Werkzeug's
         # ProxyFix); 0 trusts no such header, so a client cannot choose its own address.
         "TRUSTED_PROXIES": trusted_proxies,

@@ -41,6 +41,8 @@ TEST_CONFIG = {
     "LOGIN_CLIENT_RATE_LIMIT": "10000 per minute",
     "CODE_RATE_LIMIT": "10000 per minute",
     "CODE_ADDRESS_RATE_LIMIT": "10000 per minute",
+    "RATING_RATE_LIMIT": "10000 per minute",
+    "RATING_ADDRESS_RATE_LIMIT": "10000 per minute",
     "WTF_CSRF_ENABLED": False,
     # Finalising a round lays out its forms in the background: only the test of it does.
     "PREPARED_WARM": False,

@@ -292,6 +292,15 @@ ACTIONS: dict[str, tuple[Any, Any]] = {
                                    "points")),
     "ledger_period.reopened": (_l("Period reopened"),
                                _l("Reopened the period %(period)s/%(year)s: %(reason)s")),
+    "ledger_desk.opened": (_l("Desk opened to public ratings"),
+                           _l("Marked “%(target)s” as serving the public (rating address "
+                              "open)")),
+    "ledger_desk.closed": (_l("Desk closed to public ratings"),
+                           _l("Closed the rating address of “%(target)s”")),
+    "ledger_rating.comment_approved": (_l("Public comment approved"),
+                                       _l("Approved a public comment on “%(target)s”")),
+    "ledger_rating.comment_hidden": (_l("Public comment hidden"),
+                                     _l("Hid a public comment on “%(target)s”")),
     "document.issued": (_l("Document issued"), _l("Issued the document “%(target)s”")),
     "document.signed": (_l("Document signed"), _l("Digitally signed the document "
                                                   "“%(target)s”")),
@@ -313,7 +322,8 @@ AREAS = (
     (("evaluation_round", "evaluation_regulation", "evaluation_person", "evaluation_unit",
       "evaluation_form", "evaluation_meeting", "evaluation_decision", "evaluation_petition",
       "evaluation_event"), _l("Evaluation rounds")),
-    (("ledger_product", "ledger_item", "ledger_period"), _l("Product ledger")),
+    (("ledger_product", "ledger_item", "ledger_period", "ledger_desk", "ledger_rating"),
+     _l("Product ledger")),
     (("document", "certificate"), _l("Documents and signatures")),
 )
 
@@ -339,6 +349,7 @@ DETAIL_LABELS: dict[str, Any] = {
     "preset": _l("Rule set"), "present": _l("Present"),
     "previous_sha256": _l("SHA-256 before signing"),
     "publish_to_voters": _l("Results published to voters"), "rank": _l("Rank"),
+    "rating": _l("Rating (number)"),
     "reason": _l("Reason"), "results_to_candidates": _l("Each person sees their own result"),
     "role": _l("Signing as"), "roles": _l("Roles"),
     "roll_fingerprint": _l("Fingerprint of the list"),

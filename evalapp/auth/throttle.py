@@ -217,3 +217,64 @@ def refuse_codes(limit: RequestLimit):
                 "again in %(seconds)s seconds, or ask the secretary.",
                 seconds=_seconds_left(limit))
     return current_app.make_response(error_response(429, message))
+
+
+# ---------------------------------------------------------------- public service ratings
+#
+# The rating page (evalapp.ledger.public_ratings) needs no login either. Each browser gets a
+# signed cookie holding a random device id when it opens a rating page: ratings sent are counted
+# per device id (RATING_RATE_LIMIT) and, generously, per address (RATING_ADDRESS_RATE_LIMIT), as
+# the wrong ballot codes are: phones in one waiting room behind one address each have their own
+# counter; someone who throws the cookie away meets the address's ceiling. The same id is what
+# the ratings keep (as a keyed hash with the official and the day) to count one rating per device,
+# official and day; the id itself is stored nowhere.
+
+RATER_COOKIE = "evalapp_rater"
+
+
+def _rater_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="evalapp.rater-device")
+
+
+def rater_id() -> str | None:
+    raw = request.cookies.get(RATER_COOKIE)
+    if not raw:
+        return None
+    try:
+        value = _rater_serializer().loads(raw)
+    except BadSignature:
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def remember_rater(response) -> None:
+    """Give this browser a rating device id, unless it has one."""
+    if rater_id() is None:
+        response.set_cookie(RATER_COOKIE, _rater_serializer().dumps(secrets.token_urlsafe(16)),
+                            max_age=DEVICE_COOKIE_DAYS * 24 * 3600, httponly=True,
+                            secure=current_app.config["SESSION_COOKIE_SECURE"], samesite="Lax")
+
+
+def rating_limit() -> str:
+    return current_app.config["RATING_RATE_LIMIT"]
+
+
+def rating_address_limit() -> str:
+    return current_app.config["RATING_ADDRESS_RATE_LIMIT"]
+
+
+def rating_client_key() -> str:
+    rater = rater_id()
+    return f"rater:{_digest(rater)}" if rater else f"rater-address-strict:{get_remote_address()}"
+
+
+def rating_address_key() -> str:
+    return f"rater-address:{get_remote_address()}"
+
+
+def refuse_ratings(limit: RequestLimit):
+    from evalapp.core.web import error_response
+
+    message = _("Too many ratings have been sent from this device or network. Try again in "
+                "%(seconds)s seconds.", seconds=_seconds_left(limit))
+    return current_app.make_response(error_response(429, message))

@@ -83,3 +83,43 @@ def refresh(actor, person_id: int, year: int) -> int:
         record(actor, "evaluation_person.periods_fed", rated, periods=len(periods))
         changed += 1
     return changed
+
+
+# ---------------------------------------------------------------- evidence sources
+#
+# Evidence other areas hold about a person's year (the public's service-quality ratings, ...),
+# shown by a round next to the general criteria: a name, a count and a mean per person. By
+# default evidence is shown, not added to the score (a weight would be a Quy chế setting).
+#
+#     @evidence_source
+#     def service_ratings(person_ids, year) -> dict[person_id, Evidence]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    source: str         # a stable key: "service_ratings"
+    label: str          # what the page calls it
+    count: int
+    mean: str | None    # "4.33", to the hundredth
+    scale: str = ""     # what the mean is out of: "1–5"
+
+
+EvidenceSource = Callable[[list[int], int], dict[int, Evidence]]
+EVIDENCE_SOURCES: list[EvidenceSource] = []
+
+
+def evidence_source(fn: EvidenceSource) -> EvidenceSource:
+    """Register a source of evidence (once per function)."""
+    if fn not in EVIDENCE_SOURCES:
+        EVIDENCE_SOURCES.append(fn)
+    return fn
+
+
+def evidence(person_ids: Iterable[int], year: int) -> dict[int, list[Evidence]]:
+    """Each person's evidence of the year, one entry per source that has any."""
+    ids = sorted(set(person_ids))
+    found: dict[int, list[Evidence]] = {}
+    for source in EVIDENCE_SOURCES:
+        for person_id, entry in source(ids, year).items():
+            found.setdefault(person_id, []).append(entry)
+    return found

@@ -190,3 +190,73 @@ class Item(db.Model):
 
     period: Mapped[Period] = relationship()
     product: Mapped[Product | None] = relationship()
+
+
+# ---------------------------------------------------------------- public service-quality ratings
+#
+# - `ledger_desk`: a front-desk official (a Person) marked by their unit's manager or admin as
+#   serving the public, with an unguessable random token (the rating address, the desk card's QR
+#   code). Off, or the person gone, the token refuses ratings.
+# - `ledger_rating`: one rating from the public: the official, the unit they served in, the day
+#   (a date, no time), the value on 1–5 (three faces are kept as 1, 3, 5), the optional comment
+#   and its moderation state. Nothing of the rater: no address, browser, cookie or account.
+# - `ledger_rating_mark`: "this device has rated this official today", as a keyed hash of
+#   (device id, official, day) only (HMAC under a key derived from SECRET_KEY), in its own table
+#   so that no rating row carries it; marks older than yesterday are deleted as ratings arrive.
+
+
+class CommentState(enum.StrEnum):
+    NONE = "none"          # no comment
+    PENDING = "pending"    # waiting for a moderator; shown to nobody else
+    APPROVED = "approved"  # shown to whoever sees the official's ledger
+    HIDDEN = "hidden"      # kept for the moderators, never shown; the value still counts
+
+
+class Desk(db.Model):
+    __tablename__ = "ledger_desk"
+    __table_args__ = (UniqueConstraint("person_id"), UniqueConstraint("token"))
+    audit_type = "ledger_desk"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="RESTRICT"))
+    token: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    person: Mapped[Person] = relationship()
+
+
+class Rating(db.Model):
+    __tablename__ = "ledger_rating"
+    __table_args__ = (
+        CheckConstraint("value BETWEEN 1 AND 5", name="value_range"),
+        CheckConstraint("faces IN (3, 5)", name="faces_known"),
+        CheckConstraint("comment_state IN ('none', 'pending', 'approved', 'hidden')",
+                        name="comment_state_known"),
+        CheckConstraint("(comment IS NULL) = (comment_state = 'none')", name="comment_has_state"),
+    )
+    audit_type = "ledger_rating"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="RESTRICT"),
+                                           index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
+    rated_on: Mapped[date] = mapped_column(Date, index=True)
+    value: Mapped[int] = mapped_column(Integer)   # 1..5
+    faces: Mapped[int] = mapped_column(Integer)   # the scale shown: 3 or 5
+    comment: Mapped[str | None] = mapped_column(String(500))
+    comment_state: Mapped[str] = mapped_column(String(10), default=CommentState.NONE.value)
+    moderated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    person: Mapped[Person] = relationship()
+    unit: Mapped[Unit] = relationship()
+
+
+class RatingMark(db.Model):
+    __tablename__ = "ledger_rating_mark"
+    audit_type = "ledger_rating_mark"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    day: Mapped[date] = mapped_column(Date, index=True)

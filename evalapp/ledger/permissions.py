@@ -46,3 +46,22 @@ def can_see(user, obj) -> bool:
 @action("ledger.catalogue")
 def can_keep_catalogue(user, unit: Unit) -> bool:
     return isinstance(unit, Unit) and has_role(user, Role.ADMIN, unit)
+
+
+@action("ledger.desks")
+def can_keep_desks(user, unit: Unit) -> bool:
+    """The unit's desks and the moderation of their ratings' comments: an admin of the unit, or
+    a manager of someone in it (who then acts on the people they manage only)."""
+    if not isinstance(unit, Unit):
+        return False
+    if has_role(user, Role.ADMIN, unit):
+        return True
+    own_id = getattr(user, "person_id", None)
+    if own_id is None:
+        return False
+    from sqlalchemy import exists, select
+
+    from evalapp.extensions import db
+
+    return bool(db.session.scalar(select(exists().where(
+        Person.unit_id == unit.id, Person.manager_id == own_id))))

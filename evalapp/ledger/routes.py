@@ -211,4 +211,10 @@ def mine():
     return render_template("ledger/mine.html", periods=[
         (p, services.items_of(p), services.result(p)) for p in periods],
         steps=PERIOD_STEPS, action_form=ActionForm())
-from evalapp.ledger import routes_history  # noqa: E402,F401
+
+
+# The ledger's other pages register on `bp`, one module per part.
+from evalapp.ledger import (  # noqa: E402,F401
+    routes_history,
+    routes_ratings,
+)

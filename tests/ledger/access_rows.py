@@ -50,3 +50,6 @@ ROWS += [
      dict(expect(anonymous=302, admin=200, scoped_admin=404, voter=404, evaluee=404),
           secretary=404, counter=404)),
 ]
+from tests.ledger.access_rows_ratings import ROWS as RATING_ROWS  # noqa: E402
+
+ROWS += RATING_ROWS
