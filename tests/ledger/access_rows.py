@@ -33,3 +33,26 @@ ROWS = [
      dict(expect(anonymous=302, admin=200, scoped_admin=200, voter=200, evaluee=200),
           secretary=200, counter=200)),
 ]
+
+
+# The catalogue and the import pages of a unit (ledger.catalogue: an admin of the unit).
+U = "/ledger/units/<int:unit_id>"
+UNIT = "/ledger/units/{unit}"
+
+
+def keepers(status):
+    return expect(anonymous=302, admin=status, scoped_admin=status, secretary=403, counter=403,
+                  voter=403, evaluee=403)
+
+
+ROWS += [
+    ("GET", UNIT + "/products", U + "/products", keepers(200)),
+    ("POST", UNIT + "/products", U + "/products", keepers(422)),       # no name
+    ("POST", UNIT + "/products/carry", U + "/products/carry", keepers(422)),  # no Quy chế
+    ("POST", "/ledger/products/999/retire", "/ledger/products/<int:product_id>/retire",
+     expect(anonymous=302, admin=404, scoped_admin=404, secretary=404, counter=404,
+            voter=404, evaluee=404)),
+    ("GET", UNIT + "/import", U + "/import", keepers(200)),
+    ("POST", UNIT + "/import", U + "/import", keepers(422)),           # no file
+    ("GET", UNIT + "/import/template.xlsx", U + "/import/template.xlsx", keepers(200)),
+]
