@@ -36,7 +36,7 @@ def _upload(unit, page: str, importer, done):
     if request.method == "GET":
         return render_template(page, unit=unit, form=form, errors=None)
     if not form.validate_on_submit():
-        message = " ".join(e for errors in form.errors.values() for e in errors)
+        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
         return render_template(page, unit=unit, form=form, errors=None,
                                message=message), 422
     upload = form.file.data

@@ -50,11 +50,11 @@ def test_the_items_import_page_shows_errors_row_by_row_and_saves_nothing(
     rows = text.split('id="import-errors"')[1].split("</table>")[0]
     assert rows.count("<tr>") == 1 + 5     # heading + five errors
     for row, column, message in (
-            (3, "Mã cán bộ", "Không có người nào có mã này"),
-            (3, "Kỳ", "Ghi kỳ"),
-            (4, "Sản phẩm", "không có trong danh mục"),
+            (3, "Mã cán bộ", "Không có người nào có mã cán bộ này"),
+            (3, "Kỳ đánh giá", "Hãy ghi kỳ"),
+            (4, "Sản phẩm", "Sản phẩm này không có trong danh mục"),
             (4, "Số lượng", ""),
-            (4, "Hạn hoàn thành", "dd/mm/yyyy")):
+            (4, "Hạn hoàn thành", "Ghi ngày theo dạng dd/mm/yyyy")):
         assert f"<tr><td>{row}</td><td>{column}</td><td>{message}" in rows, (row, column)
     assert count(db, Item) == 0
     good = xlsx([headings, [code, "03/2026", "Báo cáo chuyên đề", "", "2", "20/03/2026"],
