@@ -213,3 +213,4 @@ def mine():
         steps=PERIOD_STEPS, action_form=ActionForm())
 from evalapp.ledger import routes_catalogue  # noqa: E402,F401
 from evalapp.ledger import routes_import  # noqa: E402,F401
+from evalapp.ledger import routes_proposals  # noqa: E402,F401

@@ -56,3 +56,16 @@ ROWS += [
     ("POST", UNIT + "/import", U + "/import", keepers(422)),           # no file
     ("GET", UNIT + "/import/template.xlsx", U + "/import/template.xlsx", keepers(200)),
 ]
+
+# Proposals: the person's own page (404 for an account without a person), and removing one.
+ROWS += [
+    ("GET", "/ledger/mine/propose", "/ledger/mine/propose",
+     expect(anonymous=302, admin=404, scoped_admin=404, secretary=404, counter=404, voter=200,
+            evaluee=200)),
+    ("POST", "/ledger/mine/propose", "/ledger/mine/propose",       # no period chosen
+     expect(anonymous=302, admin=404, scoped_admin=404, secretary=404, counter=404, voter=422,
+            evaluee=422)),
+    ("POST", "/ledger/items/999/remove", "/ledger/items/<int:item_id>/remove",
+     expect(anonymous=302, admin=404, scoped_admin=404, secretary=404, counter=404, voter=404,
+            evaluee=404)),
+]
