@@ -10,9 +10,9 @@ import io
 
 from flask import flash, render_template, request, send_file
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from flask_babel import lazy_gettext as _l
 
 from evalapp.core.errors import ValidationFailed
 from evalapp.core.forms import AppForm
