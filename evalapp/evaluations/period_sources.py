@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -83,3 +84,45 @@ def refresh(actor, person_id: int, year: int) -> int:
         record(actor, "evaluation_person.periods_fed", rated, periods=len(periods))
         changed += 1
     return changed
+
+
+# ---------------------------------------------------------------- evidence beside the criteria
+#
+# Evidence other areas keep about a person in a year (scores imported from a competency exam,
+# a KPI system, a training record; the public's ratings of a front desk), shown to whoever
+# scores the general criteria, next to them. Like the periods, a registry that other areas
+# fill; evaluations imports none of them:
+#
+#     @evidence_source
+#     def imported(person_ids, year) -> dict[person_id, list[EvidenceEntry]]
+
+
+@dataclass(frozen=True)
+class EvidenceEntry:
+    source: str                # the source's name ("Sát hạch năng lực", "Đánh giá của dân")
+    period: str                # "m01".."m12", "q1".."q4" or "year"
+    count: int                 # how many ratings or scores the value sums up
+    value: Decimal | None      # the score or the average, on the source's own scale
+    note: str | None
+
+
+EvidenceSource = Callable[[list[int], int], dict[int, list[EvidenceEntry]]]
+EVIDENCE_SOURCES: list[EvidenceSource] = []
+
+
+def evidence_source(fn: EvidenceSource) -> EvidenceSource:
+    """Register a source of evidence (once per function)."""
+    if fn not in EVIDENCE_SOURCES:
+        EVIDENCE_SOURCES.append(fn)
+    return fn
+
+
+def collect_evidence(person_ids: Iterable[int], year: int) -> dict[int, list[EvidenceEntry]]:
+    """Each person's evidence in the year from every source, by source then period."""
+    ids = sorted(set(person_ids))
+    found: dict[int, list[EvidenceEntry]] = {}
+    for source in EVIDENCE_SOURCES:
+        for person_id, entries in source(ids, year).items():
+            found.setdefault(person_id, []).extend(entries)
+    return {person_id: sorted(entries, key=lambda e: (e.source, e.period))
+            for person_id, entries in found.items()}

@@ -64,3 +64,26 @@ def import_template(unit_id: int):
     unit = _unit(unit_id)
     return send_file(io.BytesIO(evidence.items_template(unit)), as_attachment=True,
                      mimetype=XLSX, download_name="mau-nhap-san-pham.xlsx")
+
+
+@bp.route("/units/<int:unit_id>/scores", methods=["GET", "POST"])
+@login_required
+def scores_import_page(unit_id: int):
+    return _upload(_unit(unit_id), "ledger/imports/scores.html", evidence.import_scores,
+                   lambda rows: _("%(n)s scores imported.", n=rows))
+
+
+@bp.get("/units/<int:unit_id>/scores/template.xlsx")
+@login_required
+def scores_template(unit_id: int):
+    _unit(unit_id)
+    return send_file(io.BytesIO(evidence.scores_template()), as_attachment=True,
+                     mimetype=XLSX, download_name="mau-nhap-diem-nguon-khac.xlsx")
+
+
+@bp.app_template_global("ledger_imported_scores")
+def imported_scores(person_id: int, year: int, key: str) -> list:
+    """The scores imported for a person in a period (and for the whole year), for the period
+    page."""
+    return [row for row in evidence.scores_of(person_id, year)
+            if row.period in (key, evidence.YEAR)]

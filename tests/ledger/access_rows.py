@@ -69,3 +69,10 @@ ROWS += [
      expect(anonymous=302, admin=404, scoped_admin=404, secretary=404, counter=404, voter=404,
             evaluee=404)),
 ]
+
+# Scores imported from other sources (ledger.catalogue).
+ROWS += [
+    ("GET", UNIT + "/scores", U + "/scores", keepers(200)),
+    ("POST", UNIT + "/scores", U + "/scores", keepers(422)),           # no file
+    ("GET", UNIT + "/scores/template.xlsx", U + "/scores/template.xlsx", keepers(200)),
+]
