@@ -22,14 +22,15 @@ from sqlalchemy import select
 
 from evalapp.audit.services import record
 from evalapp.auth.permissions import can, require
-from evalapp.core.errors import ValidationFailed
+from evalapp.core.errors import NotAllowed, NotFound, ValidationFailed
 from evalapp.core.spreadsheets import new_workbook, workbook_bytes
 from evalapp.core.text import fold_for_search, nfc
+from evalapp.core.time import utcnow
 from evalapp.evaluations import period_sources
 from evalapp.evaluations.models import hundredths, points
 from evalapp.extensions import db
 from evalapp.ledger import services
-from evalapp.ledger.models import ImportedScore
+from evalapp.ledger.models import ImportedScore, Period, PeriodStatus, YearGeneral
 from evalapp.org.models import Person, Unit
 from evalapp.org.services import RowError
 from evalapp.org.spreadsheets import table_rows
@@ -211,3 +212,87 @@ def imported_evidence(person_ids: list[int], year: int
                 source=row.source, period=row.period, count=1, value=points(row.score),
                 note=row.note))
     return found
+
+
+# ---------------------------------------------------------------- general criteria per year
+#
+# When the Quy chế gives the 30 points of the general criteria once a year
+# (LedgerRules.general_per == "year"), a confirmed period's score is its task score alone (out
+# of 70) and services.confirmed_periods does not feed it to the rounds. The manager gives the
+# year's points here (table ledger_year_general); from then on the periods are fed with
+# score = task score + the year's general points. The year's way from the periods (mean, last,
+# lowest) commutes with adding the same number to each, so the round's year score is exactly
+# year task score (from the periods) + the year's general points (tally.ledger.year_score).
+
+
+def year_general(person_id: int, year: int) -> YearGeneral | None:
+    return db.session.scalar(select(YearGeneral).where(YearGeneral.person_id == person_id,
+                                                       YearGeneral.year == year))
+
+
+def score_year(actor, person: Person, year: int, general) -> YearGeneral:
+    """The manager (never the person) gives the general criteria's points (0–30) for the year;
+    the year's unfinished rounds follow (period_sources.refresh)."""
+    if not can(actor, "ledger.see", person):
+        raise NotFound()
+    if not can(actor, "ledger.manage", person):
+        raise NotAllowed(_l("Only the person's manager scores their general criteria."))
+    if not 2000 <= int(year) <= 2100:
+        raise ValidationFailed(_l("This is not a period of the unit's ledger."), field="year")
+    if services.rules_for_unit(person.unit).general_per != "year":
+        raise ValidationFailed(_l("The Quy chế scores the general criteria each period, on "
+                                  "the period's page."), field="general")
+    value = services._decimal(general, "general", maximum=rules.GENERAL_MAX)
+    row = year_general(person.id, year)
+    if row is None:
+        row = YearGeneral(person_id=person.id, year=year)
+        db.session.add(row)
+    row.unit_id = person.unit_id
+    row.general = hundredths(value)
+    row.scored_by_id = getattr(actor, "id", None)
+    row.scored_at = utcnow()
+    db.session.flush()
+    record(actor, "ledger_period.year_scored", person, year=year, general=str(value))
+    period_sources.refresh(actor, person.id, year)
+    return row
+
+
+def confirmed_of(person_id: int, year: int) -> list[Period]:
+    return list(db.session.scalars(select(Period).where(
+        Period.person_id == person_id, Period.year == year,
+        Period.status == PeriodStatus.CONFIRMED).order_by(Period.period)))
+
+
+@period_sources.period_source
+def year_general_periods(person_ids: list[int], year: int
+                         ) -> dict[int, list[period_sources.PeriodEntry]]:
+    """The confirmed periods kept under a Quy chế that gives the general criteria once a year,
+    of the people whose year's general points are given: each fed as task score + those
+    points (out of 100)."""
+    found: dict[int, list[period_sources.PeriodEntry]] = {}
+    ids = list(person_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        generals = {row.person_id: row.general for row in db.session.scalars(
+            select(YearGeneral).where(YearGeneral.person_id.in_(chunk),
+                                      YearGeneral.year == year))}
+        if not generals:
+            continue
+        rows = db.session.execute(
+            select(Period, Unit.name).join(Unit, Period.unit_id == Unit.id)
+            .where(Period.person_id.in_(sorted(generals)), Period.year == year,
+                   Period.status == PeriodStatus.CONFIRMED)
+            .order_by(Period.person_id, Period.period)).all()
+        for period, unit_name in rows:
+            if services.rules_for(period).general_per != "year":
+                continue
+            general = year_general_points(period, generals[period.person_id])
+            found.setdefault(period.person_id, []).append(period_sources.PeriodEntry(
+                period=period.period, score=str(points(period.task_score) + general),
+                unit_id=period.unit_id, unit_name=unit_name))
+    return found
+
+
+def year_general_points(period: Period, general: int) -> Decimal:
+    """The year's general points fed with a period (hundredths in, points out)."""
+    return points(general)

@@ -211,4 +211,4 @@ def mine():
     return render_template("ledger/mine.html", periods=[
         (p, services.items_of(p), services.result(p)) for p in periods],
         steps=PERIOD_STEPS, action_form=ActionForm())
-from evalapp.ledger import routes_catalogue, routes_import, routes_proposals  # noqa: E402,F401,I001
+from evalapp.ledger import routes_catalogue, routes_import, routes_proposals, routes_year  # noqa: E402,F401,I001,E501

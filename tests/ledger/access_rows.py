@@ -76,3 +76,11 @@ ROWS += [
     ("POST", UNIT + "/scores", U + "/scores", keepers(422)),           # no file
     ("GET", UNIT + "/scores/template.xlsx", U + "/scores/template.xlsx", keepers(200)),
 ]
+
+# The person's year and the general criteria given once a year.
+Y = "/ledger/people/<int:person_id>/years/<int:year>/general"
+YEAR_URL = "/ledger/people/{evaluee_person}/years/2026/general"
+ROWS += [
+    ("GET", YEAR_URL, Y, managers(200, own=200)),
+    ("POST", YEAR_URL, Y, managers(422)),      # the Quy chế scores them per period
+]
