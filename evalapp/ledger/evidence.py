@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from fractions import Fraction
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -293,6 +294,54 @@ def year_general_periods(person_ids: list[int], year: int
     return found
 
 
+# ---------------------------------------------------------------- weighted sources
+#
+# A source the Quy chế weighs (content["sources"], tally.ledger.weighted_general) changes the
+# general criteria's points fed to the rounds, never the period's kept score: scores imported
+# after a period was confirmed still count, and the rounds follow (import_scores refreshes).
+# A source's value for a period: its score for that period, else its score for the whole year;
+# for the year's general points: its score for the whole year, else the mean of its periods'.
+
+
+def _weights(period: Period) -> dict[str, Decimal]:
+    try:
+        return rules.source_weights(period.regulation.content if period.regulation else None)
+    except ValueError:
+        return {}
+
+
+def _source_values(person_id: int, year: int, key: str | None) -> dict[str, Decimal]:
+    by_source: dict[str, dict[str, int]] = {}
+    for row in scores_of(person_id, year):
+        by_source.setdefault(row.source, {})[row.period] = row.score
+    values = {}
+    for source, scores in by_source.items():
+        if key is not None and key in scores:
+            values[source] = points(scores[key])
+        elif YEAR in scores:
+            values[source] = points(scores[YEAR])
+        elif key is None:
+            values[source] = rules.round_half_up(
+                Fraction(sum(scores.values()), 100 * len(scores)))
+    return values
+
+
+def fed_score(period: Period) -> Decimal:
+    """A confirmed period's score as fed to the rounds under a Quy chế giving the general
+    criteria per period: task + the general points with the weighted sources."""
+    weights = _weights(period)
+    if not weights or period.general is None:
+        return points(period.score)
+    general = rules.weighted_general(points(period.general), weights, _source_values(
+        period.person_id, period.year, period.period))
+    return points(period.task_score) + general
+
+
 def year_general_points(period: Period, general: int) -> Decimal:
-    """The year's general points fed with a period (hundredths in, points out)."""
-    return points(general)
+    """The year's general points fed with a period (hundredths in, points out), with the
+    weighted sources' values for the year."""
+    weights = _weights(period)
+    if not weights:
+        return points(general)
+    return rules.weighted_general(points(general), weights,
+                                  _source_values(period.person_id, period.year, None))
