@@ -301,6 +301,11 @@ ACTIONS: dict[str, tuple[Any, Any]] = {
                                        _l("Approved a public comment on “%(target)s”")),
     "ledger_rating.comment_hidden": (_l("Public comment hidden"),
                                      _l("Hid a public comment on “%(target)s”")),
+    "ledger_period.scores_imported": (_l("Scores imported from other sources"),
+                                      _l("Imported %(rows)s scores for “%(target)s”")),
+    "ledger_period.year_scored": (_l("General criteria scored for the year"),
+                                  _l("Scored the general criteria of %(year)s: %(general)s "
+                                     "points")),
     "document.issued": (_l("Document issued"), _l("Issued the document “%(target)s”")),
     "document.signed": (_l("Document signed"), _l("Digitally signed the document "
                                                   "“%(target)s”")),

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -85,26 +86,27 @@ def refresh(actor, person_id: int, year: int) -> int:
     return changed
 
 
-# ---------------------------------------------------------------- evidence sources
+# ---------------------------------------------------------------- evidence beside the criteria
 #
-# Evidence other areas hold about a person's year (the public's service-quality ratings, ...),
-# shown by a round next to the general criteria: a name, a count and a mean per person. By
-# default evidence is shown, not added to the score (a weight would be a Quy chế setting).
+# Evidence other areas keep about a person in a year (scores imported from a competency exam,
+# a KPI system, a training record; the public's ratings of a front desk), shown to whoever
+# scores the general criteria, next to them. Like the periods, a registry that other areas
+# fill; evaluations imports none of them:
 #
 #     @evidence_source
-#     def service_ratings(person_ids, year) -> dict[person_id, Evidence]
+#     def imported(person_ids, year) -> dict[person_id, list[EvidenceEntry]]
 
 
 @dataclass(frozen=True)
-class Evidence:
-    source: str         # a stable key: "service_ratings"
-    label: str          # what the page calls it
-    count: int
-    mean: str | None    # "4.33", to the hundredth
-    scale: str = ""     # what the mean is out of: "1–5"
+class EvidenceEntry:
+    source: str                # the source's name ("Sát hạch năng lực", "Đánh giá của dân")
+    period: str                # "m01".."m12", "q1".."q4" or "year"
+    count: int                 # how many ratings or scores the value sums up
+    value: Decimal | None      # the score or the average, on the source's own scale
+    note: str | None
 
 
-EvidenceSource = Callable[[list[int], int], dict[int, Evidence]]
+EvidenceSource = Callable[[list[int], int], dict[int, list[EvidenceEntry]]]
 EVIDENCE_SOURCES: list[EvidenceSource] = []
 
 
@@ -115,11 +117,12 @@ def evidence_source(fn: EvidenceSource) -> EvidenceSource:
     return fn
 
 
-def evidence(person_ids: Iterable[int], year: int) -> dict[int, list[Evidence]]:
-    """Each person's evidence of the year, one entry per source that has any."""
+def collect_evidence(person_ids: Iterable[int], year: int) -> dict[int, list[EvidenceEntry]]:
+    """Each person's evidence in the year from every source, by source then period."""
     ids = sorted(set(person_ids))
-    found: dict[int, list[Evidence]] = {}
+    found: dict[int, list[EvidenceEntry]] = {}
     for source in EVIDENCE_SOURCES:
-        for person_id, entry in source(ids, year).items():
-            found.setdefault(person_id, []).append(entry)
-    return found
+        for person_id, entries in source(ids, year).items():
+            found.setdefault(person_id, []).extend(entries)
+    return {person_id: sorted(entries, key=lambda e: (e.source, e.period))
+            for person_id, entries in found.items()}

@@ -12,6 +12,7 @@ bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")
 from evalapp.evaluations import (  # noqa: E402,F401
     routes_decisions,
     routes_documents,
+    routes_evidence,
     routes_forms,
     routes_meetings,
     routes_quarterly,

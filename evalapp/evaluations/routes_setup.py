@@ -31,7 +31,7 @@ from evalapp.core.forms import (
 )
 from evalapp.core.schemas import id_number
 from evalapp.core.web import page_of, sort_of
-from evalapp.evaluations import export, services, setup
+from evalapp.evaluations import export, services, setup, source_weights
 from evalapp.evaluations import home as _home  # noqa: F401  (registers the home page sections)
 from evalapp.evaluations.lifecycle import ROUND_STEPS
 from evalapp.evaluations.models import STATUS_LABELS
@@ -453,6 +453,7 @@ def _posted_content(base: dict) -> dict:
         deadlines[step] = ([int(month), int(day)] if day.isdigit() and month.isdigit()
                            and len(day) <= 2 and len(month) <= 2 else [0, 0])
     content["deadlines"] = deadlines
+    content["sources"] = source_weights.posted(form)
     return content
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from evalapp.audit.services import record
 from evalapp.core.errors import NotFound, ValidationFailed
 from evalapp.core.text import fold_for_search, nfc, nfc_or_none
-from evalapp.evaluations import services
+from evalapp.evaluations import services, source_weights
 from evalapp.evaluations.lifecycle import ROUND_STEPS
 from evalapp.evaluations.models import (
     EvaluationForm,
@@ -324,6 +324,8 @@ def regulation_problems(content: dict) -> dict[str | None, list[str]]:
     grouped: dict[str | None, list[str]] = defaultdict(list)
     for message in rules.check_regulation(content):
         grouped[rules.problem_part(message)].append(str(_l(message)))
+    for message in source_weights.problems(content):
+        grouped["sources"].append(message)
     return dict(grouped)
 
 

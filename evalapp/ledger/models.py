@@ -260,3 +260,57 @@ class RatingMark(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     day: Mapped[date] = mapped_column(Date, index=True)
+
+
+# ---------------------------------------------------------------- evidence (migration 0018)
+
+
+class ImportedScore(db.Model):
+    """A score a person got from another source (a competency exam, a KPI system, a training
+    record), imported from .xlsx: per person, year and period ("m03", "q1", or "year" for the
+    whole year) and source, the score (hundredths, 0..1000 points on the source's own scale)
+    and a note. Shown as evidence; a Quy chế may give the source a weight (tally.ledger)."""
+
+    __tablename__ = "ledger_imported_score"
+    __table_args__ = (
+        UniqueConstraint("person_id", "year", "period", "source"),
+        CheckConstraint("year BETWEEN 2000 AND 2100", name="year_range"),
+        CheckConstraint("score BETWEEN 0 AND 100000", name="score_range"),
+    )
+    audit_type = "ledger_imported_score"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="RESTRICT"),
+                                           index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"))
+    year: Mapped[int] = mapped_column(Integer)
+    period: Mapped[str] = mapped_column(String(8))   # "m01".."m12", "q1".."q4", "year"
+    source: Mapped[str] = mapped_column(String(80))
+    score: Mapped[int] = mapped_column(Integer)      # hundredths
+    note: Mapped[str | None] = mapped_column(String(1000))
+    imported_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class YearGeneral(db.Model):
+    """The general criteria's points (0–30, hundredths) given once for the year, when the Quy
+    chế scores them per year (LedgerRules.general_per == "year")."""
+
+    __tablename__ = "ledger_year_general"
+    __table_args__ = (
+        UniqueConstraint("person_id", "year"),
+        CheckConstraint("year BETWEEN 2000 AND 2100", name="year_range"),
+        CheckConstraint("general BETWEEN 0 AND 3000", name="general_range"),
+    )
+    audit_type = "ledger_year_general"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="RESTRICT"),
+                                           index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"))
+    year: Mapped[int] = mapped_column(Integer)
+    general: Mapped[int] = mapped_column(Integer)
+    scored_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
+    scored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -291,11 +291,19 @@ def pending_count(person: Person) -> int:
 
 
 @period_sources.evidence_source
-def service_ratings(person_ids: list[int], year: int) -> dict[int, period_sources.Evidence]:
-    """The year's public service-quality ratings, for the evaluation round (evidence)."""
-    return {person_id: period_sources.Evidence(
-                source="service_ratings", label=str(_l("Public service-quality ratings")),
-                count=summary.count, mean=None if summary.mean is None else str(summary.mean),
-                scale="1–5")
-            for person_id, summary in ratings_summary(person_ids, year, YEAR).items()
-            if summary.count}
+def service_ratings(person_ids: list[int], year: int
+                    ) -> dict[int, list[period_sources.EvidenceEntry]]:
+    """The public's service-quality ratings, for the evaluation round (evidence): the count and
+    mean of each period of the person's unit's ledger that has any, then of the whole year."""
+    label = str(_l("Public service-quality ratings"))
+    scale = str(_l("Mean of the faces, 1 to 5."))
+    found: dict[int, list[period_sources.EvidenceEntry]] = {}
+    for person_id, summary in ratings_summary(person_ids, year, YEAR).items():
+        if not summary.count:
+            continue
+        person = db.session.get(Person, person_id)
+        found[person_id] = [
+            *(period_sources.EvidenceEntry(label, key, part.count, part.mean, None)
+              for key, part in periods_of(person, year) if part.count),
+            period_sources.EvidenceEntry(label, YEAR, summary.count, summary.mean, scale)]
+    return found

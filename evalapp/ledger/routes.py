@@ -215,6 +215,10 @@ def mine():
 
 # The ledger's other pages register on `bp`, one module per part.
 from evalapp.ledger import (  # noqa: E402,F401
+    routes_catalogue,
     routes_history,
+    routes_import,
+    routes_proposals,
     routes_ratings,
+    routes_year,
 )

@@ -454,9 +454,17 @@ def confirmed_periods(person_ids: list[int], year: int
             if rules_for(period).general_per != "period":
                 continue
             found.setdefault(period.person_id, []).append(period_sources.PeriodEntry(
-                period=period.period, score=str(points(period.score)), unit_id=period.unit_id,
+                period=period.period, score=str(_fed(period)), unit_id=period.unit_id,
                 unit_name=unit_name))
     return found
+
+
+def _fed(period: Period) -> Decimal:
+    """The score fed to the rounds: the kept score, with the Quy chế's weighted sources of
+    evidence when it has any (evalapp.ledger.evidence.fed_score)."""
+    from evalapp.ledger import evidence
+
+    return evidence.fed_score(period)
 
 
 # ---------------------------------------------------------------- import from .xlsx

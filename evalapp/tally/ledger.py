@@ -277,3 +277,65 @@ def year_score(period_scores: Sequence[Decimal], rules: LedgerRules = LedgerRule
 def percent(ratio: Fraction) -> Decimal:
     """A ratio as a percentage with two decimals, half up (for pages)."""
     return round_half_up(Fraction(ratio) * 100)
+
+
+# ---------------------------------------------------------------- weighted sources of evidence
+#
+# Other sources (a competency exam, a KPI system, a training record, the public's ratings) are
+# evidence beside the general criteria, not added, unless the Quy chế gives a source a weight
+# (content["sources"] = {source name: weight in points}). A weight is carved out of the 30
+# points of the general criteria, never added on top (the total stays out of 100, Điều 11):
+#
+#     G' = G × (30 − W) / 30 + Σ w_s × v_s / 100
+#
+# G the manager's points for the general criteria (0–30), v_s the source's value read as a
+# percentage (0–100, capped), w_s its weight, the sum and W = Σ w_s over the weighted sources
+# that have a value for the person in that period (a source without a value leaves the
+# manager's points their whole share). Σ of all weights ≤ 30. Two decimals, half up, once.
+
+SOURCE_SCALE = Decimal(100)
+GENERAL_MAX_F = Fraction(30)
+
+
+def source_weights(content: Mapping | None) -> dict[str, Decimal]:
+    """The weighted sources of a Quy chế's content ({} when none); ValueError("bad_sources")
+    for weights that are not numbers with two decimals in (0, 30] or add up to more than 30."""
+    raw = (content or {}).get("sources") if isinstance(content, Mapping) else None
+    if not raw:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise ValueError("bad_sources")
+    weights = {}
+    for name, value in raw.items():
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError("bad_sources")
+        try:
+            weight = _points(value)
+        except (ValueError, ArithmeticError, TypeError):
+            raise ValueError("bad_sources") from None
+        if not 0 < weight <= GENERAL_MAX:
+            raise ValueError("bad_sources")
+        weights[name] = weight
+    if sum(weights.values()) > GENERAL_MAX:
+        raise ValueError("bad_sources")
+    return weights
+
+
+def weighted_general(general, weights: Mapping[str, Decimal], values: Mapping[str, object]
+                     ) -> Decimal:
+    """The general criteria's points with the weighted sources (see above); `values` the
+    sources' values for the person in the period (any source, weighted or not)."""
+    g = _fraction(general_points(general))
+    present = {name: Fraction(str(w)) for name, w in weights.items()
+               if values.get(name) is not None}
+    if not present:
+        return general_points(general)
+    total_weight = sum(present.values(), Fraction(0))
+    if total_weight > GENERAL_MAX:
+        raise ValueError("bad_sources")
+    result = g * (GENERAL_MAX_F - total_weight) / GENERAL_MAX_F
+    for name, weight in present.items():
+        value = min(max(_fraction(values[name]), Fraction(0)), Fraction(100))
+        result += weight * value / 100
+    return round_half_up(result)
+

@@ -53,3 +53,53 @@ ROWS += [
 from tests.ledger.access_rows_ratings import ROWS as RATING_ROWS  # noqa: E402
 
 ROWS += RATING_ROWS
+
+# The catalogue and the import pages of a unit (ledger.catalogue: an admin of the unit).
+U = "/ledger/units/<int:unit_id>"
+UNIT = "/ledger/units/{unit}"
+
+
+def keepers(status):
+    return expect(anonymous=302, admin=status, scoped_admin=status, secretary=403, counter=403,
+                  voter=403, evaluee=403)
+
+
+ROWS += [
+    ("GET", UNIT + "/products", U + "/products", keepers(200)),
+    ("POST", UNIT + "/products", U + "/products", keepers(422)),       # no name
+    ("POST", UNIT + "/products/carry", U + "/products/carry", keepers(422)),  # no Quy chế
+    ("POST", "/ledger/products/999/retire", "/ledger/products/<int:product_id>/retire",
+     expect(anonymous=302, admin=404, scoped_admin=404, secretary=404, counter=404,
+            voter=404, evaluee=404)),
+    ("GET", UNIT + "/import", U + "/import", keepers(200)),
+    ("POST", UNIT + "/import", U + "/import", keepers(422)),           # no file
+    ("GET", UNIT + "/import/template.xlsx", U + "/import/template.xlsx", keepers(200)),
+]
+
+# Proposals: the person's own page (404 for an account without a person), and removing one.
+ROWS += [
+    ("GET", "/ledger/mine/propose", "/ledger/mine/propose",
+     expect(anonymous=302, admin=404, scoped_admin=404, secretary=404, counter=404, voter=200,
+            evaluee=200)),
+    ("POST", "/ledger/mine/propose", "/ledger/mine/propose",       # no period chosen
+     expect(anonymous=302, admin=404, scoped_admin=404, secretary=404, counter=404, voter=422,
+            evaluee=422)),
+    ("POST", "/ledger/items/999/remove", "/ledger/items/<int:item_id>/remove",
+     expect(anonymous=302, admin=404, scoped_admin=404, secretary=404, counter=404, voter=404,
+            evaluee=404)),
+]
+
+# Scores imported from other sources (ledger.catalogue).
+ROWS += [
+    ("GET", UNIT + "/scores", U + "/scores", keepers(200)),
+    ("POST", UNIT + "/scores", U + "/scores", keepers(422)),           # no file
+    ("GET", UNIT + "/scores/template.xlsx", U + "/scores/template.xlsx", keepers(200)),
+]
+
+# The person's year and the general criteria given once a year.
+Y = "/ledger/people/<int:person_id>/years/<int:year>/general"
+YEAR_URL = "/ledger/people/{evaluee_person}/years/2026/general"
+ROWS += [
+    ("GET", YEAR_URL, Y, managers(200, own=200)),
+    ("POST", YEAR_URL, Y, managers(422)),      # the Quy chế scores them per period
+]

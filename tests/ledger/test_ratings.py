@@ -350,9 +350,12 @@ def test_the_mean_per_month_quarter_and_year_to_the_hundredth_half_up(w, db):
     assert [k for k, _s in periods][:2] == ["m01", "m02"] and len(periods) == 12
     # The evaluation round reads them as evidence, by the registry (evaluations imports no
     # ledger module).
-    [evidence] = period_sources.evidence(ids, 2026)[w.official.id]
-    assert (evidence.source, evidence.count, evidence.mean) == ("service_ratings", 13, "3.62")
-    assert w.colleague.id not in period_sources.evidence(ids, 2026)
+    entries = period_sources.collect_evidence(ids, 2026)[w.official.id]
+    assert [(e.period, e.count, e.value) for e in entries] == [
+        ("m01", 8, Decimal("4.13")), ("m02", 2, Decimal("4.50")), ("m04", 3, Decimal("1.67")),
+        ("year", 13, Decimal("3.62"))]
+    assert {e.source for e in entries} == {"Đánh giá chất lượng phục vụ của người dân"}
+    assert w.colleague.id not in period_sources.collect_evidence(ids, 2026)
 
 
 # ---------------------------------------------------------------- desks and cards
