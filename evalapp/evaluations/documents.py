@@ -900,7 +900,9 @@ class FormsWork:
                         break
                     workers = _workers(-(-len(missing) // CHUNK))
                     batch = missing[:CHUNK * workers]
-                    chunks = [batch[i:i + CHUNK] for i in range(0, len(batch), CHUNK)]
+                    # as many chunks as workers, of even sizes (41 forms: 21 + 20, not 40 + 1)
+                    size = -(-len(batch) // workers)
+                    chunks = [batch[i:i + size] for i in range(0, len(batch), size)]
                     jobs = [(self.html(chunk), self.static_folder, chunk, self.prefix)
                             for chunk in chunks]
                     if len(jobs) == 1:
