@@ -55,9 +55,10 @@ def quarterly(w, year: int, quarter: str) -> EvaluationRound:
     "quarterly", period "Q1".."Q4"."""
     round_ = services.create_round(SYSTEM, w.dept.unit, title=f"Đánh giá quý {quarter}",
                                    year=year, preset_key="decree-335-2025", period="q1")
+    # Everyone taken (a real quarterly review takes the leaders only), then marked quarterly.
+    services.take_people(SYSTEM, round_, services.Selection(w.dept.unit))
     round_.period = quarter
     round_.settings = round_.settings | {"round_type": "quarterly"}
-    services.take_people(SYSTEM, round_, services.Selection(w.dept.unit))
     return round_
 
 
