@@ -323,6 +323,12 @@ def _source_values(person_id: int, year: int, key: str | None) -> dict[str, Deci
         elif key is None:
             values[source] = rules.round_half_up(
                 Fraction(sum(scores.values()), 100 * len(scores)))
+    # The public's ratings of the period (or the year), when the person had a desk.
+    from evalapp.ledger import ratings
+
+    rated = ratings.weighable_value(person_id, year, key or YEAR)
+    if rated is not None:
+        values.setdefault(ratings.source_name(), rated)
     return values
 
 

@@ -290,12 +290,29 @@ def pending_count(person: Person) -> int:
         Rating.person_id == person.id, Rating.comment_state == CommentState.PENDING.value)) or 0
 
 
+def source_name() -> str:
+    """The public ratings' name as a source of evidence, and in a Quy chế's weights (the
+    Quy chế is the body's Vietnamese text: the name is the Vietnamese one whatever the page's
+    language)."""
+    from flask_babel import force_locale
+
+    with force_locale("vi"):
+        return str(_l("Public service-quality ratings"))
+
+
+def weighable_value(person_id: int, year: int, key: str) -> Decimal | None:
+    """The ratings of a period (or "year") on the 0–100 scale a weight applies to: the mean
+    face × 20 (five faces: 100); None without any rating."""
+    summary = ratings_summary([person_id], year, key)[person_id]
+    return None if summary.mean is None else summary.mean * 20
+
+
 @period_sources.evidence_source
 def service_ratings(person_ids: list[int], year: int
                     ) -> dict[int, list[period_sources.EvidenceEntry]]:
     """The public's service-quality ratings, for the evaluation round (evidence): the count and
     mean of each period of the person's unit's ledger that has any, then of the whole year."""
-    label = str(_l("Public service-quality ratings"))
+    label = source_name()
     scale = str(_l("Mean of the faces, 1 to 5."))
     found: dict[int, list[period_sources.EvidenceEntry]] = {}
     for person_id, summary in ratings_summary(person_ids, year, YEAR).items():

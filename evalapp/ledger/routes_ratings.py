@@ -132,3 +132,9 @@ def service_ratings_block(person: Person, year: int, key: str) -> dict | None:
             "comments": ratings.approved_comments(person, year, key),
             "pending": ratings.pending_count(person)
             if can(current_user, "ledger.manage", person) else None}
+
+
+@bp.app_template_global("ratings_source_name")
+def ratings_source_name() -> str:
+    """The public ratings' name in a Quy chế's source weights (the Quy chế editor names it)."""
+    return ratings.source_name()

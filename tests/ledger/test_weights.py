@@ -70,3 +70,40 @@ def test_a_weighted_source_changes_the_fed_score_by_the_expected_hundredths(
     assert row.periods[0]["score"] == "96.70"
     assert assessments.retained_total(row) == Decimal("96.70")
     assert db.session.get(type(january), january.id).score == 9700   # the kept score stays
+
+
+def test_the_publics_ratings_are_a_source_a_weight_can_count(factory, db, client, login_as):
+    """Public ratings weigh as their mean face × 20, under the name the Quy chế editor gives."""
+    from evalapp.ledger import ratings
+
+    w = world(factory, db)
+    unit = w.dept.unit
+    login_as(w.users["admin"])
+    url = f"/evaluations/regulations/{unit.id}/edit"
+    name = ratings.source_name()
+    assert name in client.get(url).get_data(as_text=True)
+    content = services.latest_regulation(unit).content
+    good = _form(content, **{"source-0-name": name, "source-0-weight": "3"})
+    assert client.post(url, data=good).status_code == 302
+    regulation = services.latest_regulation(unit)
+    ledger.carry_catalogue(SYSTEM, unit, regulation)
+    report = next(p for p in ledger.catalogue(unit) if p.name == "Báo cáo chuyên đề")
+    desk = ratings.set_desk(SYSTEM, w.staff, True)
+    for n, face in enumerate([5, 4, 3]):   # mean 4 → 80 of 100
+        ratings.rate(desk, device_id=f"phone-{n}", choice=face, comment=None,
+                     day=date(2026, 1, 12))
+    ratings.rate(desk, device_id="phone-x", choice=1, comment=None, day=date(2026, 2, 2))
+    head = w.users["head"]
+    january = ledger.period_of(head, w.staff, 2026, "m01")
+    item = ledger.assign_item(head, january, product_id=report.id, quantity="2",
+                              due_on=date(2026, 1, 31))
+    ledger.complete_item(w.users["staff"], item, delivered="2", delivered_on=date(2026, 1, 5))
+    ledger.score_period(head, january, general="27")
+    ledger.confirm(head, january)
+    db.session.commit()
+    round_ = builder.round_for(w.dept, year=2026)
+    db.session.commit()
+    row = rated(round_, w.staff)
+    # general: 27 × 27/30 + 3 × 0.80 = 24.30 + 2.40 = 26.70 (January's ratings only)
+    assert row.periods[0]["score"] == "96.70"
+    assert db.session.get(type(january), january.id).score == 9700
