@@ -173,6 +173,7 @@ def rate(desk: Desk, *, device_id: str, choice, comment: str | None, day: date) 
         raise ValidationFailed(_l("Choose one of the faces."), field="rating")
     text = clean_comment(comment)
     db.session.execute(delete(RatingMark).where(RatingMark.day < day - timedelta(days=1)))
+    forget_old_ratings(day)
     digest = device_digest(device_id, person.id, day)
     if db.session.scalar(select(RatingMark.id).where(RatingMark.digest == digest)):
         raise AlreadyRated()
@@ -188,6 +189,14 @@ def rate(desk: Desk, *, device_id: str, choice, comment: str | None, day: date) 
     db.session.add(rating)
     db.session.flush()
     return rating
+
+
+def forget_old_ratings(today: date) -> int:
+    """Delete the ratings older than the KEEP_YEARS the rating page promises, as new ratings
+    arrive (a rating of 10/03/2021 goes on 10/03/2026)."""
+    limit = date(today.year - KEEP_YEARS, today.month, min(today.day, 28 if today.month == 2
+                                                           else today.day))
+    return db.session.execute(delete(Rating).where(Rating.rated_on < limit)).rowcount or 0
 
 
 # ---------------------------------------------------------------- moderation

@@ -404,3 +404,17 @@ def test_the_desk_card_is_an_a6_pdf_with_the_official_and_the_address(
     assert "297.638 x 419.528 pts" in info  # A6
     assert re.search(r"^Pages:\s+1$", info, re.M)
     assert b"/Subtype /Image" in response.data or b"/Subtype/Image" in response.data
+
+
+def test_ratings_are_kept_for_the_years_the_page_promises(w, db):
+    """The page says KEEP_YEARS; a rating older than that goes as new ones arrive."""
+    from evalapp.ledger.models import Rating
+
+    ratings.rate(w.desk, device_id="a", choice=4, comment=None, day=date(2021, 3, 9))
+    ratings.rate(w.desk, device_id="b", choice=5, comment="Rất tốt", day=date(2021, 3, 10))
+    db.session.commit()
+    assert ratings.KEEP_YEARS == 5
+    ratings.rate(w.other_desk, device_id="c", choice=3, comment=None, day=date(2026, 3, 10))
+    db.session.commit()
+    kept = sorted(r.rated_on for r in db.session.query(Rating))
+    assert kept == [date(2021, 3, 10), date(2026, 3, 10)]
