@@ -30,7 +30,7 @@ from evalapp.auth.permissions import SYSTEM
 from evalapp.core.time import utcnow
 from evalapp.core.web import vn_number
 from evalapp.evaluations import assessments, builder, services
-from evalapp.evaluations.models import RatedPerson
+from evalapp.evaluations.models import RatedPerson, RoundStatus
 from evalapp.ledger import ratings
 from evalapp.ledger import services as ledger
 from evalapp.ledger.models import PeriodStatus
@@ -107,9 +107,11 @@ def _world(app, db, factory) -> World:
     for n, face in enumerate(earlier_ratings):
         ratings.rate(desk, device_id=f"thiet-bi-khac-{n}", choice=face, comment=None,
                      day=today)
+    db.session.commit()
+    world = World(dept, office.id, staff.id, staff.full_name, year, key, other, other_score,
+                  date(year, today.month, 1), content, earlier_ratings)
     db.session.commit()  # no read transaction left open: the live server writes next
-    return World(dept, office.id, staff.id, staff.full_name, year, key, other, other_score,
-                 date(year, today.month, 1), content, earlier_ratings)
+    return world
 
 
 def _log_in(context: BrowserContext, username: str) -> Page:
@@ -251,6 +253,10 @@ def test_a_month_of_products_feeds_the_year_end_evaluation(
     expect(manager.locator("#period-score")).to_have_text(str(score))
     expect(manager.locator("#ratings-period-count")).to_have_text(str(len(values)))
     expect(manager.locator("#ratings-period-mean")).to_have_text(str(mean))
+    # The citizen's comment waits for moderation: not shown, counted for the moderator.
+    expect(manager.locator("#service-ratings")).not_to_contain_text(COMMENT)
+    expect(manager.locator("#service-ratings")).to_contain_text(
+        translate("Comments waiting for moderation: %(count)s", count=1))
 
     manager.locator("#confirm [type=submit]").click()
     expect(manager.locator("#main .alert-success")).to_contain_text(
@@ -264,7 +270,11 @@ def test_a_month_of_products_feeds_the_year_end_evaluation(
 
     # 5. Year end: the personnel office's round for the department (the ledger feeding it);
     # the office's form page shows the periods' year score and the public ratings.
-    round_ = builder.round_for(w.dept, year=w.year)
+    # The round tracks the periods as the Quy chế keeps its ledger: by month (a setting of the
+    # draft round, as the admin sets it on the round's settings page).
+    round_ = builder.round_for(w.dept, year=w.year, to=RoundStatus.DRAFT)
+    services.update_settings(SYSTEM, round_, {"period": "month"})
+    services.open_round(SYSTEM, round_)
     rated = db.session.scalar(select(RatedPerson).where(
         RatedPerson.round_id == round_.id, RatedPerson.person_id == w.staff_id))
     round_id, rated_id = round_.id, rated.id
