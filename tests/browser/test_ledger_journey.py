@@ -30,7 +30,7 @@ from evalapp.auth.permissions import SYSTEM
 from evalapp.core.time import utcnow
 from evalapp.core.web import vn_number
 from evalapp.evaluations import assessments, builder, services
-from evalapp.evaluations.models import RatedPerson, RoundStatus
+from evalapp.evaluations.models import RatedPerson
 from evalapp.ledger import ratings
 from evalapp.ledger import services as ledger
 from evalapp.ledger.models import PeriodStatus
@@ -270,11 +270,9 @@ def test_a_month_of_products_feeds_the_year_end_evaluation(
 
     # 5. Year end: the personnel office's round for the department (the ledger feeding it);
     # the office's form page shows the periods' year score and the public ratings.
-    # The round tracks the periods as the Quy chế keeps its ledger: by month (a setting of the
-    # draft round, as the admin sets it on the round's settings page).
-    round_ = builder.round_for(w.dept, year=w.year, to=RoundStatus.DRAFT)
-    services.update_settings(SYSTEM, round_, {"period": "month"})
-    services.open_round(SYSTEM, round_)
+    # The round tracks the periods as the department's Quy chế does (by month, like its
+    # ledger), not as its preset (by quarter).
+    round_ = builder.round_for(w.dept, year=w.year)
     rated = db.session.scalar(select(RatedPerson).where(
         RatedPerson.round_id == round_.id, RatedPerson.person_id == w.staff_id))
     round_id, rated_id = round_.id, rated.id
