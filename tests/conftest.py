@@ -238,6 +238,7 @@ def live_server(app, database_url, tmp_path_factory) -> Iterator[str]:
         "WTF_CSRF_ENABLED": True,
         "TESTING": False,
     })
+    app.extensions["evalapp.live_app"] = served  # for a test that must tune the served app
     server = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -163,6 +163,23 @@ def _deadlines(preset: rules.EvaluationPreset, year: int) -> dict[str, str]:
     return result
 
 
+def _tracking_of(unit: Unit) -> dict:
+    """How the unit's Quy chế tracks the periods and rolls them into the year ("period":
+    month or quarter, "year_from"), which the round follows rather than its preset's: the
+    periods fed from a ledger kept by month would otherwise be shown as quarters (and lost by
+    a save of the periods page)."""
+    regulation = regulation_for_unit(unit)
+    content = regulation.content if regulation is not None else None
+    if not isinstance(content, dict):
+        return {}
+    found = {}
+    if content.get("period") in ("month", "quarter"):
+        found["period"] = content["period"]
+    if content.get("year_from") in rules.YEAR_FROM:
+        found["year_from"] = content["year_from"]
+    return found
+
+
 def create_round(actor, unit: Unit, *, title: str, year: int, preset_key: str,
                  period: str = "year", body_name: str | None = None,
                  authority_name: str | None = None) -> EvaluationRound:
@@ -187,6 +204,7 @@ def create_round(actor, unit: Unit, *, title: str, year: int, preset_key: str,
             int(year), quarter, preset.deadlines).items()}
     else:
         settings["due"] = _deadlines(preset, int(year))  # the dates of this round
+        settings.update(_tracking_of(unit))
     round_ = EvaluationRound(title=title, unit=unit, year=int(year), period=period,
                              preset=preset.key, status=RoundStatus.DRAFT,
                              body_name=nfc_or_none(body_name) or unit.name,
