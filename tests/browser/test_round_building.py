@@ -99,6 +99,7 @@ def test_building_the_lists_through_the_search(board, page: Page, fresh_context,
     page.locator("#people-search [type=submit]").click()
     found = page.locator("#found-table tbody tr")
     expect(found).to_have_count(3)
+    expect(page.locator("html")).to_have_class(re.compile(r"\bjs\b"))  # app.js has run
     expect(page.locator("#found-table label")).to_have_text(
         ["Lê Văn Hai", "Trần Thị Phó", "Nguyễn Văn Trưởng"])  # Vietnamese order of given names
     # Beside the search on a desktop: the list being built, still empty.
@@ -124,6 +125,8 @@ def test_building_the_lists_through_the_search(board, page: Page, fresh_context,
     page.locator("#people-search [type=submit]").click()
     boxes = page.locator("#found-table input[name=person_id]")
     expect(boxes).to_have_count(len(STAFF))
+    # "Everyone listed" is app.js's: wait until it has run on the new page (it marks <html>).
+    expect(page.locator("html")).to_have_class(re.compile(r"\bjs\b"))
     page.locator("#all_found").check()
     for i in range(len(STAFF)):
         expect(boxes.nth(i)).to_be_checked()
