@@ -14,7 +14,6 @@ Services take the acting user, flush, write one audit entry per change and never
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 
@@ -25,7 +24,7 @@ from evalapp.audit.services import record
 from evalapp.auth.permissions import can, require
 from evalapp.core.errors import NotAllowed, NotFound, ValidationFailed
 from evalapp.core.spreadsheets import new_workbook, workbook_bytes
-from evalapp.core.text import fold_for_search, nfc
+from evalapp.core.text import fold_for_search
 from evalapp.core.time import utcnow
 from evalapp.evaluations import period_sources
 from evalapp.evaluations.models import hundredths, points
@@ -80,33 +79,11 @@ SCORE_COLUMNS = {
 SCORE_REQUIRED = ("staff_code", "period", "source", "score")
 
 
-def period_or_year(text: str) -> tuple[int, str]:
-    """"2026" (the whole year), "03/2026" (a month) or "Q1/2026" / "Quý 1/2026" (a quarter).
-    ValueError otherwise."""
-    folded = fold_for_search(text).replace(" ", "")
-    if folded.isdigit():
-        year, key = int(folded), YEAR
-    else:
-        quarter = folded.startswith(("q", "quy"))
-        body = folded.removeprefix("quy").removeprefix("q")
-        number, _, year_text = body.partition("/")
-        n, year = int(number), int(year_text)
-        key = f"q{n}" if quarter else f"m{n:02d}"
-        if key not in rules.period_keys("quarter" if quarter else "month"):
-            raise ValueError
-    if not 2000 <= year <= 2100:
-        raise ValueError
-    return year, key
+period_or_year = services.period_or_year
 
 
 def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime | date):
-        return value.strftime("%d/%m/%Y")
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return nfc(str(value)).strip()
+    return services._cell_text(value).strip()
 
 
 def import_scores(actor, unit: Unit, filename: str, content: bytes) -> int:

@@ -481,17 +481,31 @@ COLUMNS = {
 REQUIRED = ("staff_code", "period", "product", "quantity")
 
 
-def _period_key(text: str, ledger_rules: rules.LedgerRules) -> tuple[int, str]:
-    """"03/2026" (a month) or "Q1/2026" / "Quý 1/2026" (a quarter), as the ledger keeps it."""
+def period_or_year(text: str) -> tuple[int, str]:
+    """"03/2026" (a month), "Q1/2026" / "Quý 1/2026" (a quarter) or "2026" (the whole year,
+    key "year"). ValueError otherwise."""
     folded = fold_for_search(text).replace(" ", "")
-    quarter = folded.startswith(("q", "quy"))
-    body = folded.removeprefix("quy").removeprefix("q")
-    number, _, year = body.partition("/")
-    n, y = int(number), int(year)
-    key = f"q{n}" if quarter else f"m{n:02d}"
-    if key not in rules.period_keys(ledger_rules.period) or not 2000 <= y <= 2100:
+    if folded.isdigit():
+        year, key = int(folded), "year"
+    else:
+        quarter = folded.startswith(("q", "quy"))
+        body = folded.removeprefix("quy").removeprefix("q")
+        number, _, year_text = body.partition("/")
+        n, year = int(number), int(year_text)
+        key = f"q{n}" if quarter else f"m{n:02d}"
+        if key not in rules.period_keys("quarter" if quarter else "month"):
+            raise ValueError
+    if not 2000 <= year <= 2100:
         raise ValueError
-    return y, key
+    return year, key
+
+
+def _period_key(text: str, ledger_rules: rules.LedgerRules) -> tuple[int, str]:
+    """A month or a quarter (not a year), as the ledger keeps it."""
+    year, key = period_or_year(text)
+    if key not in rules.period_keys(ledger_rules.period):
+        raise ValueError
+    return year, key
 
 
 def _cell_text(value) -> str:
