@@ -158,6 +158,7 @@ def seed_demo(seed: int = 2026) -> list[tuple[str, str, str]]:
         accounts.append((account.username, DEMO_PASSWORD, account.role.label))
     seed_demo_rounds(rng, units, people, users)
     seed_demo_evaluation(units, people)
+    seed_demo_ledger(people[4])
     return accounts
 
 
@@ -233,3 +234,52 @@ def seed_demo_evaluation(units: dict, people: list[Person]) -> None:
     evaluations.take_units(SYSTEM, round_, province)
     evaluations.take_people(SYSTEM, round_, evaluations.Selection(province))
     evaluations.open_round(SYSTEM, round_)
+
+
+def seed_demo_ledger(person: Person) -> None:
+    """The product ledger of the demo's rated official ("canbo"): their unit's catalogue, two
+    periods of 2026 done and confirmed, the next one open with its items, and their front desk
+    rated by the public (issue 13: the year's round reads the confirmed periods)."""
+    from datetime import date
+
+    from evalapp.ledger import ratings
+    from evalapp.ledger import services as ledger
+    from evalapp.tally import ledger as ledger_rules
+
+    unit = person.unit
+    report = ledger.add_product(SYSTEM, unit, name="Báo cáo chuyên đề", group="N1",
+                                measure="báo cáo", factor="1")
+    letter = ledger.add_product(SYSTEM, unit, name="Văn bản hành chính", group="N2",
+                                measure="văn bản", factor="0.5")
+    scheme = ledger.add_product(SYSTEM, unit, name="Đề án, kế hoạch", group="N1",
+                                measure="đề án", factor="3",
+                                levels=[{"name": "Phức tạp", "factor": "1.5"}])
+    rules = ledger.rules_for_unit(unit)
+    keys = ledger_rules.period_keys(rules.period)[:3]
+    for n, key in enumerate(keys):
+        month = int(key[1:]) if key.startswith("m") else 3 * int(key[1:])
+        period = ledger.period_of(SYSTEM, person, 2026, key)
+        plan = [(report, "2", "2", 18), (letter, "10", "9" if n == 1 else "10", 22),
+                (scheme, "1", "1", 28 if n == 0 else 24)]
+        for product, quantity, delivered, day in plan:
+            item = ledger.assign_item(SYSTEM, period, product_id=product.id, quantity=quantity,
+                                      due_on=date(2026, month, 25))
+            if n == len(keys) - 1 and product is scheme:
+                continue  # the open period: not delivered yet
+            ledger.complete_item(
+                SYSTEM, item, delivered=delivered, delivered_on=date(2026, month, day),
+                evidence=f"https://vanban.example.gov.vn/{key}/{product.id}",
+                cause="Chờ số liệu của Sở Tài chính" if day > 25 else None)
+            if day > 25:
+                ledger.judge_item(SYSTEM, item, delays=1, delays_accepted=1)
+        if n < len(keys) - 1:
+            ledger.score_period(
+                SYSTEM, period, general=("27.5" if n == 0 else "26")
+                if rules.general_per == "period" else None,
+                leader=dict(zip(ledger.LEADER_PARTS, ("90", "85", "88"), strict=True)))
+            ledger.confirm(SYSTEM, period)
+    desk = ratings.set_desk(SYSTEM, person, True)
+    for n, (face, comment) in enumerate([(5, "Hướng dẫn tận tình, nhanh chóng."), (4, None),
+                                         (5, None), (3, "Phải chờ hơi lâu."), (5, None)]):
+        ratings.rate(desk, device_id=f"demo-device-{n}", choice=face, comment=comment,
+                     day=date(2026, 2, 2 + n))

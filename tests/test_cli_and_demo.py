@@ -26,6 +26,19 @@ def test_seed_demo_builds_a_realistic_organisation(app, db):
     assert evaluation.status == RoundStatus.OPEN
     rated = {r.person_id for r in db.session.scalars(select(RatedPerson))}
     assert find_user("canbo").person_id in rated and len(rated) >= 20
+    # Their product ledger: two periods confirmed, fed to the round; the next one open; their
+    # front desk rated by the public.
+    from evalapp.evaluations import period_sources
+    from evalapp.ledger.models import Period, PeriodStatus, Rating
+    canbo = find_user("canbo").person_id
+    periods = db.session.scalars(select(Period).where(Period.person_id == canbo)
+                                 .order_by(Period.period)).all()
+    assert [p.status for p in periods] == [PeriodStatus.CONFIRMED] * 2 + [PeriodStatus.OPEN]
+    row = db.session.scalars(select(RatedPerson).where(RatedPerson.person_id == canbo)).one()
+    assert len(row.periods) == 2 and all(p["score"] for p in row.periods)
+    assert db.session.scalar(select(func.count(Rating.id))) == 5
+    [*_, year] = period_sources.collect_evidence([canbo], 2026)[canbo]
+    assert (year.period, year.count, str(year.value)) == ("year", 5, "4.40")
 
     # A second run refuses; with --if-empty it quietly does nothing.
     assert runner.invoke(args=["seed-demo"]).exit_code != 0
@@ -43,6 +56,15 @@ def test_demo_accounts_can_log_in(app, db, client):
     names = [cell.split(">", 1)[1].split("<")[0]
              for cell in html.split('<td class="person-name">')[1:]]
     assert names == sorted(names, key=person_sort_key) and len(names) == 50
+    # The demo's rated official's ledger and history, as the admin sees them.
+    canbo = find_user("canbo").person
+    assert client.get(f"/ledger/people/{canbo.id}/history").status_code == 200
+    assert "Báo cáo chuyên đề" in client.get(
+        f"/ledger/units/{canbo.unit_id}/products").get_data(as_text=True)
+    client.post("/logout")
+    client.post("/login", data={"username": "canbo", "password": DEMO_PASSWORD})
+    mine = client.get("/ledger/mine")
+    assert mine.status_code == 200 and "Văn bản hành chính" in mine.get_data(as_text=True)
 
 
 def test_create_admin(app, db):
