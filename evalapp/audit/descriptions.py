@@ -280,6 +280,8 @@ ACTIONS: dict[str, tuple[Any, Any]] = {
                              _l("Accepted the proposed work item “%(target)s”")),
     "ledger_item.completed": (_l("Work item completed"),
                               _l("Recorded the delivery of “%(target)s”")),
+    "ledger_item.file_attached": (_l("Evidence file attached"),
+                                  _l("Attached an evidence file to “%(target)s”")),
     "ledger_item.judged": (_l("Work item judged"),
                            _l("Recorded the errors and delays of “%(target)s”")),
     "ledger_item.removed": (_l("Work item removed"), _l("Removed the work item “%(target)s”")),

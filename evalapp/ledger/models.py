@@ -32,6 +32,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -314,3 +315,34 @@ class YearGeneral(db.Model):
     scored_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"))
     scored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# ---------------------------------------------------------------- evidence files (migration 0019)
+
+EVIDENCE_FILE_MAX = 5 * 1024 * 1024
+
+
+class ItemFile(db.Model):
+    """The file a work item's evidence is (a scanned document, a photo taken on the phone, a
+    report): one per item, replaced by a new upload while the period is open. Kept in the
+    database with the ledger (a work record, in the backups like the rest of it); its type is
+    what its first bytes are, never what the upload said."""
+
+    __tablename__ = "ledger_item_file"
+    __table_args__ = (
+        CheckConstraint(f"size BETWEEN 1 AND {EVIDENCE_FILE_MAX}", name="size_range"),
+    )
+    audit_type = "ledger_item"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("ledger_item.id", ondelete="CASCADE"),
+                                         unique=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    item: Mapped[Item] = relationship()

@@ -7,9 +7,19 @@ errors reach the app's error handler (4xx, nothing committed)."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -24,7 +34,7 @@ from evalapp.ledger import (
     services,
 )
 from evalapp.ledger.lifecycle import PERIOD_STEPS
-from evalapp.ledger.models import Item, Period
+from evalapp.ledger.models import EVIDENCE_FILE_MAX, Item, Period
 from evalapp.org.models import Person
 from evalapp.tally import ledger as rules
 
@@ -92,9 +102,10 @@ def period_page(person_id: int, year: int, period: str):
         if period not in rules.period_keys(services.rules_for_unit(person.unit).period):
             raise NotFound()
     manage = can(current_user, "ledger.manage", person)
+    items = services.items_of(found) if found else []
     return render_template(
         "ledger/period.html", person=person, year=year, key=period, period=found,
-        items=services.items_of(found) if found else [],
+        items=items, files=services.files_of(items),
         outcome=services.result(found) if found else None,
         products=services.catalogue(person.unit), manage=manage, percent=rules.percent,
         steps=PERIOD_STEPS, action_form=ActionForm())
@@ -189,15 +200,31 @@ def judge(item_id: int):
 def complete(item_id: int):
     _checked()
     item = _item(item_id)
+    upload = request.files.get("evidence_file")
+    attachment = None
+    if upload is not None and upload.filename:
+        attachment = (upload.filename, upload.stream.read(EVIDENCE_FILE_MAX + 1))
     services.complete_item(current_user, item, delivered=_field("delivered"),
                            delivered_on=_day("delivered_on"),
                            evidence=_field("evidence", FIELD_MAX),
-                           cause=_field("cause", FIELD_MAX))
+                           cause=_field("cause", FIELD_MAX), attachment=attachment)
     db.session.commit()
     flash(_("The result is saved."), "success")
     if getattr(current_user, "person_id", None) == item.period.person_id:
         return redirect(url_for("ledger.mine"))
     return _back(item.period)
+
+
+@bp.get("/items/<int:item_id>/file")
+@login_required
+def item_file(item_id: int):
+    """A work item's evidence file, to whoever sees the ledger it is in (always as a download,
+    under the type its bytes showed when it was attached)."""
+    kept = services.file_of(_item(item_id))
+    if kept is None:
+        raise NotFound()
+    return send_file(io.BytesIO(kept.content), mimetype=kept.media_type, as_attachment=True,
+                     download_name=kept.file_name)
 
 
 @bp.get("/mine")
@@ -208,9 +235,10 @@ def mine():
     periods = [] if person_id is None else db.session.scalars(
         select(Period).where(Period.person_id == person_id)
         .order_by(Period.year.desc(), Period.period.desc()).limit(24)).all()
-    return render_template("ledger/mine.html", periods=[
-        (p, services.items_of(p), services.result(p)) for p in periods],
-        steps=PERIOD_STEPS, action_form=ActionForm())
+    rows = [(p, services.items_of(p), services.result(p)) for p in periods]
+    return render_template("ledger/mine.html", periods=rows,
+                           files=services.files_of([i for _p, items, _r in rows for i in items]),
+                           steps=PERIOD_STEPS, action_form=ActionForm())
 
 
 # The ledger's other pages register on `bp`, one module per part.

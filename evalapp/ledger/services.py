@@ -35,7 +35,15 @@ from evalapp.evaluations.services import regulation_for_unit
 from evalapp.extensions import db
 from evalapp.ledger import permissions  # noqa: F401  (registers the ledger's actions)
 from evalapp.ledger.lifecycle import PERIOD_STEPS
-from evalapp.ledger.models import Item, ItemOrigin, Period, PeriodStatus, Product
+from evalapp.ledger.models import (
+    EVIDENCE_FILE_MAX,
+    Item,
+    ItemFile,
+    ItemOrigin,
+    Period,
+    PeriodStatus,
+    Product,
+)
 from evalapp.org.models import Person, Unit
 from evalapp.org.services import RowError
 from evalapp.org.spreadsheets import table_rows
@@ -282,17 +290,75 @@ def accept_item(actor, item: Item) -> Item:
 
 
 def complete_item(actor, item: Item, *, delivered, delivered_on: date | None,
-                  evidence: str | None = None, cause: str | None = None) -> Item:
-    """The person (or the manager) records what was delivered, when, the evidence (a link or
-    a file's name) and any objective cause for a delay or an error."""
+                  evidence: str | None = None, cause: str | None = None,
+                  attachment: tuple[str, bytes] | None = None) -> Item:
+    """The person (or the manager) records what was delivered, when, the evidence (a link, and
+    or a file: `attachment` = (its name, its bytes), replacing any earlier one) and any
+    objective cause for a delay or an error."""
     PERIOD_STEPS.check(actor, item.period, "complete")
     item.delivered = hundredths(_decimal(delivered, "delivered"))
     item.delivered_on = delivered_on
     item.evidence = _text(evidence, EVIDENCE_MAX, "evidence")
     item.cause = _text(cause, EVIDENCE_MAX, "cause")
+    if attachment is not None:
+        _attach(actor, item, *attachment)
     db.session.flush()
     record(actor, "ledger_item.completed", item, period_id=item.period_id)
     return item
+
+
+# What an evidence file may be, by its first bytes (filetype), and the extension it keeps.
+EVIDENCE_TYPES = {
+    "application/pdf": "pdf",
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+}
+
+
+def _attach(actor, item: Item, file_name: str, content: bytes) -> ItemFile:
+    import filetype
+
+    field = "evidence_file"
+    if not content:
+        raise ValidationFailed(_l("The file is empty."), field=field)
+    if len(content) > EVIDENCE_FILE_MAX:
+        raise ValidationFailed(_l("The file is larger than %(mb)s MB.",
+                                  mb=EVIDENCE_FILE_MAX // (1024 * 1024)), field=field)
+    kind = filetype.guess(content)
+    extension = EVIDENCE_TYPES.get(kind.mime) if kind is not None else None
+    if extension is None:
+        raise ValidationFailed(_l("Attach a PDF, a photo (JPEG or PNG), or a Word or Excel "
+                                  "document."), field=field)
+    stem = nfc(file_name.replace("\\", "/").rsplit("/", 1)[-1]).strip()
+    stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+    name = f"{(stem or 'minh-chung')[:200]}.{extension}"
+    kept = db.session.scalar(select(ItemFile).where(ItemFile.item_id == item.id))
+    if kept is None:
+        kept = ItemFile(item_id=item.id)
+        db.session.add(kept)
+    kept.file_name, kept.media_type, kept.size, kept.content = (name, kind.mime, len(content),
+                                                                content)
+    kept.uploaded_by_id, kept.uploaded_at = getattr(actor, "id", None), utcnow()
+    db.session.flush()
+    record(actor, "ledger_item.file_attached", item, period_id=item.period_id,
+           media_type=kind.mime, size=len(content))
+    return kept
+
+
+def file_of(item: Item) -> ItemFile | None:
+    return db.session.scalar(select(ItemFile).where(ItemFile.item_id == item.id))
+
+
+def files_of(items: list[Item]) -> dict[int, ItemFile]:
+    """The evidence files of these items (without their bytes), by item id."""
+    from sqlalchemy.orm import defer
+
+    ids = [item.id for item in items]
+    return {f.item_id: f for f in db.session.scalars(
+        select(ItemFile).options(defer(ItemFile.content)).where(ItemFile.item_id.in_(ids)))
+        } if ids else {}
 
 
 def judge_item(actor, item: Item, *, errors=0, errors_accepted=0, delays=0,
