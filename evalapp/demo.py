@@ -7,7 +7,7 @@ sixty people with real-looking names and posts, and one account per role.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import func, select
@@ -15,9 +15,10 @@ from sqlalchemy import func, select
 from evalapp.auth.models import Role, User
 from evalapp.auth.permissions import SYSTEM
 from evalapp.auth.services import GrantSpec, create_user
-from evalapp.ballots import builder
+from evalapp.ballots import builder, paper, services
 from evalapp.ballots.documents import DocumentKind, issue_document
 from evalapp.ballots.models import RoundStatus
+from evalapp.ballots.schemas import BallotKinds, Handed, RoundDetails
 from evalapp.documents.signing import create_demo_pki, sign_document
 from evalapp.extensions import db
 from evalapp.org.models import Gender, Person, StaffKind, Unit, UnitKind
@@ -210,6 +211,44 @@ def seed_demo_rounds(rng: random.Random, units: dict, people: list[Person], user
     builder.build(plan("Lấy phiếu tín nhiệm lãnh đạo UBND tỉnh, năm 2026", "Sở Nội vụ",
                        "UBND tỉnh Hòa Bình Xanh", committee, officials), RoundStatus.VOTING,
                   present={p.id for p in came}, ballots=ballots(others[:12], officials))
+
+    seed_demo_paper_round(rng, units, people, users, plan)
+
+
+def seed_demo_paper_round(rng: random.Random, units: dict, people: list[Person], users: dict,
+                          plan) -> None:
+    """A round held on paper in a department's hall: every member present was handed a paper
+    ballot, voting is closed and the counting team has keyed the first ballots; the demo's
+    counting-team member keys the rest (/ballots/<id>/paper/enter), then the team unlocks and
+    counts."""
+    department = units["SNV"]
+    leaders = [p for p in people if p.unit_id == department.id]
+    hall = [p for p in people if p.unit_id in (department.id, units["SNV-TCBM"].id)]
+    round_ = builder.create(replace(
+        plan("Lấy phiếu tín nhiệm lãnh đạo Sở Nội vụ, năm 2026 (phiếu giấy)", "Sở Nội vụ",
+             "UBND tỉnh Hòa Bình Xanh", department, leaders), voters=hall))
+    services.update_round(
+        SYSTEM, round_, RoundDetails(title=round_.title, body_name=round_.body_name,
+                                     unit=round_.unit, place=round_.place,
+                                     meeting_date=round_.meeting_date,
+                                     governing_body_name=round_.governing_body_name,
+                                     locality=round_.locality),
+        base=round_.base, bad_line_voids_ballot=round_.bad_line_voids_ballot,
+        results_to_candidates=round_.results_to_candidates,
+        publish_to_voters=round_.publish_to_voters,
+        secrecy_threshold=round_.secrecy_threshold, ballot_kinds=BallotKinds.PAPER)
+    db.session.commit()
+    builder.advance(round_, RoundStatus.VOTING, present={p.id for p in hall})
+    for voter in round_.voters:
+        services.hand_out(SYSTEM, round_, voter.id, Handed.PAPER)
+    services.close_voting(SYSTEM, round_)
+    db.session.commit()
+    counter = users[Role.COUNTER]
+    for number in range(1, 4):  # three ballots keyed; the others wait on the table
+        paper.enter_ballot(counter, round_, number,
+                           rng.choices(["high", "confidence", "low"], weights=[6, 3, 1],
+                                       k=len(round_.active_candidates)))
+    db.session.commit()
 
 
 # Elected posts are held by cán bộ; everyone else in the demo is a công chức.

@@ -85,7 +85,7 @@ def test_demo_has_a_finished_round_and_one_open_for_the_demo_voter(app, db, clie
 
     app.test_cli_runner().invoke(args=["seed-demo"])
     rounds = {r.status: r for r in db.session.execute(select(BallotRound)).scalars()}
-    assert set(rounds) == {RoundStatus.FINALISED, RoundStatus.VOTING}
+    assert set(rounds) == {RoundStatus.FINALISED, RoundStatus.VOTING, RoundStatus.CLOSED}
     finished = rounds[RoundStatus.FINALISED]
     assert finished.collected_count == finished.present_count - 2 > 30
     assert finished.box_digest and len(finished.active_candidates) == 6
@@ -112,3 +112,25 @@ def test_demo_has_a_finished_round_and_one_open_for_the_demo_voter(app, db, clie
     results = client.get(f"/ballots/{finished.id}/results")
     assert results.status_code == 200
     assert results.get_data(as_text=True).count('class="candidate-name"') == 6
+
+
+def test_demo_has_a_paper_round_for_the_counting_team_to_key(app, db, client):
+    from evalapp.ballots.models import BallotRound, PaperEntry, RoundStatus
+    from evalapp.ballots.schemas import BallotKinds, Handed
+    from evalapp.demo import DEMO_PASSWORD
+
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    paper_round = db.session.execute(select(BallotRound).where(
+        BallotRound.status == RoundStatus.CLOSED)).scalar_one()
+    assert paper_round.ballot_kinds is BallotKinds.PAPER
+    present = [v for v in paper_round.voters if v.present]
+    assert len(present) >= 5 and all(v.handed is Handed.PAPER for v in present)
+    keyed = db.session.execute(select(PaperEntry.ballot_number).where(
+        PaperEntry.round_id == paper_round.id)).scalars().all()
+    assert sorted(keyed) == [1, 2, 3]
+
+    # The demo's counting-team member keys the next ballot from the entry screen.
+    client.post("/login", data={"username": "kiemphieu", "password": DEMO_PASSWORD})
+    page = client.get(f"/ballots/{paper_round.id}/paper/enter")
+    assert page.status_code == 200
+    assert 'value="4"' in page.get_data(as_text=True)
