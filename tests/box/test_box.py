@@ -411,7 +411,7 @@ def test_the_demo_closes_its_round_and_the_scrub_follows_its_commit(app, db, cap
 
     caplog.set_level(logging.INFO, logger="evalapp.box.services")
     seed_demo()  # builds its rounds with evalapp.ballots.builder, which commits each step
-    # The finished round was closed, committed, and its storage scrubbed once after that
-    # commit (only after a commit: see the two tests above).
-    assert _scrubs(caplog) == 1
+    # The finished round and the paper round were closed, committed, and each one's storage
+    # scrubbed once after that commit (only after a commit: see the two tests above).
+    assert _scrubs(caplog) == 2
 
