@@ -57,7 +57,10 @@ _BALLOT_PROBLEMS = {
 }
 
 
-def _ballot(round_: BallotRound, lines, invalid_reason: str | None) -> PaperBallot:
+def checked_ballot(round_: BallotRound, lines, invalid_reason: str | None) -> PaperBallot:
+    """One paper ballot as keyed (per line a level, blank or several; or invalid as a whole with
+    its reason), checked against the round's scale and lines; ValidationFailed in Vietnamese.
+    Used by the entry, the reconciliation and the re-check (evalapp.ballots.recheck)."""
     try:
         return rules.check_paper_ballot(round_.scale, len(round_.active_candidates),
                                         list(lines), invalid_reason or None)
@@ -72,9 +75,10 @@ def _number(number) -> int:
     return number
 
 
-def _lock(round_: BallotRound) -> None:
-    """Entries of one round one at a time: SQLite's write lock, PostgreSQL's row lock on the
-    round (two operators saving the same ballot at once get entry numbers in turn)."""
+def lock_round(round_: BallotRound) -> None:
+    """Entries of one round (re-check entries too) one at a time: SQLite's write lock,
+    PostgreSQL's row lock on the round (two operators saving the same ballot at once get entry
+    numbers in turn)."""
     begin_writing()
     db.session.execute(select(BallotRound.id).where(BallotRound.id == round_.id)
                        .with_for_update())
@@ -104,8 +108,8 @@ def enter_ballot(actor, round_: BallotRound, ballot_number: int, lines,
     """One member of the counting team keys one numbered paper ballot: its next entry."""
     ROUND_STEPS.check(actor, round_, "enter-paper")
     number = _number(ballot_number)
-    ballot = _ballot(round_, lines, invalid_reason)
-    _lock(round_)
+    ballot = checked_ballot(round_, lines, invalid_reason)
+    lock_round(round_)
     existing = list(db.session.execute(select(PaperEntry).where(
         PaperEntry.round_id == round_.id, PaperEntry.ballot_number == number)).scalars())
     if any(entry.operator_id == actor.id for entry in existing):
@@ -177,8 +181,8 @@ def resolve(actor, round_: BallotRound, ballot_number: int, lines,
     if len(reason) > REASON_LENGTH:
         raise ValidationFailed(_l("The reason is at most %(n)s characters."), field="reason",
                                n=REASON_LENGTH)
-    ballot = _ballot(round_, lines, invalid_reason)
-    _lock(round_)
+    ballot = checked_ballot(round_, lines, invalid_reason)
+    lock_round(round_)
     if number not in {d.ballot_number for d in disagreements(round_)}:
         raise InvalidState(_l("The entries of ballot no. %(number)s do not disagree: there is "
                               "nothing to reconcile."), number=number)
@@ -224,14 +228,23 @@ def count_blockers(round_: BallotRound) -> list[str]:
     return reasons
 
 
-def paper_ballots(round_: BallotRound) -> list[PaperBallot]:
-    """Each numbered ballot's content: the head's resolution, or its (agreeing) entries'."""
+def agreed_ballots(round_: BallotRound) -> dict[int, PaperBallot]:
+    """ballot number -> its content as counted: the head's resolution, or its (agreeing)
+    entries'. The archive a re-check compares with."""
     resolved = resolutions_of(round_)
-    ballots = []
-    for number, entries in sorted(entries_of(round_).items()):
-        ballots.append(content(resolved[number]) if number in resolved
-                       else content(entries[0]))
-    return ballots
+    return {number: content(resolved[number]) if number in resolved else content(entries[0])
+            for number, entries in sorted(entries_of(round_).items())}
+
+
+def paper_ballots(round_: BallotRound) -> list[PaperBallot]:
+    """Each numbered ballot's content, in ballot order (see agreed_ballots)."""
+    return list(agreed_ballots(round_).values())
+
+
+def count_ballots(round_: BallotRound, ballots) -> PaperCount:
+    """Paper ballots counted under the round's scale, lines and bad-line rule."""
+    return rules.count_paper(round_.scale, len(round_.active_candidates), ballots,
+                             bad_line_voids_ballot=round_.bad_line_voids_ballot)
 
 
 def paper_count(round_: BallotRound) -> PaperCount | None:
@@ -242,8 +255,7 @@ def paper_count(round_: BallotRound) -> PaperCount | None:
     if round_.paper_mode is PaperMode.TOTALS:
         totals = stored_totals(round_)
         return rules.totals_count(totals) if totals is not None else PaperCount(0, 0, 0)
-    return rules.count_paper(round_.scale, len(round_.active_candidates), paper_ballots(round_),
-                             bad_line_voids_ballot=round_.bad_line_voids_ballot)
+    return count_ballots(round_, paper_ballots(round_))
 
 
 def paper_issued(round_: BallotRound) -> int | None:
@@ -312,7 +324,7 @@ def enter_totals(actor, round_: BallotRound, *, issued: int, collected: int, val
                                   present=max(present - browser, 0))
     if problems:
         raise ValidationFailed(" ".join(_totals_refusal(round_, p) for p in problems))
-    _lock(round_)
+    lock_round(round_)
     db.session.execute(delete(PaperLineTotal).where(PaperLineTotal.round_id == round_.id))
     stored = db.session.get(PaperTotals, round_.id)
     if stored is None:
