@@ -74,3 +74,25 @@ def test_totals_page_refuses_numbers_that_do_not_add_up(app, paper_meeting, team
     assert db.session.query(PaperTotals).one().collected == 4
     # Entering ballot by ballot is not this round's way: refused.
     assert client.get(f"/ballots/{m.round_id}/paper/enter").status_code == 409
+
+
+def test_totals_report_the_ballots_issued_and_not_collected(app, paper_meeting, team, db):
+    m = paper_meeting(mode=PaperMode.TOTALS, voters=5, candidates=1)
+    _head, (one, *_rest) = team(m)
+    candidate = m.round.active_candidates[0]
+    client = _client(app, one)
+    url = f"/ballots/{m.round_id}/paper/totals"
+    data = {"issued": "5", "collected": "3", "valid": "3", "invalid": "0",
+            f"c{candidate.id}-high": "2", f"c{candidate.id}-invalid": "1"}
+    saved = client.post(url, data=data, follow_redirects=True)
+    text = saved.get_data(as_text=True)
+    assert saved.status_code == 200
+    assert "5 phiếu phát ra, 3 phiếu thu về, 2 phiếu phát ra không thu về" in text
+    page = client.get(url).get_data(as_text=True)
+    assert re.search(r'id="not-collected">[^<]*2 phiếu phát ra không thu về', page)
+    # A number too long for a count is refused as such, not cut to another number.
+    data["issued"] = "1234567890"
+    refused = client.post(url, data=data)
+    assert refused.status_code == 422 and "tối đa 9 chữ số" in refused.get_data(as_text=True)
+    assert "123456789" not in refused.get_data(as_text=True).split('id="totals-problem"')[1][:300]
+    assert db.session.query(PaperTotals).one().issued == 5
