@@ -11,6 +11,7 @@ import pytest
 
 from evalapp.auth.permissions import SYSTEM
 from evalapp.ballots import builder, codes, paper, services
+from evalapp.ballots.documents import DocumentKind
 from evalapp.ballots.models import PaperEntry, RoundStatus
 from evalapp.ballots.schemas import BallotKinds, PaperMode
 from evalapp.box import services as box
@@ -226,3 +227,42 @@ def test_totals_counted_by_hand_are_checked_and_added(paper_meeting, team, db):
     assert [str(result.candidates[0].percents[level]) for level in
             (Level.HIGH, Level.LOW)] == ["60.00", "20.00"]
     assert services.check_count(m.reload()) == []
+
+
+def test_the_national_assembly_vote_of_25_10_2023_keyed_ballot_by_ballot(paper_meeting, team,
+                                                                          db):
+    """A round only paper can count: 483 present, 481 ballots collected and keyed under the
+    assembly-2023 preset (a bad line voids only that line). The first person has 480 valid
+    lines (437 / 32 / 11, one blank), the second 478 (two blank, one with several marks);
+    every percentage is of the 481 collected, as published: 90.85 / 6.65 / 2.29."""
+    from evalapp.documents import services as docs
+    from tests.documents.helpers import GOLDEN_STAMP
+    from tests.documents.pdftext import flat, pdf_text
+
+    m = paper_meeting(preset="assembly-2023", voters=483, present=483, candidates=2)
+    assert m.round.bad_line_voids_ballot is False  # the preset's per-line rule
+    m.round.locality = "Hà Nội"
+    _head, (one, *_rest) = team(m)
+    first_lines = [H] * 437 + [C] * 32 + [L] * 11 + ["blank"]
+    second_lines = [H] * 400 + [C] * 50 + [L] * 28 + ["blank", "blank", "several"]
+    for number, lines in enumerate(zip(first_lines, second_lines, strict=True), start=1):
+        paper.enter_ballot(one, m.round, number, list(lines))
+    db.session.commit()
+    counts, result = _count(m)
+    first, second = (c.id for c in m.round.active_candidates)
+    assert (result.counts.present, result.counts.collected, result.counts.valid,
+            result.counts.invalid, result.base_value) == (483, 481, 481, 0, 481)
+    one_line, two_line = result.candidates
+    assert sum(one_line.counts.values()) == 480 and sum(two_line.counts.values()) == 478
+    assert (one_line.blank, two_line.blank) == (1, 3)
+    assert [str(one_line.percents[level]) for level in (Level.HIGH, Level.CONFIDENCE,
+                                                        Level.LOW)] == ["90.85", "6.65", "2.29"]
+    assert [str(two_line.percents[level]) for level in (Level.HIGH, Level.CONFIDENCE,
+                                                        Level.LOW)] == ["83.16", "10.40", "5.82"]
+    assert counts[(first, Level.HIGH)] == 437 and counts[(second, Level.LOW)] == 28
+    # The minutes print them as published, with the Vietnamese decimal comma.
+    words = flat(pdf_text(docs.plan_document(m.reload(), DocumentKind.MINUTES, None)
+                          .render(GOLDEN_STAMP).pdf))
+    assert "Số phiếu thu về: 481." in words
+    assert "437 90,85 32 6,65 11 2,29" in words
+    assert "400 83,16 50 10,40 28 5,82" in words
