@@ -156,11 +156,14 @@ class Disagreement:
 
 
 def disagreements(round_: BallotRound) -> list[Disagreement]:
-    """Every ballot whose entries disagree and that the team head has not reconciled."""
+    """Every ballot whose entries disagree and that the team head has not reconciled. Only
+    ballots with all their entries: the entries stay independent, nobody sees how a ballot was
+    keyed before they have keyed it themselves (a ballot still short of entries is named by
+    count_blockers)."""
     resolved = resolutions_of(round_)
     found = []
     for number, entries in sorted(entries_of(round_).items()):
-        if number in resolved:
+        if number in resolved or len(entries) < round_.paper_entries:
             continue
         lines = rules.differing_lines([content(e) for e in entries])
         if lines:
@@ -183,6 +186,11 @@ def resolve(actor, round_: BallotRound, ballot_number: int, lines,
                                n=REASON_LENGTH)
     ballot = checked_ballot(round_, lines, invalid_reason)
     lock_round(round_)
+    keyed = len(entries_of(round_).get(number, []))
+    if number not in resolutions_of(round_) and 0 < keyed < round_.paper_entries:
+        raise InvalidState(_l("Ballot no. %(number)s has %(keyed)s of its %(n)s entries: it is "
+                              "reconciled once every entry is made."), number=number,
+                           keyed=keyed, n=round_.paper_entries)
     if number not in {d.ballot_number for d in disagreements(round_)}:
         raise InvalidState(_l("The entries of ballot no. %(number)s do not disagree: there is "
                               "nothing to reconcile."), number=number)

@@ -35,9 +35,10 @@ def _count(m):
             for level, n in c.counts.items() if n}, result
 
 
-def test_double_entry_that_agrees_gives_the_count_of_a_single_entry(paper_meeting, team, db):
+def test_double_and_triple_entry_that_agree_give_the_count_of_a_single_entry(
+        paper_meeting, team, db):
     tallies = []
-    for entries in (1, 2):
+    for entries in (1, 2, 3):
         m = paper_meeting(entries=entries, voters=5, candidates=2, voids=False)
         head, members = team(m)
         seq = last_seq()
@@ -61,7 +62,7 @@ def test_double_entry_that_agrees_gives_the_count_of_a_single_entry(paper_meetin
         assert counts == {(first, Level.HIGH): 2, (first, Level.CONFIDENCE): 1,
                           (second, Level.LOW): 1}
         assert services.check_count(m.reload()) == []
-    assert tallies[0] == tallies[1]
+    assert tallies[0] == tallies[1] == tallies[2]
 
 
 def test_each_entry_of_a_ballot_by_a_different_member_and_no_more_than_needed(
@@ -266,3 +267,38 @@ def test_the_national_assembly_vote_of_25_10_2023_keyed_ballot_by_ballot(paper_m
     assert "Số phiếu thu về: 481." in words
     assert "437 90,85 32 6,65 11 2,29" in words
     assert "400 83,16 50 10,40 28 5,82" in words
+
+
+def test_triple_entry_stays_independent_until_every_entry_is_made(app, paper_meeting, team,
+                                                                  db):
+    """Three entries a ballot: two that disagree are shown to nobody (nor reconcilable) before
+    the third is made, so the third operator keys the paper, not what the others typed; then
+    the disagreement is listed line by line, blocks counting, and is reconciled."""
+    m = paper_meeting(entries=3, voters=4, candidates=2, voids=False)
+    head, (one, two, three) = team(m)
+    paper.enter_ballot(one, m.round, 1, [H, L])
+    paper.enter_ballot(two, m.round, 1, [C, L])
+    db.session.commit()
+    assert paper.disagreements(m.reload()) == []
+    client = app.test_client()
+    client.post("/login", data={"username": three.username, "password": "correct-horse-9"})
+    page = client.get(f"/ballots/{m.round_id}/paper/reconcile").get_data(as_text=True)
+    assert 'id="ballot-1"' not in page and one.full_name not in page
+    assert "1" in " ".join(paper.count_blockers(m.round))
+    with pytest.raises(InvalidState) as early:
+        paper.resolve(head, m.reload(), 1, [H, L], None, "Xem lại phiếu")
+    assert "2" in early.value.text() and "3" in early.value.text()
+    db.session.rollback()
+    paper.enter_ballot(three, m.reload(), 1, [H, "blank"])
+    db.session.commit()
+    assert [(d.ballot_number, d.lines) for d in paper.disagreements(m.reload())] == [(1, [1, 2])]
+    page = client.get(f"/ballots/{m.round_id}/paper/reconcile").get_data(as_text=True)
+    assert 'id="ballot-1"' in page and page.count("line-differs") == 2
+    with pytest.raises(InvalidState):
+        services.count_round(SYSTEM, m.reload())
+    db.session.rollback()
+    paper.resolve(head, m.reload(), 1, [H, L], None, "Tổ xem lại tờ phiếu số 1")
+    db.session.commit()
+    counts, result = _count(m)
+    first, second = (c.id for c in m.round.active_candidates)
+    assert counts == {(first, Level.HIGH): 1, (second, Level.LOW): 1}
