@@ -302,3 +302,35 @@ def test_triple_entry_stays_independent_until_every_entry_is_made(app, paper_mee
     counts, result = _count(m)
     first, second = (c.id for c in m.round.active_candidates)
     assert counts == {(first, Level.HIGH): 1, (second, Level.LOW): 1}
+
+
+def test_a_mixed_round_with_paper_counted_by_hand_adds_the_totals_to_the_browser_ballots(
+        paper_meeting, team, db):
+    """Both kinds, the paper counted by hand: of 5 present, 2 vote in the browser and 3 are
+    handed paper, so at most 3 paper ballots were issued; the totals are added to the box's."""
+    m = paper_meeting(kinds=BallotKinds.BOTH, mode=PaperMode.TOTALS, voters=6, candidates=2,
+                      present=5, voids=False, state=RoundStatus.VOTING,
+                      ballots=[[H, L], [C, L]])
+    for person in m.voters[2:5]:
+        entry = next(v for v in m.round.voters if v.person_id == person.id)
+        services.hand_out(SYSTEM, m.round, entry.id, "paper")
+    db.session.commit()
+    services.close_voting(SYSTEM, m.reload())
+    db.session.commit()
+    _head, (one, *_rest) = team(m)
+    first, second = (c.id for c in m.round.active_candidates)
+    with pytest.raises(ValidationFailed) as refused:  # 4 paper ballots for 3 members
+        paper.enter_totals(one, m.reload(), issued=4, collected=3, valid=3, invalid=0,
+                           lines={first: {H: 3}, second: {L: 3}})
+    assert "4" in refused.value.text() and "3" in refused.value.text()
+    db.session.rollback()
+    paper.enter_totals(one, m.reload(), issued=3, collected=3, valid=2, invalid=1,
+                       lines={first: {H: 2}, second: {L: 1, "invalid": 1}})
+    db.session.commit()
+    counts, result = _count(m)
+    assert (result.counts.present, result.counts.collected, result.counts.valid,
+            result.counts.invalid) == (5, 5, 4, 1)
+    assert m.reload().paper_collected_count == 3
+    assert counts == {(first, Level.HIGH): 3, (first, Level.CONFIDENCE): 1,
+                      (second, Level.LOW): 3}
+    assert [c.blank for c in result.candidates] == [0, 1]
