@@ -33,7 +33,7 @@ from evalapp.ballots.models import (
     PaperResolution,
     PaperTotals,
 )
-from evalapp.ballots.schemas import Handed, PaperMode
+from evalapp.ballots.schemas import BallotKinds, Handed, PaperMode
 from evalapp.box import services as box
 from evalapp.core.errors import InvalidState, ValidationFailed
 from evalapp.core.text import nfc
@@ -108,6 +108,11 @@ def enter_ballot(actor, round_: BallotRound, ballot_number: int, lines,
     """One member of the counting team keys one numbered paper ballot: its next entry."""
     ROUND_STEPS.check(actor, round_, "enter-paper")
     number = _number(ballot_number)
+    most = most_ballots(round_)
+    if most is not None and number > most:
+        raise ValidationFailed(_l("Ballot no. %(number)s is more than the %(most)s paper ballots "
+                                  "that can have been issued: check the number written on the "
+                                  "ballot."), field="ballot_number", number=number, most=most)
     ballot = checked_ballot(round_, lines, invalid_reason)
     lock_round(round_)
     existing = list(db.session.execute(select(PaperEntry).where(
@@ -132,6 +137,16 @@ def enter_ballot(actor, round_: BallotRound, ballot_number: int, lines,
     record(actor, "ballot_round.paper_entered", round_, ballot_number=number,
            entry_number=entry.entry_number)
     return entry
+
+
+def most_ballots(round_: BallotRound) -> int | None:
+    """The highest ballot number there can be (collected ≤ issued ≤ present): the paper
+    ballots handed out on the roll where members may vote either way, else the members
+    present. A number keyed beyond it is a typing mistake that would leave a gap no entry can
+    fill, so it is refused at once."""
+    if round_.ballot_kinds is BallotKinds.BOTH:
+        return _handed_paper(round_)
+    return round_.present_count
 
 
 def next_number(round_: BallotRound, operator) -> int:
