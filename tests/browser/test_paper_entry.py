@@ -22,7 +22,7 @@ def test_ballots_keyed_with_the_keyboard_alone(db, factory, context, login, watc
                                               live_server):
     unit = factory.unit("Đảng bộ Phiếu giấy")
     people = [factory.person(f"Nguyễn Văn Ứng {i}", unit) for i in range(3)]
-    voters = [factory.person(f"Trần Thị Đại {i}", unit) for i in range(4)]
+    voters = [factory.person(f"Trần Thị Đại {i}", unit) for i in range(6)]
     counter = factory.user("kiemphieu", roles=(Role.COUNTER,), full_name="Lý Văn Kiểm")
     round_ = builder.create(builder.RoundPlan(unit=unit, candidates=people, voters=voters,
                                               counter_head=counter))
