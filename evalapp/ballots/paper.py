@@ -188,8 +188,11 @@ def disagreements(round_: BallotRound) -> list[Disagreement]:
 
 def resolve(actor, round_: BallotRound, ballot_number: int, lines,
             invalid_reason: str | None, reason: str) -> PaperResolution:
-    """The team head confirms the content of a ballot whose entries disagree, with the reason;
-    that content is what is counted. Audited with the ballot number and the reason only."""
+    """The team head confirms the content of a ballot, with the reason; that content is what is
+    counted. Mostly a ballot whose entries disagree; also one whose entries agree but are wrong
+    (keyed under another ballot's number, or a single entry mistyped), which nothing else could
+    correct since a saved entry is never changed. Once every entry of the ballot is made; once
+    per ballot. Audited with the ballot number and the reason only."""
     ROUND_STEPS.check(actor, round_, "reconcile")
     number = _number(ballot_number)
     reason = nfc(reason or "")
@@ -202,13 +205,16 @@ def resolve(actor, round_: BallotRound, ballot_number: int, lines,
     ballot = checked_ballot(round_, lines, invalid_reason)
     lock_round(round_)
     keyed = len(entries_of(round_).get(number, []))
-    if number not in resolutions_of(round_) and 0 < keyed < round_.paper_entries:
+    if number in resolutions_of(round_):
+        raise InvalidState(_l("The entry of ballot no. %(number)s has already been confirmed by "
+                              "the head of the counting team."), number=number)
+    if keyed == 0:
+        raise InvalidState(_l("Ballot no. %(number)s has not been entered yet: enter it on the "
+                              "entry screen first."), number=number)
+    if keyed < round_.paper_entries:
         raise InvalidState(_l("Ballot no. %(number)s has %(keyed)s of its %(n)s entries: it is "
                               "reconciled once every entry is made."), number=number,
                            keyed=keyed, n=round_.paper_entries)
-    if number not in {d.ballot_number for d in disagreements(round_)}:
-        raise InvalidState(_l("The entries of ballot no. %(number)s do not disagree: there is "
-                              "nothing to reconcile."), number=number)
     resolution = PaperResolution(
         round_id=round_.id, ballot_number=number, valid=ballot.valid,
         invalid_reason=ballot.invalid_reason.value if ballot.invalid_reason else None,

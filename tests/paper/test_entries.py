@@ -115,8 +115,8 @@ def test_disagreements_block_counting_until_the_head_confirms_a_corrected_entry(
     with pytest.raises(ValidationFailed):
         paper.resolve(head, m.reload(), 2, [H, C], None, "  ")
     db.session.rollback()
-    with pytest.raises(InvalidState):  # ballot 1 agrees: nothing to reconcile
-        paper.resolve(head, m.reload(), 1, [H, C], None, "Xem lại phiếu")
+    with pytest.raises(InvalidState):  # ballot 9 was never keyed: nothing to confirm
+        paper.resolve(head, m.reload(), 9, [H, C], None, "Xem lại phiếu")
     db.session.rollback()
     seq = last_seq()
     paper.resolve(head, m.reload(), 2, [H, C], None, "Tổ xem lại phiếu số 2")
@@ -351,3 +351,33 @@ def test_a_mixed_round_with_paper_counted_by_hand_adds_the_totals_to_the_browser
     assert counts == {(first, Level.HIGH): 3, (first, Level.CONFIDENCE): 1,
                       (second, Level.LOW): 3}
     assert [c.blank for c in result.candidates] == [0, 1]
+
+
+def test_the_head_corrects_a_ballot_keyed_under_another_number(app, paper_meeting, team, db):
+    """Single entry: the operator keyed ballot 3's paper under no. 2 and then ballot 3 again,
+    so ballot 2's own paper could never be keyed (a saved entry is never changed). The head
+    confirms what ballot no. 2 reads, with the reason, on the reconciliation page; the count
+    is then right, and a second correction of the same ballot is refused."""
+    m = paper_meeting(entries=1, voters=4, candidates=1)
+    head, (one, *_rest) = team(m)
+    _key(m.round, one, [([H], None), ([L], None), ([L], None)])  # no. 2 is really H
+    db.session.commit()
+    client = app.test_client()
+    client.post("/login", data={"username": head.username, "password": "correct-horse-9"})
+    url = f"/ballots/{m.round_id}/paper/reconcile"
+    assert 'id="correct-any"' in client.get(url).get_data(as_text=True)
+    seq = last_seq()
+    done = client.post(url, data={"ballot_number": "2", "line-1": H,
+                                  "reason": "Phiếu số 3 đã nhập nhầm vào số 2"})
+    assert done.status_code == 302
+    (entry,) = entries_after(seq)
+    assert json.loads(entry.details) == {"ballot_number": 2,
+                                         "reason": "Phiếu số 3 đã nhập nhầm vào số 2"}
+    again = client.post(url, data={"ballot_number": "2", "line-1": L, "reason": "Lần nữa"})
+    assert again.status_code == 409 and "đã được" in again.get_data(as_text=True)
+    operator = app.test_client()
+    operator.post("/login", data={"username": one.username, "password": "correct-horse-9"})
+    assert 'id="correct-any"' not in operator.get(url).get_data(as_text=True)
+    counts, _result = _count(m)
+    only = m.round.active_candidates[0].id
+    assert counts == {(only, Level.HIGH): 2, (only, Level.LOW): 1}
