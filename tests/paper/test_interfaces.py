@@ -36,3 +36,18 @@ def test_the_recheck_uses_the_public_entry_interface():
     text = (ROOT / "ballots/recheck.py").read_text(encoding="utf-8")
     assert "paper.checked_ballot(" in text and "paper.lock_round(" in text
     assert callable(paper.checked_ballot) and callable(paper.lock_round)
+
+
+def test_the_counting_team_has_one_name_in_the_vietnamese_catalog():
+    """The entry screen, the entry log and the re-check record call the counting team by one
+    name (Tổ kiểm phiếu, as the minutes and every other page do), never Ban kiểm phiếu."""
+    from babel.messages.pofile import read_po
+
+    from tests.test_translations import po_path
+
+    with po_path("vi").open("rb") as handle:
+        catalog = read_po(handle)
+    texts = [m.string if isinstance(m.string, str) else " ".join(m.string)
+             for m in catalog if m.id]
+    assert not [t for t in texts if "ban kiểm phiếu" in t.lower()]
+    assert sum("Tổ kiểm phiếu" in t for t in texts) > 20
