@@ -319,8 +319,11 @@ def _totals_refusal(round_: BallotRound, problem: rules.TotalsProblem) -> str:
     n = problem.numbers
     return str({
         "negative": _l("No number can be negative."),
-        "issued_over_present": _l("%(issued)s ballots issued is more than the %(present)s "
-                                  "members present.", **n),
+        "issued_over_present": _l("%(issued)s paper ballots issued is more than the "
+                                  "%(present)s members present who did not vote in the "
+                                  "browser.", **n)
+        if round_.ballot_kinds is BallotKinds.BOTH else
+        _l("%(issued)s ballots issued is more than the %(present)s members present.", **n),
         "collected_over_issued": _l("%(collected)s ballots collected is more than the "
                                     "%(issued)s issued.", **n),
         "valid_invalid": _l("%(valid)s valid and %(invalid)s invalid ballots do not add up to "

@@ -340,6 +340,7 @@ def test_a_mixed_round_with_paper_counted_by_hand_adds_the_totals_to_the_browser
         paper.enter_totals(one, m.reload(), issued=4, collected=3, valid=3, invalid=0,
                            lines={first: {H: 3}, second: {L: 3}})
     assert "4" in refused.value.text() and "3" in refused.value.text()
+    assert "không bỏ phiếu trên trình duyệt" in refused.value.text()
     db.session.rollback()
     paper.enter_totals(one, m.reload(), issued=3, collected=3, valid=2, invalid=1,
                        lines={first: {H: 2}, second: {L: 1, "invalid": 1}})
