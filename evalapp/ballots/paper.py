@@ -33,7 +33,7 @@ from evalapp.ballots.models import (
     PaperResolution,
     PaperTotals,
 )
-from evalapp.ballots.schemas import Handed, PaperMode
+from evalapp.ballots.schemas import BallotKinds, Handed, PaperMode
 from evalapp.box import services as box
 from evalapp.core.errors import InvalidState, ValidationFailed
 from evalapp.core.text import nfc
@@ -57,7 +57,10 @@ _BALLOT_PROBLEMS = {
 }
 
 
-def _ballot(round_: BallotRound, lines, invalid_reason: str | None) -> PaperBallot:
+def checked_ballot(round_: BallotRound, lines, invalid_reason: str | None) -> PaperBallot:
+    """One paper ballot as keyed (per line a level, blank or several; or invalid as a whole with
+    its reason), checked against the round's scale and lines; ValidationFailed in Vietnamese.
+    Used by the entry, the reconciliation and the re-check (evalapp.ballots.recheck)."""
     try:
         return rules.check_paper_ballot(round_.scale, len(round_.active_candidates),
                                         list(lines), invalid_reason or None)
@@ -72,9 +75,10 @@ def _number(number) -> int:
     return number
 
 
-def _lock(round_: BallotRound) -> None:
-    """Entries of one round one at a time: SQLite's write lock, PostgreSQL's row lock on the
-    round (two operators saving the same ballot at once get entry numbers in turn)."""
+def lock_round(round_: BallotRound) -> None:
+    """Entries of one round (re-check entries too) one at a time: SQLite's write lock,
+    PostgreSQL's row lock on the round (two operators saving the same ballot at once get entry
+    numbers in turn)."""
     begin_writing()
     db.session.execute(select(BallotRound.id).where(BallotRound.id == round_.id)
                        .with_for_update())
@@ -104,8 +108,13 @@ def enter_ballot(actor, round_: BallotRound, ballot_number: int, lines,
     """One member of the counting team keys one numbered paper ballot: its next entry."""
     ROUND_STEPS.check(actor, round_, "enter-paper")
     number = _number(ballot_number)
-    ballot = _ballot(round_, lines, invalid_reason)
-    _lock(round_)
+    most = most_ballots(round_)
+    if most is not None and number > most:
+        raise ValidationFailed(_l("Ballot no. %(number)s is more than the %(most)s paper ballots "
+                                  "that can have been issued: check the number written on the "
+                                  "ballot."), field="ballot_number", number=number, most=most)
+    ballot = checked_ballot(round_, lines, invalid_reason)
+    lock_round(round_)
     existing = list(db.session.execute(select(PaperEntry).where(
         PaperEntry.round_id == round_.id, PaperEntry.ballot_number == number)).scalars())
     if any(entry.operator_id == actor.id for entry in existing):
@@ -130,6 +139,16 @@ def enter_ballot(actor, round_: BallotRound, ballot_number: int, lines,
     return entry
 
 
+def most_ballots(round_: BallotRound) -> int | None:
+    """The highest ballot number there can be (collected ≤ issued ≤ present): the paper
+    ballots handed out on the roll where members may vote either way, else the members
+    present. A number keyed beyond it is a typing mistake that would leave a gap no entry can
+    fill, so it is refused at once."""
+    if round_.ballot_kinds is BallotKinds.BOTH:
+        return _handed_paper(round_)
+    return round_.present_count
+
+
 def next_number(round_: BallotRound, operator) -> int:
     """The ballot this operator keys next: the lowest number they have not keyed that still
     needs an entry, or the number after the highest."""
@@ -152,11 +171,14 @@ class Disagreement:
 
 
 def disagreements(round_: BallotRound) -> list[Disagreement]:
-    """Every ballot whose entries disagree and that the team head has not reconciled."""
+    """Every ballot whose entries disagree and that the team head has not reconciled. Only
+    ballots with all their entries: the entries stay independent, nobody sees how a ballot was
+    keyed before they have keyed it themselves (a ballot still short of entries is named by
+    count_blockers)."""
     resolved = resolutions_of(round_)
     found = []
     for number, entries in sorted(entries_of(round_).items()):
-        if number in resolved:
+        if number in resolved or len(entries) < round_.paper_entries:
             continue
         lines = rules.differing_lines([content(e) for e in entries])
         if lines:
@@ -166,8 +188,11 @@ def disagreements(round_: BallotRound) -> list[Disagreement]:
 
 def resolve(actor, round_: BallotRound, ballot_number: int, lines,
             invalid_reason: str | None, reason: str) -> PaperResolution:
-    """The team head confirms the content of a ballot whose entries disagree, with the reason;
-    that content is what is counted. Audited with the ballot number and the reason only."""
+    """The team head confirms the content of a ballot, with the reason; that content is what is
+    counted. Mostly a ballot whose entries disagree; also one whose entries agree but are wrong
+    (keyed under another ballot's number, or a single entry mistyped), which nothing else could
+    correct since a saved entry is never changed. Once every entry of the ballot is made; once
+    per ballot. Audited with the ballot number and the reason only."""
     ROUND_STEPS.check(actor, round_, "reconcile")
     number = _number(ballot_number)
     reason = nfc(reason or "")
@@ -177,11 +202,19 @@ def resolve(actor, round_: BallotRound, ballot_number: int, lines,
     if len(reason) > REASON_LENGTH:
         raise ValidationFailed(_l("The reason is at most %(n)s characters."), field="reason",
                                n=REASON_LENGTH)
-    ballot = _ballot(round_, lines, invalid_reason)
-    _lock(round_)
-    if number not in {d.ballot_number for d in disagreements(round_)}:
-        raise InvalidState(_l("The entries of ballot no. %(number)s do not disagree: there is "
-                              "nothing to reconcile."), number=number)
+    ballot = checked_ballot(round_, lines, invalid_reason)
+    lock_round(round_)
+    keyed = len(entries_of(round_).get(number, []))
+    if number in resolutions_of(round_):
+        raise InvalidState(_l("The entry of ballot no. %(number)s has already been confirmed by "
+                              "the head of the counting team."), number=number)
+    if keyed == 0:
+        raise InvalidState(_l("Ballot no. %(number)s has not been entered yet: enter it on the "
+                              "entry screen first."), number=number)
+    if keyed < round_.paper_entries:
+        raise InvalidState(_l("Ballot no. %(number)s has %(keyed)s of its %(n)s entries: it is "
+                              "reconciled once every entry is made."), number=number,
+                           keyed=keyed, n=round_.paper_entries)
     resolution = PaperResolution(
         round_id=round_.id, ballot_number=number, valid=ballot.valid,
         invalid_reason=ballot.invalid_reason.value if ballot.invalid_reason else None,
@@ -224,14 +257,23 @@ def count_blockers(round_: BallotRound) -> list[str]:
     return reasons
 
 
-def paper_ballots(round_: BallotRound) -> list[PaperBallot]:
-    """Each numbered ballot's content: the head's resolution, or its (agreeing) entries'."""
+def agreed_ballots(round_: BallotRound) -> dict[int, PaperBallot]:
+    """ballot number -> its content as counted: the head's resolution, or its (agreeing)
+    entries'. The archive a re-check compares with."""
     resolved = resolutions_of(round_)
-    ballots = []
-    for number, entries in sorted(entries_of(round_).items()):
-        ballots.append(content(resolved[number]) if number in resolved
-                       else content(entries[0]))
-    return ballots
+    return {number: content(resolved[number]) if number in resolved else content(entries[0])
+            for number, entries in sorted(entries_of(round_).items())}
+
+
+def paper_ballots(round_: BallotRound) -> list[PaperBallot]:
+    """Each numbered ballot's content, in ballot order (see agreed_ballots)."""
+    return list(agreed_ballots(round_).values())
+
+
+def count_ballots(round_: BallotRound, ballots) -> PaperCount:
+    """Paper ballots counted under the round's scale, lines and bad-line rule."""
+    return rules.count_paper(round_.scale, len(round_.active_candidates), ballots,
+                             bad_line_voids_ballot=round_.bad_line_voids_ballot)
 
 
 def paper_count(round_: BallotRound) -> PaperCount | None:
@@ -242,8 +284,7 @@ def paper_count(round_: BallotRound) -> PaperCount | None:
     if round_.paper_mode is PaperMode.TOTALS:
         totals = stored_totals(round_)
         return rules.totals_count(totals) if totals is not None else PaperCount(0, 0, 0)
-    return rules.count_paper(round_.scale, len(round_.active_candidates), paper_ballots(round_),
-                             bad_line_voids_ballot=round_.bad_line_voids_ballot)
+    return count_ballots(round_, paper_ballots(round_))
 
 
 def paper_issued(round_: BallotRound) -> int | None:
@@ -278,8 +319,11 @@ def _totals_refusal(round_: BallotRound, problem: rules.TotalsProblem) -> str:
     n = problem.numbers
     return str({
         "negative": _l("No number can be negative."),
-        "issued_over_present": _l("%(issued)s ballots issued is more than the %(present)s "
-                                  "members present.", **n),
+        "issued_over_present": _l("%(issued)s paper ballots issued is more than the "
+                                  "%(present)s members present who did not vote in the "
+                                  "browser.", **n)
+        if round_.ballot_kinds is BallotKinds.BOTH else
+        _l("%(issued)s ballots issued is more than the %(present)s members present.", **n),
         "collected_over_issued": _l("%(collected)s ballots collected is more than the "
                                     "%(issued)s issued.", **n),
         "valid_invalid": _l("%(valid)s valid and %(invalid)s invalid ballots do not add up to "
@@ -312,7 +356,7 @@ def enter_totals(actor, round_: BallotRound, *, issued: int, collected: int, val
                                   present=max(present - browser, 0))
     if problems:
         raise ValidationFailed(" ".join(_totals_refusal(round_, p) for p in problems))
-    _lock(round_)
+    lock_round(round_)
     db.session.execute(delete(PaperLineTotal).where(PaperLineTotal.round_id == round_.id))
     stored = db.session.get(PaperTotals, round_.id)
     if stored is None:

@@ -105,10 +105,16 @@ def paper_reconcile(round_id: int):
     return redirect(url_for("ballots.paper_reconcile", round_id=round_.id))
 
 
+COUNT_DIGITS = 9
+
+
 def _whole(name: str) -> int:
-    text = request.form.get(name, "").strip()[:9] or "0"
+    text = request.form.get(name, "").strip()[:COUNT_DIGITS + 1] or "0"
     if not text.isdigit():
         raise ValidationFailed(_("Counts are whole numbers, 0 or more."), field=name)
+    if len(text) > COUNT_DIGITS:
+        raise ValidationFailed(_("A count has at most %(n)s digits.", n=COUNT_DIGITS),
+                               field=name)
     return int(text)
 
 
@@ -135,13 +141,15 @@ def paper_totals(round_id: int):
         keys = [level.value for level in round_.scale.levels] + ["invalid"]
         lines = {c.id: {key: _whole(f"c{c.id}-{key}") for key in keys}
                  for c in round_.active_candidates}
-        paper.enter_totals(current_user, round_, issued=_whole("issued"),
-                           collected=_whole("collected"), valid=_whole("valid"),
-                           invalid=_whole("invalid"), lines=lines)
+        totals = paper.enter_totals(current_user, round_, issued=_whole("issued"),
+                                    collected=_whole("collected"), valid=_whole("valid"),
+                                    invalid=_whole("invalid"), lines=lines)
     except DomainError as error:
         return _totals_page(round_, error)
     db.session.commit()
-    flash(_("The totals of the paper ballots are saved."), "success")
+    flash(_("The totals of the paper ballots are saved: %(issued)s issued, %(collected)s "
+            "collected, %(missing)s issued and not collected.", issued=totals.issued,
+            collected=totals.collected, missing=totals.issued - totals.collected), "success")
     return redirect(url_for("ballots.round_page", round_id=round_.id))
 
 

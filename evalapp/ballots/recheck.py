@@ -137,8 +137,8 @@ def rekey(actor, round_: BallotRound, recheck: PaperRecheck, ballot_number: int,
         raise ValidationFailed(_l("Ballot no. %(number)s is not in this re-check's batch "
                                   "(%(batch)s)."), field="ballot_number",
                                number=ballot_number, batch=recheck.ballots[:200])
-    ballot = paper._ballot(round_, lines, invalid_reason)
-    paper._lock(round_)
+    ballot = paper.checked_ballot(round_, lines, invalid_reason)
+    paper.lock_round(round_)
     if db.session.get(PaperRecheckEntry, (recheck.id, ballot_number)) is not None:
         raise InvalidState(_l("Ballot no. %(number)s has already been keyed again in this "
                               "re-check."), number=ballot_number)
@@ -186,24 +186,19 @@ def compare(round_: BallotRound, recheck: PaperRecheck) -> RecheckResult:
     """Each ballot keyed again against its archived content, and the batch's totals."""
     numbers = numbers_of(recheck)
     again_entries = rekeyed(recheck)
-    entries, resolved = paper.entries_of(round_), paper.resolutions_of(round_)
+    agreed = paper.agreed_ballots(round_)
     differences, archived, again = [], [], []
     for n in numbers:
-        kept = paper.content(resolved[n]) if n in resolved else paper.content(entries[n][0])
+        kept = agreed[n]
         new = paper.content(again_entries[n])
         archived.append(kept)
         again.append(new)
         lines = rules.differing_lines([kept, new])
         if lines:
             differences.append(BallotDifference(n, kept, new, lines))
-    size = len(round_.active_candidates)
-
-    def count(ballots):
-        return rules.count_paper(round_.scale, size, ballots,
-                                 bad_line_voids_ballot=round_.bad_line_voids_ballot)
-
     operators = sorted({e.operator_id for e in again_entries.values()})
-    return RecheckResult(numbers, operators, differences, count(archived), count(again))
+    return RecheckResult(numbers, operators, differences, paper.count_ballots(round_, archived),
+                         paper.count_ballots(round_, again))
 
 
 def finish(actor, round_: BallotRound, recheck: PaperRecheck) -> RecheckResult:

@@ -1,7 +1,9 @@
 // Keying paper ballots with the keyboard alone (templates/ballots/paper_entry.html). The page
 // is a plain form without this file; here: 1..k mark the current line with the k-th level,
 // 0 leaves it blank, + records several marks, Backspace goes back a line, Enter saves once
-// every line has a value (otherwise it goes to the first line without one).
+// every line has a value (otherwise it goes to the first line without one). A ballot invalid as
+// a whole: Tab to its select, the arrows choose the reason, Enter saves it; choosing a reason
+// clears the lines (an invalid ballot carries none), keying a line makes the ballot valid again.
 (function () {
   var form = document.getElementById("paper-entry-form");
   if (!form) return;
@@ -29,15 +31,35 @@
     return reason && reason.value !== "";
   }
 
+  function submit() {
+    if (form.requestSubmit) form.requestSubmit(); else form.submit();
+  }
+  if (reason) {
+    reason.addEventListener("change", function () {
+      if (!invalid()) return;
+      rows.forEach(function (row) {
+        var checked = valueOf(row);
+        if (checked) checked.checked = false;
+      });
+    });
+  }
+
   form.addEventListener("keydown", function (event) {
-    if (event.target === reason || event.ctrlKey || event.altKey || event.metaKey) return;
+    if (event.ctrlKey || event.altKey || event.metaKey) return;
+    if (event.target === reason) {
+      if (event.key === "Enter" && invalid()) {
+        event.preventDefault();
+        submit();
+      }
+      return;
+    }
     var key = event.key;
     if (event.target === number && key !== "Enter") return;
     if (key === "Enter") {
       event.preventDefault();
       var empty = invalid() ? -1 : firstEmpty();
       if (empty === -1) {
-        form.requestSubmit ? form.requestSubmit() : form.submit();
+        submit();
       } else {
         current = empty;
         show();
@@ -53,12 +75,17 @@
     var input = rows[current] && rows[current].querySelector('input[data-key="' + key + '"]');
     if (!input) return;
     event.preventDefault();
+    if (reason && invalid()) reason.value = "";
     input.checked = true;
     if (current < rows.length - 1) current += 1;
     show();
   });
   rows.forEach(function (row, i) {
     row.addEventListener("click", function () { current = i; show(); });
+  });
+  form.addEventListener("change", function (event) {
+    // A line marked with the mouse makes the ballot valid again, as a key does.
+    if (event.target.type === "radio" && reason && invalid()) reason.value = "";
   });
   current = Math.max(firstEmpty(), 0);
   show();

@@ -73,7 +73,7 @@ def test_481_ballots_keyed_twice_stay_a_short_pdf_with_the_header_on_every_page(
     from evalapp.ballots import paper
     from tests.documents.helpers import GOLDEN_STAMP
 
-    m = paper_meeting(entries=2, voters=3, candidates=2, voids=False)
+    m = paper_meeting(entries=2, voters=481, candidates=2, voids=False)
     m.round.locality = "Hòa Bình"
     head, (one, two, _three) = team(m)
     for number in range(1, 482):

@@ -39,6 +39,7 @@ def test_the_minutes_of_a_mixed_round_give_each_kind_and_one_decimal(db):
     words = flat(text)
     assert "Số phiếu thu về: 5." in words and "Số phiếu hợp lệ: 4." in words
     assert "3 phiếu giấy" in words and "2 phiếu" in words
+    assert "Số phiếu phát ra: 5." in words and "Số phiếu phát ra không thu về: 0." in words
     assert "Toàn bộ 5 phiếu" not in words and "2 phiếu bỏ trên trình duyệt được mã hóa" in words
     # First person: 3 high, 1 low of 5 collected, one decimal: 60,0 and 20,0.
     row = next(line for line in text.splitlines() if line.strip().startswith("1 "))

@@ -74,3 +74,66 @@ def test_totals_page_refuses_numbers_that_do_not_add_up(app, paper_meeting, team
     assert db.session.query(PaperTotals).one().collected == 4
     # Entering ballot by ballot is not this round's way: refused.
     assert client.get(f"/ballots/{m.round_id}/paper/enter").status_code == 409
+
+
+def test_totals_report_the_ballots_issued_and_not_collected(app, paper_meeting, team, db):
+    m = paper_meeting(mode=PaperMode.TOTALS, voters=5, candidates=1)
+    _head, (one, *_rest) = team(m)
+    candidate = m.round.active_candidates[0]
+    client = _client(app, one)
+    url = f"/ballots/{m.round_id}/paper/totals"
+    data = {"issued": "5", "collected": "3", "valid": "3", "invalid": "0",
+            f"c{candidate.id}-high": "2", f"c{candidate.id}-invalid": "1"}
+    saved = client.post(url, data=data, follow_redirects=True)
+    text = saved.get_data(as_text=True)
+    assert saved.status_code == 200
+    assert "5 phiếu phát ra, 3 phiếu thu về, 2 phiếu phát ra không thu về" in text
+    page = client.get(url).get_data(as_text=True)
+    assert re.search(r'id="not-collected">[^<]*2 phiếu phát ra không thu về', page)
+    # A number too long for a count is refused as such, not cut to another number.
+    data["issued"] = "1234567890"
+    refused = client.post(url, data=data)
+    assert refused.status_code == 422 and "tối đa 9 chữ số" in refused.get_data(as_text=True)
+    assert "123456789" not in refused.get_data(as_text=True).split('id="totals-problem"')[1][:300]
+    assert db.session.query(PaperTotals).one().issued == 5
+
+
+def test_the_admin_sets_the_paper_settings_on_the_settings_page_while_a_draft(
+        app, meeting, factory, db):
+    """Ballot kinds, the bad-line rule (the preset's default changed), the entries each paper
+    ballot needs and the decimals, through the settings form; bad values are refused and
+    change nothing; once the round leaves the draft, nothing changes any more."""
+    from evalapp.auth.permissions import SYSTEM
+    from evalapp.ballots import services
+    from evalapp.ballots.models import RoundStatus
+    from evalapp.ballots.schemas import BallotKinds
+
+    m = meeting(state=RoundStatus.DRAFT, preset="party-2023")
+    assert m.round.bad_line_voids_ballot is True  # the preset's whole-ballot rule
+    admin = _client(app, factory.user("quantri"))
+    url = f"/ballots/{m.round_id}/settings"
+    page = admin.get(url).get_data(as_text=True)
+    for name in ("ballot_kinds", "paper_mode", "paper_entries", "percent_places",
+                 "bad_line_voids_ballot"):
+        assert f'name="{name}"' in page
+    r = m.round
+    form = {"title": r.title, "body_name": r.body_name, "unit_id": str(r.unit_id),
+            "place": r.place or "", "meeting_date": r.meeting_date.isoformat(),
+            "base": r.base.value, "secrecy_threshold": str(r.secrecy_threshold),
+            "ballot_kinds": "both", "paper_mode": "ballots", "paper_entries": "3",
+            "percent_places": "1"}  # bad_line_voids_ballot unticked: per line
+    for bad in ({"paper_entries": "4"}, {"ballot_kinds": "fax"}, {"percent_places": "3"}):
+        refused = admin.post(url, data=form | bad)
+        assert refused.status_code == 422
+        assert m.reload().ballot_kinds is BallotKinds.BROWSER
+    saved = admin.post(url, data=form)
+    assert saved.status_code == 302
+    r = m.reload()
+    assert (r.ballot_kinds, r.paper_mode, r.paper_entries, r.percent_places,
+            r.bad_line_voids_ballot) == (BallotKinds.BOTH, PaperMode.BALLOTS, 3, 1, False)
+    services.start_attendance(SYSTEM, r)
+    db.session.commit()
+    late = admin.post(url, data=form | {"paper_entries": "1", "bad_line_voids_ballot": "y"})
+    assert late.status_code == 409 and "Đang điểm danh" in late.get_data(as_text=True)
+    r = m.reload()
+    assert (r.paper_entries, r.bad_line_voids_ballot) == (3, False)

@@ -133,3 +133,23 @@ def test_a_recheck_before_counting_or_of_a_bad_batch_is_refused_in_vietnamese(
                               data={"ballots": batch})
         assert refused.status_code == 422 and words in refused.get_data(as_text=True)
     assert recheck.rechecks_of(counted.reload()) == []
+
+
+def test_a_finalised_round_is_still_re_checked_later_and_stays_as_published(
+        paper_meeting, team, db):
+    """Phúc tra is asked for after the result is announced: a finalised round's sealed batch
+    is keyed again; the record says what differs; the finalised count does not move."""
+    from evalapp.ballots import builder
+    from evalapp.ballots.models import RoundStatus
+
+    m, head, members = counted_paper_round(paper_meeting, team)
+    builder.advance(m.reload(), RoundStatus.FINALISED)
+    db.session.commit()
+    before = _published(m)
+    batch = recheck.open_recheck(head, m.reload(), "4")
+    recheck.rekey(members[2], m.round, batch, 4, [H, H])  # the invalid ballot keyed as valid
+    result = recheck.finish(head, m.round, batch)
+    db.session.commit()
+    assert [(d.ballot_number, d.lines) for d in result.differences] == [(4, [0])]
+    assert not result.totals_match and (result.archived.valid, result.again.valid) == (0, 1)
+    assert m.reload().status is RoundStatus.FINALISED and _published(m) == before

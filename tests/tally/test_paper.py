@@ -156,3 +156,23 @@ def test_totals_counted_by_hand_are_checked():
     assert [p.kind for p in check_totals(THREE, 2, PaperTotalsIn(
         issued=1, collected=1, valid=1, invalid=-1, lines={}), present=1)] == ["negative"]
     assert Level.HIGH.value == "high"
+
+
+@pytest.mark.parametrize("places", [1, 2])
+def test_the_stored_counts_decide_not_the_rounded_percentages(places):
+    """Precision is only how percentages are printed: 1001 and 1000 low of 2001 both print
+    as 50.0 (one decimal), yet only the first is more than one half, by the counts."""
+    from evalapp.tally.rules import percent
+
+    counts = RoundCounts(summoned=2001, present=2001, issued=2001, collected=2001, valid=2001,
+                         invalid=0)
+    result = tally(THREE, Base.COLLECTED, counts, [1, 2], {
+        (1, Level.LOW): 1001, (1, Level.HIGH): 1000, (2, Level.LOW): 1000,
+        (2, Level.HIGH): 1001}, places=places)
+    over, under = result.candidates
+    shown = {1: Decimal("50.0"), 2: Decimal("50.02")}[places]
+    assert over.percents[Level.LOW] == shown
+    assert under.percents[Level.LOW] == {1: Decimal("50.0"), 2: Decimal("49.98")}[places]
+    assert over.band is not None and under.band is None
+    assert (over.counts[Level.LOW], under.counts[Level.LOW]) == (1001, 1000)
+    assert percent(1001, 2001, places) == shown
