@@ -28,6 +28,8 @@ NOT_A_CODE = _l("This is not a ballot code: check each character against the sli
 UNKNOWN_CODE = _l("No round has this ballot code. Check it against the slip.")
 CODE_SPENT = _l("This ballot code has already been used: a ballot was cast with it. Each code "
                 "casts one ballot.")
+PAPER_ONLY = _l("This round takes paper ballots only: vote on the paper ballot handed to you "
+                "in the hall.")
 CODE_VOID = _l("Voting has closed in this round: its unused ballot codes are void.")
 
 
@@ -69,6 +71,8 @@ def open_code(typed: str | None) -> CodeBallot:
         raise AlreadyVoted(CODE_SPENT)
     if ballot_box.status != BoxStatus.OPEN:
         raise InvalidState(CODE_VOID)
+    if not round_.ballot_kinds.takes_browser:  # never generated there (ROUND_STEPS): defence
+        raise NotAllowed(PAPER_ONLY)
     return CodeBallot(round_, ballot_box, right)
 
 

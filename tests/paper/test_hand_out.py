@@ -10,9 +10,10 @@ import pytest
 
 from evalapp.auth.models import Role
 from evalapp.auth.permissions import SYSTEM
-from evalapp.ballots import services
+from evalapp.ballots import codes, services
 from evalapp.ballots.models import BallotOfficer, OfficerRole, RoundStatus
 from evalapp.ballots.schemas import BallotKinds, Handed, PaperMode
+from evalapp.box import services as box
 from evalapp.box.models import BoxParticipation
 from evalapp.core.errors import AlreadyVoted, InvalidState, NotAllowed, ValidationFailed
 from tests.ballots.conftest import entries_after, last_seq, marks
@@ -147,3 +148,34 @@ def test_the_secretary_hands_out_from_the_roll(app, paper_meeting, factory, db):
                         data={"voter_id": voter.id, "kind": "code"})
     assert again.status_code == 409 and voter.full_name in again.get_data(as_text=True)
     assert m.reload().voters and _entry(m, m.voters[0]).handed is Handed.PAPER
+
+
+def test_a_paper_only_round_has_no_ballot_codes(paper_meeting, factory, login_as, db):
+    """Codes are browser ballots: a round that takes paper only neither offers nor generates
+    them, and a code that somehow reached its box opens no ballot."""
+    paper_only = paper_meeting(kinds=BallotKinds.PAPER, voters=3, candidates=1,
+                               state=RoundStatus.VOTING)
+    both = paper_meeting(kinds=BallotKinds.BOTH, voters=3, candidates=1,
+                         state=RoundStatus.VOTING)
+    with pytest.raises(InvalidState):
+        codes.generate_codes(SYSTEM, paper_only.round, 2)
+    db.session.rollback()
+    assert len(codes.generate_codes(SYSTEM, both.reload(), 2)) == 2
+    db.session.commit()
+    admin = factory.user("quantri-giay", roles=(Role.ADMIN,))
+    client = login_as(admin)
+    assert 'id="codes-form"' not in client.get(
+        f"/ballots/{paper_only.round_id}").get_data(as_text=True)
+    assert 'id="codes-form"' in client.get(f"/ballots/{both.round_id}").get_data(as_text=True)
+    refused = client.post(f"/ballots/{paper_only.round_id}/codes", data={"count": "2"})
+    assert refused.status_code == 409 and refused.mimetype != "application/pdf"
+    assert box.codes_count(services.round_box(paper_only.reload())) == (0, 0)
+    # Defence in depth: a code in a paper-only round's box casts nothing.
+    [smuggled] = box.add_codes(services.round_box(paper_only.reload()), 1)
+    db.session.commit()
+    with pytest.raises(NotAllowed):
+        codes.open_code(smuggled)
+    anonymous = client.application.test_client()
+    anonymous.get("/code/")
+    page = anonymous.post("/code/", data={"code": smuggled})
+    assert page.status_code == 403 and str(codes.PAPER_ONLY) in page.get_data(as_text=True)
