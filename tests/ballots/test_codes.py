@@ -144,7 +144,14 @@ def test_wrong_and_void_codes_say_so(app, meeting):
     client = app.test_client()
     client.get("/code/")
     mistyped = code[:-1] + ("3" if code[-1] != "3" else "4")
-    assert _post(client, "/code/", {"code": mistyped})[1].status_code == 422
+    answer = _post(client, "/code/", {"code": mistyped})[1]
+    assert answer.status_code == 422 and str(codes.NOT_A_CODE) in answer.get_data(as_text=True)
+    # Typed on a Vietnamese keyboard (Telex made Ư of W, Â of AA): told to switch it.
+    telex = "Ư" + code[1:] if code[0] != "W" else "Â" + code[1:]
+    answer = _post(client, "/code/", {"code": telex})[1]
+    assert answer.status_code == 422 and str(codes.ACCENTED) in answer.get_data(as_text=True)
+    # A phone's typographic dashes are read as dashes.
+    assert _post(client, "/code/", {"code": code.replace("-", "\u2013")})[1].status_code == 200
     unknown = code_format.generate()
     answer = _post(client, "/code/", {"code": unknown})[1]
     assert answer.status_code == 404 and str(codes.UNKNOWN_CODE) in answer.get_data(as_text=True)
@@ -160,9 +167,10 @@ def test_wrong_codes_are_limited_per_browser_not_per_hall(app, meeting, monkeypa
     monkeypatch.setitem(app.config, "CODE_ADDRESS_RATE_LIMIT", "6 per hour")
     guesser = app.test_client()
     guesser.get("/code/")
-    # Typing mistakes (the check symbol) are not counted.
+    # Typing mistakes (the check symbol) and a Vietnamese keyboard's letters are not counted.
     for _ in range(5):
         assert _post(guesser, "/code/", {"code": "2222-2222"})[1].status_code == 422
+        assert _post(guesser, "/code/", {"code": "Ư" + code[1:]})[1].status_code == 422
     for _ in range(3):
         assert _post(guesser, "/code/", {"code": code_format.generate()})[1].status_code == 404
     assert _post(guesser, "/code/", {"code": code_format.generate()})[1].status_code == 429
