@@ -17,14 +17,20 @@ from sqlalchemy import select, text
 from evalapp.audit.models import AuditEntry
 from evalapp.auth.models import Role
 from evalapp.auth.permissions import SYSTEM
-from evalapp.ballots import codes, services
+from evalapp.ballots import builder, codes, paper, services
+from evalapp.ballots.documents import DocumentKind
 from evalapp.ballots.models import RoundStatus
+from evalapp.ballots.schemas import BallotKinds
 from evalapp.box import codes as code_format
 from evalapp.box import services as box
 from evalapp.box.models import BoxCode
+from evalapp.documents import services as docs
 from evalapp.extensions import db as _db
 from tests.ballots.conftest import advance, box_id_of, entries_after, last_seq
 from tests.conftest import PASSWORD
+from tests.documents.helpers import GOLDEN_STAMP, build_round
+from tests.documents.pdftext import flat, pdf_text
+from tests.paper.conftest import set_paper
 
 CODE = re.compile(r"\b[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}-"
                   r"[2-9A-HJKMNP-TV-Z]{2}\b")
@@ -243,3 +249,56 @@ def test_the_count_includes_code_ballots(app, meeting):
     # Two account ballots (high, low) and two code ballots (high, confidence).
     assert {level.value: n for level, n in line.counts.items()} == {
         "high": 2, "confidence": 1, "low": 1}
+
+
+def test_a_mixed_round_of_account_code_and_paper_ballots_counts_the_sum_and_says_each_kind(db):
+    """Issue 12, mixed rounds: two members vote with their accounts, two are handed code slips
+    and vote with codes (three generated: one unused, void), two are handed paper ballots; the
+    count is the sum of the three kinds, and the minutes give the number of each."""
+    built = build_round(summoned=7, present=6, state=RoundStatus.DRAFT)
+    round_, head = built.round, built.users["head"]
+    set_paper(round_, kinds=BallotKinds.BOTH)
+    _db.session.commit()
+    voters = sorted(round_.voters, key=lambda v: v.person_id)
+    present = voters[:6]
+    builder.advance(round_, RoundStatus.VOTING, present=[v.person_id for v in present], ballots=[
+        (present[0].person, ["high", "high", "low"]),
+        (present[1].person, ["high", "confidence", "low"])])
+    for v in present[2:4]:
+        services.hand_out(SYSTEM, round_, v.id, "code")
+    for v in present[4:6]:
+        services.hand_out(SYSTEM, round_, v.id, "paper")
+    made = codes.generate_codes(SYSTEM, round_, 3)
+    _db.session.commit()
+    cids = [c.id for c in round_.active_candidates]
+    line_of = box.line_numbers(services.round_box(round_))
+    for code, levels in zip(made, [["confidence", "low", "low"], ["low", "low", "high"]],
+                            strict=False):
+        codes.cast_with_code(code, box.WrittenBallot(
+            marks={line_of[cid]: level for cid, level in zip(cids, levels, strict=True)}))
+        _db.session.commit()
+    builder.advance(round_, RoundStatus.CLOSED)
+    for number, lines in enumerate([["low", "high", "high"], ["high", "low", "confidence"]],
+                                   start=1):
+        paper.enter_ballot(head, round_, number, lines, None)
+    _db.session.commit()
+    builder.advance(round_, RoundStatus.COUNTED)
+    assert (round_.collected_count, round_.valid_count, round_.paper_collected_count) == (6, 6, 2)
+    tally = {line.candidate_id: {level.value: n for level, n in line.counts.items()}
+             for line in services.tally_of(round_).candidates}
+    assert [tally[cid] for cid in cids] == [
+        {"high": 3, "confidence": 1, "low": 2},   # account H H, code C L, paper L H
+        {"high": 2, "confidence": 1, "low": 3},   # account H C, code L L, paper H L
+        {"high": 2, "confidence": 1, "low": 3},   # account L L, code L H, paper H C
+    ]
+    text = flat(pdf_text(docs.plan_document(round_, DocumentKind.MINUTES, None)
+                         .render(GOLDEN_STAMP).pdf))
+    assert "Số phiếu thu về: 6." in text
+    assert "Trong số phiếu thu về: 2 phiếu giấy và 4 phiếu bỏ trên trình duyệt." in text
+    assert ("Trong số phiếu bỏ trên trình duyệt: 2 phiếu bỏ bằng tài khoản của thành viên và 2 "
+            "phiếu bỏ bằng mã bỏ phiếu ẩn danh. Số mã đã tạo: 3; số phiếu mã đã phát theo danh "
+            "sách: 2; số mã không dùng, hết giá trị khi kết thúc bỏ phiếu: 1.") in text
+    # A round without codes says nothing of them.
+    plain = build_round(summoned=3, present=3)
+    assert "mã bỏ phiếu" not in flat(pdf_text(docs.plan_document(
+        plain.round, DocumentKind.MINUTES, None).render(GOLDEN_STAMP).pdf))
