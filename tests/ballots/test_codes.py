@@ -9,7 +9,10 @@ import itertools
 import logging
 import re
 import subprocess
-from urllib.parse import urlencode
+import threading
+from http.cookiejar import CookieJar
+from urllib.parse import quote_plus, urlencode
+from urllib.request import HTTPCookieProcessor, Request, build_opener
 
 import pytest
 from sqlalchemy import select, text
@@ -302,3 +305,48 @@ def test_a_mixed_round_of_account_code_and_paper_ballots_counts_the_sum_and_says
     plain = build_round(summoned=3, present=3)
     assert "mã bỏ phiếu" not in flat(pdf_text(docs.plan_document(
         plain.round, DocumentKind.MINUTES, None).render(GOLDEN_STAMP).pdf))
+
+
+def test_a_typed_code_never_reaches_a_server_log(app, meeting, live_server, caplog):
+    """Over real HTTP (Werkzeug's server, whose request lines are what an access log holds):
+    a code typed on the code page, then voted with, reaches no log line of the server or the
+    app, because it travels only in form bodies; the log itself is shown to be captured."""
+    caplog.set_level(logging.DEBUG)
+    m = meeting(voters=3, candidates=2)
+    [code] = _codes(m, 1)
+    browser = build_opener(HTTPCookieProcessor(CookieJar()))
+
+    def send(path: str, fields: dict[str, str] | None = None, method: str = "post") -> str:
+        body = None if fields is None else urlencode(fields)
+        if method != "post" and body is not None:  # what a form with method="get" would do
+            path, body = f"{path}?{body}", None
+        request = Request(f"{live_server}{path}", data=body and body.encode())
+        with browser.open(request) as answer:
+            return answer.read().decode()
+
+    def submit(html: str, action: str, fields: dict[str, str]) -> str:
+        """Send `fields` as the page's form posting to `action` would: its method, its URL."""
+        form = re.search(rf'<form method="(\w+)" action="({re.escape(action)}[^"]*)"', html)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)[1]
+        return send(form[2], {"csrf_token": token} | fields, form[1].lower())
+
+    entry = send("/code/")
+    typed = code.lower().replace("-", " ")
+    ballot = submit(entry, "/code/", {"code": typed})
+    values = {int(cid): value for cid, value, _level in RADIO.findall(ballot)}
+    fields = {"code": code} | {f"mark-{cid}": value for cid, value in values.items()}
+    review = submit(ballot, "/code/review", fields)
+    receipt = submit(review, "/code/cast", fields)
+    assert "tracker" in receipt and box.codes_count(services.round_box(m.reload())) == (1, 1)
+    # Werkzeug writes a request's line once the answer is sent: wait for the last one.
+    for _ in range(500):
+        lines = [re.sub(r"\x1b\[[0-9;]*m", "", record.getMessage())
+                 for record in caplog.records]
+        if any('"GET /code/receipt/' in line for line in lines):
+            break
+        threading.Event().wait(0.01)
+    requests = [line for line in lines if '"POST /code/' in line]
+    assert len(requests) == 3 and any('"GET /code/receipt/' in line for line in lines)
+    plain = code_format.canonical(code)
+    for form in (code, plain, plain.lower(), typed, quote_plus(typed), code.replace("-", "%2D")):
+        assert not any(form in line or form.lower() in line.lower() for line in lines), form
