@@ -168,6 +168,7 @@ def round_page(round_id: int):
     return render_template(
         "ballots/round.html", round=round_, turnout=services.turnout(round_),
         codes_generated=box_services.codes_count(services.round_box(round_))[0],
+        codes_most=box_services.MAX_CODES_AT_ONCE,
         exclude_form=ExcludeForm(), action_form=ActionForm(),
         can_count=can(current_user, "ballots.count", round_),
         can_see_results=can(current_user, "ballots.see_results", round_),

@@ -63,6 +63,12 @@ def test_the_secretary_downloads_the_slips_once_and_only_their_number_is_kept(
     offered = re.search(r'id="codes-count" name="count" value="(\d+)"', page)[1]
     assert offered == "3"
     assert client.post(f"/ballots/{m.round_id}/codes", data={"count": "x"}).status_code == 422
+    # At most one download's worth at once (rendered within a worker's timeout); nothing made.
+    most = box.MAX_CODES_AT_ONCE
+    assert most <= 500 and f'max="{most}" id="codes-count"' in page
+    assert client.post(f"/ballots/{m.round_id}/codes",
+                       data={"count": str(most + 1)}).status_code == 422
+    assert box.codes_count(services.round_box(m.reload())) == (0, 0)
     response = client.post(f"/ballots/{m.round_id}/codes", data={"count": offered})
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.headers["Cache-Control"] == "no-store"
