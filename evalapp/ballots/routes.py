@@ -574,6 +574,8 @@ def _attendance_page(round_, error: DomainError | None = None):
                            voters=services.voters_sorted(round_),
                            roll_marks=services.roll_marks(round_)
                            if ROUND_STEPS.in_phase(round_, "opened") else {},
+                           codes_beyond_slips=services.codes_beyond_slips(round_)
+                           if ROUND_STEPS.in_phase(round_, "opened") else None,
                            turnout=services.turnout(round_), action_form=ActionForm(),
                            problem=error.text() if error else None), \
         error.status if error else 200

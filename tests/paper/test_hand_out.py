@@ -179,3 +179,37 @@ def test_a_paper_only_round_has_no_ballot_codes(paper_meeting, factory, login_as
     anonymous.get("/code/")
     page = anonymous.post("/code/", data={"code": smuggled})
     assert page.status_code == 403 and str(codes.PAPER_ONLY) in page.get_data(as_text=True)
+
+
+def test_the_roll_warns_when_more_code_ballots_than_recorded_slips(app, paper_meeting, factory,
+                                                                    db):
+    """A code slip handed out but not recorded leaves its member's account right unspent: the
+    attendance page tells the secretary as soon as code ballots outnumber recorded slips."""
+    m = paper_meeting(kinds=BallotKinds.BROWSER, voters=4, candidates=1,
+                      state=RoundStatus.VOTING)
+    secretary = factory.user("thuky-ma", roles=(Role.SECRETARY,))
+    db.session.add(BallotOfficer(round_id=m.round_id, user_id=secretary.id,
+                                 role=OfficerRole.SECRETARY))
+    made = codes.generate_codes(SYSTEM, m.reload(), 3)
+    services.hand_out(SYSTEM, m.reload(), _entry(m, m.voters[0]).id, "code")
+    db.session.commit()
+    client = app.test_client()
+    client.post("/login", data={"username": "thuky-ma", "password": "correct-horse-9"})
+    url = f"/ballots/{m.round_id}/attendance"
+    line = box.line_numbers(services.round_box(m.reload()))[m.round.active_candidates[0].id]
+
+    def vote(code):
+        codes.cast_with_code(code, box.WrittenBallot(marks={line: HIGH}))
+        db.session.commit()
+
+    vote(made[0])
+    assert 'id="codes-beyond-slips"' not in client.get(url).get_data(as_text=True)
+    vote(made[1])
+    page = client.get(url).get_data(as_text=True)
+    assert 'id="codes-beyond-slips"' in page
+    assert services.codes_beyond_slips(m.reload()) == services.CodeSlips(cast=2, handed=1)
+    # Put right on the roll: the warning goes.
+    services.hand_out(SYSTEM, m.reload(), _entry(m, m.voters[1]).id, "code")
+    db.session.commit()
+    assert 'id="codes-beyond-slips"' not in client.get(url).get_data(as_text=True)
+    assert services.codes_beyond_slips(m.reload()) is None
