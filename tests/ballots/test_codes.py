@@ -306,7 +306,7 @@ def test_a_mixed_round_of_account_code_and_paper_ballots_counts_the_sum_and_says
     assert "Trong số phiếu thu về: 2 phiếu giấy và 4 phiếu bỏ trên trình duyệt." in text
     assert ("Trong số phiếu bỏ trên trình duyệt: 2 phiếu bỏ bằng tài khoản của thành viên và 2 "
             "phiếu bỏ bằng mã bỏ phiếu ẩn danh. Số mã đã tạo: 3; số phiếu mã đã phát theo danh "
-            "sách: 2; số mã không dùng, hết giá trị khi kết thúc bỏ phiếu: 1.") in text
+            "sách: 2; số mã không dùng, hết giá trị khi khóa hòm phiếu: 1.") in text
     # A round without codes says nothing of them.
     plain = build_round(summoned=3, present=3)
     assert "mã bỏ phiếu" not in flat(pdf_text(docs.plan_document(
