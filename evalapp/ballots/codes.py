@@ -25,9 +25,14 @@ from evalapp.extensions import db
 
 NOT_A_CODE = _l("This is not a ballot code: check each character against the slip (the code "
                 "has 14 letters and digits, without 0, 1, I, L, O or U).")
+ACCENTED = _l("The code has letters with accents (such as Ư, Â or Đ): the keyboard is typing "
+               "Vietnamese. Switch it to English (or turn Telex/VNI off) and type the code "
+               "again; it has only capital letters without accents and digits.")
 UNKNOWN_CODE = _l("No round has this ballot code. Check it against the slip.")
 CODE_SPENT = _l("This ballot code has already been used: a ballot was cast with it. Each code "
                 "casts one ballot.")
+PAPER_ONLY = _l("This round takes paper ballots only: vote on the paper ballot handed to you "
+                "in the hall.")
 CODE_VOID = _l("Voting has closed in this round: its unused ballot codes are void.")
 
 
@@ -59,7 +64,7 @@ def open_code(typed: str | None) -> CodeBallot:
     void (InvalidState 409), spent (AlreadyVoted 409)."""
     symbols = code_format.canonical(typed)
     if symbols is None:
-        raise ValidationFailed(NOT_A_CODE)
+        raise ValidationFailed(ACCENTED if code_format.accented(typed) else NOT_A_CODE)
     found = box.find_code(symbols)
     if found is None or found[0].owner_kind != BallotRound.audit_type:
         raise NotFound(UNKNOWN_CODE)
@@ -69,6 +74,8 @@ def open_code(typed: str | None) -> CodeBallot:
         raise AlreadyVoted(CODE_SPENT)
     if ballot_box.status != BoxStatus.OPEN:
         raise InvalidState(CODE_VOID)
+    if not round_.ballot_kinds.takes_browser:  # never generated there (ROUND_STEPS): defence
+        raise NotAllowed(PAPER_ONLY)
     return CodeBallot(round_, ballot_box, right)
 
 

@@ -40,6 +40,8 @@ from evalapp.ballots.models import (
     PaperRecheck,
     RoundStatus,
 )
+from evalapp.ballots.schemas import Handed
+from evalapp.box import services as box
 from evalapp.core.errors import InvalidState, NotAllowed, NotFound, ValidationFailed
 from evalapp.core.text import nfc_or_none
 from evalapp.documents import services as engine
@@ -293,6 +295,19 @@ class CandidateLine:
     band: Band | None
 
 
+@dataclass(frozen=True)
+class CodeFacts:
+    """The round's anonymous ballot codes, in numbers (never which code, never whose)."""
+
+    generated: int
+    cast: int      # ballots cast with a code (the codes spent)
+    handed: int    # code slips recorded on the roll as handed out
+
+    @property
+    def void(self) -> int:
+        return self.generated - self.cast
+
+
 @dataclass
 class RoundFacts:
     """The numbers of a counted round, ready for a template."""
@@ -305,6 +320,8 @@ class RoundFacts:
     lines: list[CandidateLine] = field(default_factory=list)
     # Of the ballots collected, on paper and in the browser (None: the round takes no paper).
     paper_collected: int | None = None
+    # Anonymous ballot codes (None: none generated): generated, cast with, slips handed out.
+    codes: CodeFacts | None = None
 
     @property
     def browser_collected(self) -> int | None:
@@ -333,7 +350,16 @@ def _facts(round_: BallotRound) -> RoundFacts:
                              blank=line.blank, band=line.band)
                for i, line in enumerate(tally.candidates, start=1)],
         paper_collected=(round_.paper_collected_count or 0)
-        if round_.ballot_kinds.takes_paper else None)
+        if round_.ballot_kinds.takes_paper else None,
+        codes=_code_facts(round_))
+
+
+def _code_facts(round_: BallotRound) -> CodeFacts | None:
+    generated, cast = box.codes_count(ballots.round_box(round_))
+    if not generated:
+        return None
+    return CodeFacts(generated=generated, cast=cast,
+                     handed=sum(v.handed is Handed.CODE for v in round_.voters))
 
 
 # How the documents name the vote, per scale (the documents of evaluation rounds are theirs).

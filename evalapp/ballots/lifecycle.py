@@ -44,6 +44,12 @@ def _paper_totals(round_: BallotRound):
     return None
 
 
+def _takes_browser_ballots(round_: BallotRound):
+    if not round_.ballot_kinds.takes_browser:
+        return _l("This round takes paper ballots only: no ballot codes.")
+    return None
+
+
 ROUND_STEPS: Lifecycle[RoundStatus] = Lifecycle(
     name="ballot_round",
     states=RoundStatus,
@@ -65,7 +71,8 @@ ROUND_STEPS: Lifecycle[RoundStatus] = Lifecycle(
              transition=True, done=_l("Voting is open.")),
         Step("admit-latecomer", {VOTING}, who="ballots.run_meeting"),
         # Anonymous ballot codes live in the box, which exists from the opening (ballots/codes).
-        Step("generate-codes", {VOTING}, who="ballots.run_meeting"),
+        Step("generate-codes", {VOTING}, who="ballots.run_meeting",
+             when=_takes_browser_ballots),
         Step("vote", {VOTING}, who="ballots.vote",
              refusal=_l("Voting is not open in this round.")),
         Step("watch-turnout", {VOTING}, who="ballots.count"),

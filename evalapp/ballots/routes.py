@@ -168,6 +168,7 @@ def round_page(round_id: int):
     return render_template(
         "ballots/round.html", round=round_, turnout=services.turnout(round_),
         codes_generated=box_services.codes_count(services.round_box(round_))[0],
+        codes_most=box_services.MAX_CODES_AT_ONCE,
         exclude_form=ExcludeForm(), action_form=ActionForm(),
         can_count=can(current_user, "ballots.count", round_),
         can_see_results=can(current_user, "ballots.see_results", round_),
@@ -573,6 +574,8 @@ def _attendance_page(round_, error: DomainError | None = None):
                            voters=services.voters_sorted(round_),
                            roll_marks=services.roll_marks(round_)
                            if ROUND_STEPS.in_phase(round_, "opened") else {},
+                           codes_beyond_slips=services.codes_beyond_slips(round_)
+                           if ROUND_STEPS.in_phase(round_, "opened") else None,
                            turnout=services.turnout(round_), action_form=ActionForm(),
                            problem=error.text() if error else None), \
         error.status if error else 200

@@ -1022,6 +1022,23 @@ def roll_marks(round_: BallotRound) -> dict[int, RollMark]:
     return marks
 
 
+@dataclass(frozen=True)
+class CodeSlips:
+    """Ballots cast with codes against code slips recorded on the roll as handed out."""
+
+    cast: int
+    handed: int
+
+
+def codes_beyond_slips(round_: BallotRound) -> CodeSlips | None:
+    """Set when more ballots were cast with codes than slips are recorded as handed out: a
+    member handed a slip that is not on the roll could also vote with their account, so the
+    secretary is told while voting is open, when the roll can still be put right."""
+    cast = box.codes_count(round_box(round_))[1]
+    handed = sum(v.handed is Handed.CODE for v in round_.voters)
+    return CodeSlips(cast, handed) if cast > handed else None
+
+
 def hand_out(actor, round_: BallotRound, voter_id: int, kind: Handed | str) -> BallotVoter:
     """A present member is handed a paper ballot or a code slip: in one transaction their own
     right in the round's box is spent (they can no longer vote with their account) and the

@@ -9,7 +9,11 @@ with N even catches every single wrong symbol and every swap of two neighbours e
 swap of the alphabet's first and last symbols ("2" and "Z"); the random symbols never use
 those two, so only the check symbol can be one of them, and every adjacent swap is caught
 (tests/box/test_codes.py checks it exhaustively on a sample). Typed codes are read in any
-case, with or without dashes and spaces.
+case, with or without dashes and spaces; a phone's keyboard may send full-width characters, a
+no-break space or a typographic dash (– — ‑ −), read as what they look like (NFKC, and every
+dash and dot is a separator). Letters with accents (Ư, Â, Đ …) are what a Vietnamese keyboard
+(Telex, VNI) makes of W, AA, DD …: `accented` tells them apart, so that the voter is told to
+switch the keyboard rather than to check the slip.
 
 The storage. Only HMAC-SHA256(key, code) is kept (box_code.hash), the key derived from the
 app's SECRET_KEY. Why keyed: the lookup must be deterministic (the voter brings only the code),
@@ -24,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import unicodedata
 
 from flask import current_app
 from stdnum import luhn
@@ -32,7 +37,7 @@ ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # Luhn's alphabet: 30 symbols, the 
 RANDOM_SYMBOLS = ALPHABET[1:-1]  # 28: never "2" or "Z" (see the docstring)
 LENGTH = 13  # random symbols: 28**13 ≈ 2**62.5
 GROUP = 4
-_IGNORED = str.maketrans("", "", " -\t")
+_IGNORED = str.maketrans("", "", " \t\n-\u2010\u2011\u2012\u2013\u2014\u2015\u2212._/")
 
 
 def generate() -> str:
@@ -49,12 +54,18 @@ def canonical(typed: str | None) -> str | None:
     """The code `typed` stands for (its 14 symbols, no dashes), or None when it cannot be one:
     wrong length, a symbol outside the alphabet, or a check symbol that does not match (a typing
     mistake, found without asking the server's database)."""
-    symbols = (typed or "")[:64].upper().translate(_IGNORED)
+    symbols = unicodedata.normalize("NFKC", (typed or "")[:64]).upper().translate(_IGNORED)
     if len(symbols) != LENGTH + 1 or any(ch not in ALPHABET for ch in symbols):
         return None
     if any(ch not in RANDOM_SYMBOLS for ch in symbols[:-1]):
         return None
     return symbols if luhn.is_valid(symbols, ALPHABET) else None
+
+
+def accented(typed: str | None) -> bool:
+    """Whether the typed text has letters outside A–Z (Ư, Â, Đ …): a Vietnamese keyboard."""
+    text = unicodedata.normalize("NFKC", (typed or "")[:64])
+    return any(ch.isalpha() and not ch.isascii() for ch in text)
 
 
 def code_hash(symbols: str) -> str:

@@ -278,7 +278,11 @@ def voted(box: Box | None) -> int:
 
 # ---------------------------------------------------------------- anonymous ballot codes
 
-MAX_CODES_AT_ONCE = 2000
+# One download of slips: 500 slips are 50 A4 pages, rendered in about 10 s on an idle core
+# (27 s measured on a loaded one), inside gunicorn's 30 s worker timeout; 2000 were not, and the
+# codes, committed before the slips are rendered, were lost to the secretary. More codes are
+# generated in several downloads.
+MAX_CODES_AT_ONCE = 500
 
 
 def add_codes(box: Box, count: int) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+import unicodedata
 
 import pytest
 from sqlalchemy import select
@@ -62,6 +63,20 @@ def test_a_code_is_read_in_any_case_with_or_without_dashes(app):
         assert codes.canonical(typed) == plain
     assert codes.canonical(plain[:-1]) is None and codes.canonical(plain + "A") is None
     assert codes.canonical("") is None and codes.canonical(None) is None
+    # What a phone's keyboard sends: typographic dashes (its "smart punctuation"), a no-break
+    # space, full-width characters, dots; all read as the code they look like.
+    full_width = "".join(chr(ord(ch) + 0xFEE0) for ch in plain)
+    for typed in (code.replace("-", "\u2013"), code.replace("-", "\u2014"),
+                  code.replace("-", "\u2011"), code.replace("-", "\u00a0"), full_width,
+                  code.replace("-", "."), code.replace("-", " \u2212 ")):
+        assert codes.canonical(typed) == plain, typed
+        assert not codes.accented(typed)
+    # A Vietnamese keyboard's letters (Telex: W -> Ư, AA -> Â, DD -> Đ, AS -> Á) are no code,
+    # and are told apart from a mistyped symbol.
+    for typed in ("ƯX3D-9RTF-HP7K-QM", "ÂB3D-9RTF-HP7K-QM", "Đ3D9-RTFH-P7KQ-M",
+                  "Á" + plain[1:], unicodedata.normalize("NFD", "Á" + plain[1:])):
+        assert codes.canonical(typed) is None and codes.accented(typed), typed
+    assert not codes.accented(plain[:-1] + "0") and not codes.accented(None)
 
 
 def test_only_keyed_hashes_are_stored(db):

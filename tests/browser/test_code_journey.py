@@ -1,7 +1,8 @@
 """The anonymous ballot code journey: the secretary downloads the slips PDF; the QR code of one
 slip, read from the printed page (pdftoppm, then zxing-cpp), opens the code ballot on a 360 px
 phone without logging in; the ballot is encrypted on the device, the tracker shown; the same
-slip again is refused."""
+slip again is refused. The second slip's code is typed by hand on another phone (small letters,
+spaces), a mistyped symbol refused first by the check symbol."""
 
 from __future__ import annotations
 
@@ -47,8 +48,8 @@ def _slip_links(pdf: bytes, tmp_path) -> list[str]:
 
 
 def test_a_phone_votes_with_a_code_read_from_a_printed_slip(
-        open_round, context, phone_page: Page, login, watch_errors, translate, tmp_path,
-        live_server):
+        open_round, db, context, phone_context, phone_page: Page, login, watch_errors,
+        translate, tmp_path, live_server):
     round_id = open_round["round"]
     secretary = context.new_page()
     login(secretary, open_round["secretary"], PASSWORD)
@@ -96,3 +97,29 @@ def test_a_phone_votes_with_a_code_read_from_a_printed_slip(
         "one ballot."))
     round_ = services.get_round(round_id)
     assert box.codes_count(services.round_box(round_)) == (2, 1)
+    db.session.commit()  # hold no transaction while the browser works
+
+    # The second slip, typed by hand on another phone: in small letters, with spaces for the
+    # dashes, one symbol wrong first (caught by the check symbol), then right.
+    typed = urlparse(links[1]).fragment
+    other = phone_context.new_page()
+    other.goto(f"{live_server}/code/")
+    wrong = typed[:-1] + ("3" if typed[-1] != "3" else "4")
+    other.locator("#code").fill(wrong.lower().replace("-", " "))
+    other.locator('#code-form [type="submit"]').tap()
+    expect(other.locator("#code-refused")).to_have_text(translate(
+        "This is not a ballot code: check each character against the slip (the code has 14 "
+        "letters and digits, without 0, 1, I, L, O or U)."))
+    other.locator("#code").press_sequentially(typed.lower().replace("-", " "))
+    other.locator('#code-form [type="submit"]').tap()
+    lines = other.locator("fieldset.ballot-line")
+    expect(lines).to_have_count(2)
+    lines.nth(0).locator('label[for$="-low"]').tap()
+    lines.nth(1).locator('label[for$="-high"]').tap()
+    other.locator('#ballot-form button[type="submit"]').tap()
+    expect(other.locator("#device-review")).to_be_visible()
+    other.locator("#cast-button").tap()
+    expect(other.locator("#device-tracker")).to_be_visible()
+    assert other.locator("#device-tracker-value").inner_text() == \
+        other.locator("#tracker").inner_text()
+    assert box.codes_count(services.round_box(services.get_round(round_id))) == (2, 2)

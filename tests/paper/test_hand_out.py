@@ -10,9 +10,10 @@ import pytest
 
 from evalapp.auth.models import Role
 from evalapp.auth.permissions import SYSTEM
-from evalapp.ballots import services
+from evalapp.ballots import codes, services
 from evalapp.ballots.models import BallotOfficer, OfficerRole, RoundStatus
 from evalapp.ballots.schemas import BallotKinds, Handed, PaperMode
+from evalapp.box import services as box
 from evalapp.box.models import BoxParticipation
 from evalapp.core.errors import AlreadyVoted, InvalidState, NotAllowed, ValidationFailed
 from tests.ballots.conftest import entries_after, last_seq, marks
@@ -147,3 +148,68 @@ def test_the_secretary_hands_out_from_the_roll(app, paper_meeting, factory, db):
                         data={"voter_id": voter.id, "kind": "code"})
     assert again.status_code == 409 and voter.full_name in again.get_data(as_text=True)
     assert m.reload().voters and _entry(m, m.voters[0]).handed is Handed.PAPER
+
+
+def test_a_paper_only_round_has_no_ballot_codes(paper_meeting, factory, login_as, db):
+    """Codes are browser ballots: a round that takes paper only neither offers nor generates
+    them, and a code that somehow reached its box opens no ballot."""
+    paper_only = paper_meeting(kinds=BallotKinds.PAPER, voters=3, candidates=1,
+                               state=RoundStatus.VOTING)
+    both = paper_meeting(kinds=BallotKinds.BOTH, voters=3, candidates=1,
+                         state=RoundStatus.VOTING)
+    with pytest.raises(InvalidState):
+        codes.generate_codes(SYSTEM, paper_only.round, 2)
+    db.session.rollback()
+    assert len(codes.generate_codes(SYSTEM, both.reload(), 2)) == 2
+    db.session.commit()
+    admin = factory.user("quantri-giay", roles=(Role.ADMIN,))
+    client = login_as(admin)
+    assert 'id="codes-form"' not in client.get(
+        f"/ballots/{paper_only.round_id}").get_data(as_text=True)
+    assert 'id="codes-form"' in client.get(f"/ballots/{both.round_id}").get_data(as_text=True)
+    refused = client.post(f"/ballots/{paper_only.round_id}/codes", data={"count": "2"})
+    assert refused.status_code == 409 and refused.mimetype != "application/pdf"
+    assert box.codes_count(services.round_box(paper_only.reload())) == (0, 0)
+    # Defence in depth: a code in a paper-only round's box casts nothing.
+    [smuggled] = box.add_codes(services.round_box(paper_only.reload()), 1)
+    db.session.commit()
+    with pytest.raises(NotAllowed):
+        codes.open_code(smuggled)
+    anonymous = client.application.test_client()
+    anonymous.get("/code/")
+    page = anonymous.post("/code/", data={"code": smuggled})
+    assert page.status_code == 403 and str(codes.PAPER_ONLY) in page.get_data(as_text=True)
+
+
+def test_the_roll_warns_when_more_code_ballots_than_recorded_slips(app, paper_meeting, factory,
+                                                                    db):
+    """A code slip handed out but not recorded leaves its member's account right unspent: the
+    attendance page tells the secretary as soon as code ballots outnumber recorded slips."""
+    m = paper_meeting(kinds=BallotKinds.BROWSER, voters=4, candidates=1,
+                      state=RoundStatus.VOTING)
+    secretary = factory.user("thuky-ma", roles=(Role.SECRETARY,))
+    db.session.add(BallotOfficer(round_id=m.round_id, user_id=secretary.id,
+                                 role=OfficerRole.SECRETARY))
+    made = codes.generate_codes(SYSTEM, m.reload(), 3)
+    services.hand_out(SYSTEM, m.reload(), _entry(m, m.voters[0]).id, "code")
+    db.session.commit()
+    client = app.test_client()
+    client.post("/login", data={"username": "thuky-ma", "password": "correct-horse-9"})
+    url = f"/ballots/{m.round_id}/attendance"
+    line = box.line_numbers(services.round_box(m.reload()))[m.round.active_candidates[0].id]
+
+    def vote(code):
+        codes.cast_with_code(code, box.WrittenBallot(marks={line: HIGH}))
+        db.session.commit()
+
+    vote(made[0])
+    assert 'id="codes-beyond-slips"' not in client.get(url).get_data(as_text=True)
+    vote(made[1])
+    page = client.get(url).get_data(as_text=True)
+    assert 'id="codes-beyond-slips"' in page
+    assert services.codes_beyond_slips(m.reload()) == services.CodeSlips(cast=2, handed=1)
+    # Put right on the roll: the warning goes.
+    services.hand_out(SYSTEM, m.reload(), _entry(m, m.voters[1]).id, "code")
+    db.session.commit()
+    assert 'id="codes-beyond-slips"' not in client.get(url).get_data(as_text=True)
+    assert services.codes_beyond_slips(m.reload()) is None
