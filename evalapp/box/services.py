@@ -302,8 +302,10 @@ def add_codes(box: Box, count: int) -> list[str]:
     while len(made) < count:
         code = codes.generate()
         made[codes.code_hash(codes.canonical(code))] = code
+    # Stored in the order of their keyed hashes, not the order printed on the slips: a copy of
+    # the tables (rows lie in the order written) cannot tell which slip of the sheet is which row.
     db.session.execute(insert(BoxCode), [{"box_id": box.id, "hash": digest_, "spent": False}
-                                         for digest_ in made])
+                                         for digest_ in sorted(made)])
     return list(made.values())
 
 

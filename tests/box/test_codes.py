@@ -9,7 +9,7 @@ import random
 import unicodedata
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from stdnum import luhn
 
 from evalapp.box import codes
@@ -92,6 +92,26 @@ def test_only_keyed_hashes_are_stored(db):
     plain = {hashlib.sha256(codes.canonical(code).encode()).hexdigest() for code in made}
     assert not plain & expected
     assert box.codes_count(opened) == (5, 0)
+
+
+def test_codes_are_stored_in_no_order_of_the_slips(db):
+    # Rows lie in the order written (SQLite's rowid, PostgreSQL's heap): written in the slips'
+    # order, a copy of the tables would tell which row is which slip of the printed sheet.
+    opened = open_test_box(Scale.THREE_LEVEL, 2)
+    made = box.add_codes(opened, 30)
+    _db.session.commit()
+    printed = [codes.code_hash(codes.canonical(code)) for code in made]
+    if _db.engine.dialect.name == "sqlite":
+        # A table WITHOUT ROWID: its rows lie in the order of (box, hash), whatever the order
+        # they were written in.
+        table = _db.session.execute(text(
+            "SELECT sql FROM sqlite_master WHERE name = 'box_code'")).scalar_one()
+        assert "WITHOUT ROWID" in table.upper()
+        return
+    stored = _db.session.execute(text(
+        "SELECT hash FROM box_code WHERE box_id = :box ORDER BY ctid"),
+        {"box": opened.id}).scalars().all()
+    assert stored == sorted(printed) != printed
 
 
 def test_a_code_casts_one_ballot_and_then_says_it_is_spent(db):
