@@ -208,6 +208,9 @@ ACTIONS: dict[str, tuple[Any, Any]] = {
     "ballot_round.handed_out": (
         _l("Handed out in the hall"),
         _l("Recorded what %(name)s was handed in “%(target)s”: %(handed)s")),
+    "ballot_round.handed_out_all": (
+        _l("Handed out in the hall to every member waiting"),
+        _l("Recorded in “%(target)s” that %(count)s members present were handed: %(handed)s")),
     "ballot_round.paper_entered": (
         _l("Paper ballot entered"),
         _l("Entered paper ballot no. %(ballot_number)s (entry %(entry_number)s) in "

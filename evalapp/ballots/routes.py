@@ -639,6 +639,23 @@ def hand_out(round_id: int):
     return redirect(url_for("ballots.attendance", round_id=round_.id))
 
 
+@bp.post("/ballots/<int:round_id>/hand-out-all")
+@login_required
+def hand_out_all(round_id: int):
+    """The roll during voting: every present member with nothing yet is handed the same kind."""
+    round_ = _round(round_id, "ballots.run_meeting")
+    _checked_form()
+    try:
+        handed = services.hand_out_all(current_user, round_, request.form.get("kind", "")[:10])
+    except DomainError as error:  # nobody left, closed, a kind the round does not take, ...
+        return _attendance_page(round_, error)
+    db.session.commit()
+    flash(_("%(n)s members were handed a paper ballot.", n=len(handed))
+          if handed[0].handed == "paper" else
+          _("%(n)s members were handed a code slip.", n=len(handed)), "success")
+    return redirect(url_for("ballots.attendance", round_id=round_.id))
+
+
 @bp.get("/ballots/<int:round_id>/turnout")
 @login_required
 def turnout_page(round_id: int):

@@ -1045,14 +1045,7 @@ def hand_out(actor, round_: BallotRound, voter_id: int, kind: Handed | str) -> B
     kind is recorded on the roll, never which slip. Refused when the member is not present,
     has already voted with their account, or was already handed something."""
     ROUND_STEPS.check(actor, round_, "hand-out")
-    try:
-        kind = Handed(kind)
-    except ValueError:
-        raise ValidationFailed(_l("Choose a paper ballot or a code slip."), field="kind") from None
-    if kind is Handed.PAPER and not round_.ballot_kinds.takes_paper:
-        raise InvalidState(_l("This round takes no paper ballots."))
-    if kind is Handed.CODE and not round_.ballot_kinds.takes_browser:
-        raise InvalidState(_l("This round takes paper ballots only: no code slips."))
+    kind = _hand_kind(round_, kind)
     voter = next((v for v in round_.voters if v.id == voter_id), None)
     if voter is None:
         raise NotFound(_l("This person is not on the summoned list of this round."))
@@ -1073,6 +1066,47 @@ def hand_out(actor, round_: BallotRound, voter_id: int, kind: Handed | str) -> B
     record(actor, "ballot_round.handed_out", round_, voter_id=voter.id,
            person_id=voter.person_id, name=voter.full_name, handed=kind.value)
     return voter
+
+
+def hand_out_all(actor, round_: BallotRound, kind: Handed | str) -> list[BallotVoter]:
+    """Every present member who has neither voted with their account nor been handed anything
+    is handed a paper ballot (or a code slip) at once, as when a hall votes on paper: the same
+    as handing out one by one (each member's own right spent, the kind on the roll), in one
+    transaction and one audit entry. A member whose account ballot arrives meanwhile is left
+    out. Refused when nobody is left to hand anything to."""
+    ROUND_STEPS.check(actor, round_, "hand-out")
+    kind = _hand_kind(round_, kind)
+    ballot_box = round_box(round_)
+    marks = roll_marks(round_)
+    waiting = [v for v in voters_sorted(round_) if marks.get(v.id) is RollMark.NOTHING]
+    handed = []
+    for voter in waiting:
+        try:
+            box.spend(ballot_box, box.KnownVoter(voter.person_id))
+        except AlreadyVoted:  # voted with their account since the roll was read
+            continue
+        voter.handed = kind
+        handed.append(voter)
+    if not handed:
+        raise InvalidState(_l("Every member present has already voted with their account or "
+                              "been handed something: nobody is left to hand anything to."))
+    db.session.flush()
+    record(actor, "ballot_round.handed_out_all", round_, handed=kind.value, count=len(handed),
+           voter_ids=[v.id for v in handed])
+    return handed
+
+
+def _hand_kind(round_: BallotRound, kind: Handed | str) -> Handed:
+    """The kind of hand-out asked for, if the round takes it."""
+    try:
+        kind = Handed(kind)
+    except ValueError:
+        raise ValidationFailed(_l("Choose a paper ballot or a code slip."), field="kind") from None
+    if kind is Handed.PAPER and not round_.ballot_kinds.takes_paper:
+        raise InvalidState(_l("This round takes no paper ballots."))
+    if kind is Handed.CODE and not round_.ballot_kinds.takes_browser:
+        raise InvalidState(_l("This round takes paper ballots only: no code slips."))
+    return kind
 
 
 _HANDED = {

@@ -78,6 +78,9 @@ ROWS = [
     # open); the reconciliation page is the team's, its form the head's (empty form: 422).
     ("POST", "/ballots/{open_round}/hand-out", R + "/hand-out",
      on("open_round", admin=422, scoped_admin=422, secretary=422)),
+    # Every member waiting handed the same at once; the empty form names no kind (422).
+    ("POST", "/ballots/{open_round}/hand-out-all", R + "/hand-out-all",
+     on("open_round", admin=422, scoped_admin=422, secretary=422)),
     ("GET", "/ballots/{open_round}/paper/enter", R + "/paper/enter",
      on("open_round", admin=409, scoped_admin=409, secretary=409, counter=409)),
     ("POST", "/ballots/{open_round}/paper/enter", R + "/paper/enter",

@@ -213,3 +213,43 @@ def test_the_roll_warns_when_more_code_ballots_than_recorded_slips(app, paper_me
     db.session.commit()
     assert 'id="codes-beyond-slips"' not in client.get(url).get_data(as_text=True)
     assert services.codes_beyond_slips(m.reload()) is None
+
+
+def test_the_secretary_hands_paper_to_every_member_waiting_at_once(app, paper_meeting, factory,
+                                                                   db):
+    """A hall voting on paper: one press hands a paper ballot to every present member who has
+    neither voted with their account nor been handed anything; the others keep their mark."""
+    m = paper_meeting(kinds=BallotKinds.BOTH, voters=6, candidates=1, present=5,
+                      state=RoundStatus.VOTING, ballots=[[HIGH]])  # the first votes online
+    secretary = factory.user("thuky-all", roles=(Role.SECRETARY,))
+    db.session.add(BallotOfficer(round_id=m.round_id, user_id=secretary.id,
+                                 role=OfficerRole.SECRETARY))
+    services.hand_out(SYSTEM, m.reload(), _entry(m, m.voters[1]).id, "code")
+    db.session.commit()
+    client = app.test_client()
+    client.post("/login", data={"username": "thuky-all", "password": "correct-horse-9"})
+    url = f"/ballots/{m.round_id}/attendance"
+    page = client.get(url).get_data(as_text=True)
+    assert "hand-out-all-paper" in page and "hand-out-all-code" in page
+    before = last_seq()
+    done = client.post(f"/ballots/{m.round_id}/hand-out-all", data={"kind": "paper"})
+    assert done.status_code == 302
+    roll = services.roll_marks(m.reload())
+    assert sorted(mark.value for mark in roll.values()) == [
+        "account", "code", "paper", "paper", "paper"]  # the absent sixth gets nothing
+    assert sum(v.handed is Handed.PAPER for v in m.round.voters) == 3
+    assert not _entry(m, m.voters[5]).present and _entry(m, m.voters[5]).handed is None
+    [entry] = entries_after(before)
+    assert (entry.action, json.loads(entry.details)["count"]) == (
+        "ballot_round.handed_out_all", 3)
+    # Their own rights are spent: none of them can vote with their account now.
+    with pytest.raises(AlreadyVoted):
+        services.cast_ballot(m.voters[2], m.reload(), marks(m.round, [HIGH]))
+    db.session.rollback()
+    page = client.get(url).get_data(as_text=True)
+    assert "hand-out-all-paper" not in page  # nobody left
+    again = client.post(f"/ballots/{m.round_id}/hand-out-all", data={"kind": "paper"})
+    assert again.status_code == 409 and 'id="attendance-problem"' in again.get_data(as_text=True)
+    assert last_seq() == before + 1
+    wrong = client.post(f"/ballots/{m.round_id}/hand-out-all", data={"kind": "both"})
+    assert wrong.status_code == 422 and last_seq() == before + 1
