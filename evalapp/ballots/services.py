@@ -1263,6 +1263,16 @@ def count_round(actor, round_: BallotRound) -> rules.Tally:
     try:
         result = tally_of(round_, counted.line_counts)
     except ValueError:  # more ballots than issued, more marks than valid ballots
+        slips = codes_beyond_slips(round_)
+        if slips is not None:
+            # Unrecorded code slips: their members could also vote with their account.
+            raise InvalidState(_l(
+                "The ballots do not add up: %(collected)s collected for %(issued)s issued. "
+                "%(cast)s ballots were cast with codes but only %(handed)s code slips are "
+                "recorded on the roll: a member whose slip was not recorded could also vote "
+                "with their account. This count cannot be accepted; the vote has to be held "
+                "again."), collected=counted.collected, issued=counted.issued,
+                cast=slips.cast, handed=slips.handed) from None
         raise InvalidState(_l("The ballots do not add up: %(collected)s collected (%(paper)s "
                               "on paper) for %(issued)s issued. Check the numbering of the "
                               "paper ballots."), collected=counted.collected,

@@ -10,7 +10,7 @@ import pytest
 
 from evalapp.auth.models import Role
 from evalapp.auth.permissions import SYSTEM
-from evalapp.ballots import codes, services
+from evalapp.ballots import builder, codes, services
 from evalapp.ballots.models import BallotOfficer, OfficerRole, RoundStatus
 from evalapp.ballots.schemas import BallotKinds, Handed, PaperMode
 from evalapp.box import services as box
@@ -253,3 +253,25 @@ def test_the_secretary_hands_paper_to_every_member_waiting_at_once(app, paper_me
     assert last_seq() == before + 1
     wrong = client.post(f"/ballots/{m.round_id}/hand-out-all", data={"kind": "both"})
     assert wrong.status_code == 422 and last_seq() == before + 1
+
+
+def test_a_count_with_more_code_ballots_than_recorded_slips_says_why(paper_meeting, db):
+    """Two members vote with their accounts and also with two code slips nobody recorded on
+    the roll: four ballots for two present. The count is refused, saying it is the slips."""
+    m = paper_meeting(kinds=BallotKinds.BROWSER, voters=2, candidates=1,
+                      state=RoundStatus.VOTING, ballots=[[HIGH], [HIGH]])
+    made = codes.generate_codes(SYSTEM, m.reload(), 2)
+    db.session.commit()
+    line = box.line_numbers(services.round_box(m.reload()))[m.round.active_candidates[0].id]
+    for code in made:
+        codes.cast_with_code(code, box.WrittenBallot(marks={line: "low"}))
+        db.session.commit()
+    services.close_voting(SYSTEM, m.reload())
+    db.session.commit()
+    builder.unlock(m.reload())
+    with pytest.raises(InvalidState) as refused:
+        services.count_round(SYSTEM, m.reload())
+    text = refused.value.text()
+    assert "4" in text and "2" in text and "phiếu mã" in text and "giấy" not in text
+    db.session.rollback()
+    assert m.reload().status is RoundStatus.CLOSED and m.round.collected_count is None
