@@ -54,13 +54,18 @@ def pytest_report_header(config):
 
 
 # What the PostgreSQL pass leaves to the SQLite pass (EVALAPP_TEST_EVERYTHING=1 runs it all):
-# the pure rules (tests/tally: no database at all) and the browser journeys (the same pages
-# and services, whose storage the HTTP and service tests cover on both databases).
+# the pure rules (tests/tally: no database at all), the checks of the source files themselves
+# (bandit, the import rules, the threat model's test names: no database either) and the
+# browser journeys (the same pages and services, whose storage the HTTP and service tests
+# cover on both databases).
 ONCE = os.environ.get("EVALAPP_TEST_EVERYTHING") != "1" and DB_KIND == "postgresql"
+SOURCE_CHECKS = ("test_bandit.py", "test_architecture.py", "test_security_claims.py")
 
 
 def _first_pass_only(item) -> bool:
-    return ONCE and any(f"/tests/{part}/" in str(item.path) for part in ("tally", "browser"))
+    path = str(item.path)
+    return ONCE and (any(f"/tests/{part}/" in path for part in ("tally", "browser"))
+                     or any(path.endswith(f"/tests/{name}") for name in SOURCE_CHECKS))
 
 
 def pytest_collection_modifyitems(config, items):
