@@ -280,8 +280,9 @@ class RatedPerson(db.Model):
                       _level_check("proposed_level", "person_proposed_level"),
                       _level_check("level", "person_level"),
                       _score_check("score"),
-                      CheckConstraint("included OR NOT eligible OR excluded_reason IS NULL",
-                                      name="exclusion_has_no_reason_when_eligible"))
+                      # Someone rated has no reason for being left out (migration 0020).
+                      CheckConstraint("NOT included OR excluded_reason IS NULL",
+                                      name="included_has_no_exclusion_reason"))
     audit_type = "evaluation_person"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -119,6 +119,25 @@ def test_the_not_eligible_are_listed_with_their_reason(db, factory, login_as):
     assert not rated.included and rated.excluded_reason == "Nghỉ việc"
 
 
+def test_an_eligible_person_is_excluded_by_hand_with_the_reason(db, factory, login_as):
+    # Someone the rules take (eligible) whom the admin leaves out, with the reason; then taken
+    # back. (The first check of 0009 refused this row: a 500.)
+    dept = _dept(db, subunits=1, staff_per_unit=1)
+    round_ = builder.round_for(dept, to=RoundStatus.DRAFT)
+    db.session.commit()
+    rated = next(r for r in services.rated_people(round_) if r.eligible and r.included)
+    client = login_as(factory.user("qt", roles=(Role.ADMIN,), unit=dept.unit))
+    out = f"/evaluations/{round_.id}/people/{rated.id}/exclude"
+    assert client.post(out, data={"reason": "Nghỉ ốm dài ngày"}).status_code == 302
+    db.session.refresh(rated)
+    assert (rated.included, rated.eligible, rated.excluded_reason) == (
+        False, True, "Nghỉ ốm dài ngày")
+    back = f"/evaluations/{round_.id}/people/{rated.id}/include"
+    assert client.post(back, data={"reason": "Đã đi làm lại"}).status_code == 302
+    db.session.refresh(rated)
+    assert (rated.included, rated.excluded_reason) == (True, None)
+
+
 def test_marking_the_head_of_a_unit(db, factory, login_as):
     dept = _dept(db, subunits=1, staff_per_unit=1)
     round_ = builder.round_for(dept, to=RoundStatus.DRAFT)
