@@ -40,7 +40,6 @@ from evalapp.ballots.models import (
     PaperRecheck,
     RoundStatus,
 )
-from evalapp.ballots.schemas import Handed
 from evalapp.box import services as box
 from evalapp.core.errors import InvalidState, NotAllowed, NotFound, ValidationFailed
 from evalapp.core.text import nfc_or_none
@@ -359,7 +358,7 @@ def _code_facts(round_: BallotRound) -> CodeFacts | None:
     if not generated:
         return None
     return CodeFacts(generated=generated, cast=cast,
-                     handed=sum(v.handed is Handed.CODE for v in round_.voters))
+                     handed=ballots.slips_handed(round_))
 
 
 # How the documents name the vote, per scale (the documents of evaluation rounds are theirs).

@@ -1035,8 +1035,13 @@ def codes_beyond_slips(round_: BallotRound) -> CodeSlips | None:
     member handed a slip that is not on the roll could also vote with their account, so the
     secretary is told while voting is open, when the roll can still be put right."""
     cast = box.codes_count(round_box(round_))[1]
-    handed = sum(v.handed is Handed.CODE for v in round_.voters)
+    handed = slips_handed(round_)
     return CodeSlips(cast, handed) if cast > handed else None
+
+
+def slips_handed(round_: BallotRound) -> int:
+    """How many members the roll records as handed a code slip (never which slip)."""
+    return sum(v.handed is Handed.CODE for v in round_.voters)
 
 
 def hand_out(actor, round_: BallotRound, voter_id: int, kind: Handed | str) -> BallotVoter:
