@@ -133,4 +133,4 @@ def test_demo_has_a_paper_round_for_the_counting_team_to_key(app, db, client):
     client.post("/login", data={"username": "kiemphieu", "password": DEMO_PASSWORD})
     page = client.get(f"/ballots/{paper_round.id}/paper/enter")
     assert page.status_code == 200
-    assert 'value="4"' in page.get_data(as_text=True)
+    assert 'id="ballot_number" name="ballot_number" value="4"' in page.get_data(as_text=True)
